@@ -1,0 +1,69 @@
+//! # I/O-bound, sequential: one request after another
+//!
+//! Ports Real Python's `io_non_concurrent.py` (realpython-concurrency-ko.md): download the
+//! article's two sites 80 times each, one request at a time, with one blocking HTTP client for
+//! the whole run. This is the baseline every other downloader is measured against.
+//!
+//!     cargo run --release -p io_sequential
+//!
+//! What to watch for: the run takes about 160 x the latency (160 x 50 ms = 8 s against the
+//! local stand-in), because each request waits for the one before it to finish. The CPU is idle
+//! nearly all that time: the program is I/O-bound.
+//!
+//! ```text
+//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
+//! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
+//! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
+//! ...
+//! Downloaded 160 sites in 8.1 seconds
+//! ```
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sites::{DownloadArgs, Summary};
+
+/// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
+fn new_session(timeout: Duration) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .build();
+    config.into()
+}
+
+/// Downloads one site and says how big it was. A 4xx or 5xx answer is an error.
+fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {
+    // `call()` blocks this thread until the answer arrives, just as `session.get()` does.
+    let body = session.get(url).call()?.body_mut().read_to_vec()?;
+    println!("Read {} bytes from {url}", body.len());
+    Ok(())
+}
+
+/// Downloads every site in turn; returns how many failed.
+fn download_all_sites(sites: &[String], timeout: Duration) -> usize {
+    // One session for the whole run, as the article's `with requests.Session() as session`.
+    let session = new_session(timeout);
+    let mut failed = 0;
+    for url in sites {
+        if let Err(e) = download_site(url, &session) {
+            println!("Failed {url}: {e}");
+            failed += 1;
+        }
+    }
+    failed
+}
+
+fn main() -> anyhow::Result<ExitCode> {
+    let args = DownloadArgs::parse_args();
+    let sites = args.sites().context("cannot start the local stand-in")?;
+    let start_time = Instant::now();
+    let failed = download_all_sites(&sites, args.timeout);
+    let summary = Summary {
+        total: sites.len(),
+        failed,
+        elapsed: start_time.elapsed(),
+    };
+    println!("{summary}");
+    Ok(summary.exit_code())
+}

@@ -1,0 +1,278 @@
+//! The command line every downloader shares (the contract in DEVELOPERS.md).
+//!
+//! Python's article hard-codes its two sites and its pool sizes; here they are flags, so a
+//! learner can turn the knobs the article talks about without editing code.
+
+use std::io;
+use std::num::NonZeroUsize;
+use std::ops::Deref;
+use std::time::Duration;
+
+use clap::{Args, Parser};
+
+use crate::server::{Config, StandIn};
+
+/// The article's two sites, for `--real`.
+pub const REAL_URLS: [&str; 2] = [
+    "https://www.jython.org",
+    "http://olympus.realpython.org/dice",
+];
+
+/// Flags shared by every downloader.
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Downloads the article's two sites, 80 times each, and says how long it took.")]
+pub struct DownloadArgs {
+    /// Download URL instead of the two default sites (repeatable).
+    #[arg(long = "url", value_name = "URL", value_parser = parse_url, conflicts_with = "real")]
+    pub urls: Vec<String>,
+
+    /// How many times the site list is repeated, as the article's `* 80`.
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+
+    /// Download the article's real sites (needs the internet).
+    #[arg(long)]
+    pub real: bool,
+
+    /// Worker threads or processes (each program says its default).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<NonZeroUsize>,
+
+    /// Most requests in flight at once, for the async programs (default: no cap).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<NonZeroUsize>,
+
+    /// Give up on one request after this many seconds.
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    pub stand_in: StandInArgs,
+}
+
+/// How the built-in stand-in behaves. The same flags drive `cargo xtask serve` and `compare`.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Local stand-in")]
+pub struct StandInArgs {
+    /// Delay before every answer of the local stand-in, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub latency_ms: u64,
+
+    /// Up to this many milliseconds more, drawn per request.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+
+    /// Share of requests the stand-in answers with HTTP 500 (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    pub error_rate: f64,
+
+    /// Share of requests the stand-in answers only after --slow-ms (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    pub slow_rate: f64,
+
+    /// The delay of a slow answer, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub slow_ms: u64,
+
+    /// Share of requests whose connection the stand-in closes without answering (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    pub drop_rate: f64,
+
+    /// Seed for the stand-in's random choices, so a faulty run can be repeated.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl StandInArgs {
+    pub fn config(&self) -> Config {
+        Config {
+            latency: Duration::from_millis(self.latency_ms),
+            jitter: Duration::from_millis(self.jitter_ms),
+            error_rate: self.error_rate,
+            slow_rate: self.slow_rate,
+            slow: Duration::from_millis(self.slow_ms),
+            drop_rate: self.drop_rate,
+            seed: self.seed,
+        }
+    }
+
+    /// The faults asked for, as flags, or "" when there are none: for the one line that says
+    /// how the stand-in behaves.
+    fn describe_faults(&self) -> String {
+        let mut faults = Vec::new();
+        for (name, rate) in [
+            ("errors", self.error_rate),
+            ("slow", self.slow_rate),
+            ("dropped", self.drop_rate),
+        ] {
+            if rate > 0.0 {
+                faults.push(format!("{:.0}% {name}", rate * 100.0));
+            }
+        }
+        if faults.is_empty() {
+            String::new()
+        } else {
+            format!(", {} (seed {})", faults.join(", "), self.seed)
+        }
+    }
+}
+
+impl DownloadArgs {
+    /// Parses the command line; on bad usage prints the error and the usage, and exits with 2.
+    pub fn parse_args() -> DownloadArgs {
+        DownloadArgs::parse()
+    }
+
+    /// The list of sites to download, `--repeat` times over. With neither `--url` nor `--real`
+    /// it starts the local stand-in, says so in one line on stderr, and keeps it running for as
+    /// long as the returned [`Sites`] lives.
+    pub fn sites(&self) -> io::Result<Sites> {
+        let (base, stand_in): (Vec<String>, _) = if self.real {
+            (REAL_URLS.map(String::from).to_vec(), None)
+        } else if !self.urls.is_empty() {
+            (self.urls.clone(), None)
+        } else {
+            let stand_in = StandIn::start(self.stand_in.config())?;
+            eprintln!(
+                "Serving the article's two sites from a local stand-in at {} ({} ms per request{}); --real for the real ones",
+                stand_in.base_url(),
+                self.stand_in.latency_ms,
+                self.stand_in.describe_faults(),
+            );
+            (stand_in.urls().to_vec(), Some(stand_in))
+        };
+        // The article's `[...] * 80`.
+        let urls = (0..self.repeat)
+            .flat_map(|_| base.iter().cloned())
+            .collect();
+        Ok(Sites { urls, stand_in })
+    }
+}
+
+/// The URLs to download; derefs to `[String]`. Holds the local stand-in, if one was started.
+pub struct Sites {
+    urls: Vec<String>,
+    stand_in: Option<StandIn>,
+}
+
+impl Sites {
+    pub fn stand_in(&self) -> Option<&StandIn> {
+        self.stand_in.as_ref()
+    }
+}
+
+impl Deref for Sites {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.urls
+    }
+}
+
+/// Accepts an absolute http or https URL with a host.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    let uri: hyper::Uri = text.parse().map_err(|e| format!("not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => return Err(format!("scheme {other:?} is not http or https")),
+        None => return Err("no scheme: write http://HOST/...".into()),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("no host".into());
+    }
+    Ok(text.to_owned())
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err("must be a positive number of seconds".into())
+    }
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err("must be between 0 and 1".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<DownloadArgs, clap::Error> {
+        DownloadArgs::try_parse_from(std::iter::once("downloader").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.repeat, 80);
+        assert!(args.urls.is_empty() && !args.real);
+        assert_eq!(args.stand_in.latency_ms, 50);
+        assert_eq!(args.workers, None);
+        assert_eq!(args.limit, None);
+    }
+
+    #[test]
+    fn urls_replace_the_sites_and_repeat() {
+        let args = parse(&[
+            "--url",
+            "http://a.test/x",
+            "--url",
+            "https://b.test",
+            "--repeat",
+            "2",
+        ])
+        .unwrap();
+        let sites = args.sites().unwrap();
+        assert!(sites.stand_in().is_none());
+        assert_eq!(
+            &*sites,
+            [
+                "http://a.test/x",
+                "https://b.test",
+                "http://a.test/x",
+                "https://b.test"
+            ]
+        );
+    }
+
+    #[test]
+    fn real_gives_the_articles_urls() {
+        let sites = parse(&["--real", "--repeat", "1"])
+            .unwrap()
+            .sites()
+            .unwrap();
+        assert_eq!(&*sites, REAL_URLS);
+    }
+
+    #[test]
+    fn bad_usage_is_refused() {
+        for bad in [
+            &["--workers", "0"][..],
+            &["--repeat", "-1"],
+            &["--repeat", "0"],
+            &["--limit", "abc"],
+            &["--url", "not a url"],
+            &["--url", "ftp://example.com/"],
+            &["--url", "example.com"],
+            &["--timeout", "0"],
+            &["--error-rate", "1.5"],
+            &["--real", "--url", "http://a.test/"],
+            &["--frobnicate"],
+        ] {
+            let err = parse(bad).expect_err(&format!("{bad:?} should be refused"));
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+}

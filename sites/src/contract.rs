@@ -1,0 +1,244 @@
+//! The lines the programs print (DEVELOPERS.md's shared contract), written and read in one place:
+//! the downloaders print a [`Summary`]; tests and `cargo xtask` read every line with [`Line::parse`].
+
+use std::fmt;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// A downloader's last line, and its exit status.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub total: usize,
+    pub failed: usize,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// 0 when every site was downloaded, 1 when any failed.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (total, failed, secs) = (self.total, self.failed, self.elapsed.as_secs_f64());
+        if failed == 0 {
+            write!(f, "Downloaded {total} sites in {secs} seconds")
+        } else {
+            let ok = total - failed;
+            write!(
+                f,
+                "Downloaded {ok} of {total} sites in {secs} seconds ({failed} failed)"
+            )
+        }
+    }
+}
+
+/// One line of any program's output, as a checker sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Line<'a> {
+    /// `[{worker}:]Read {bytes} bytes from {url}`
+    Read {
+        worker: Option<&'a str>,
+        bytes: usize,
+        url: &'a str,
+    },
+    /// `[{worker}:]Failed {url}: {reason}`
+    Failed {
+        worker: Option<&'a str>,
+        url: &'a str,
+        reason: &'a str,
+    },
+    /// `Downloaded {n} sites in {secs} seconds`, or `Downloaded {ok} of {n} sites in {secs}
+    /// seconds ({failed} failed)`.
+    Downloaded {
+        ok: usize,
+        total: usize,
+        seconds: f64,
+        failed: usize,
+    },
+    /// `Sum of results: {exact decimal}`
+    Sum(u128),
+    /// `Duration {secs} seconds`
+    Duration(f64),
+    /// `Answer: {n}`
+    Answer(i64),
+    Other(&'a str),
+}
+
+impl<'a> Line<'a> {
+    pub fn parse(line: &'a str) -> Line<'a> {
+        Self::try_parse(line.trim_end()).unwrap_or(Line::Other(line))
+    }
+
+    fn try_parse(line: &'a str) -> Option<Line<'a>> {
+        if let Some(rest) = line.strip_prefix("Downloaded ") {
+            let (counts, rest) = rest.split_once(" sites in ")?;
+            let (seconds, rest) = rest.split_once(" seconds")?;
+            let seconds = seconds.parse().ok()?;
+            let total_of = |counts: &str| -> Option<(usize, usize)> {
+                match counts.split_once(" of ") {
+                    Some((ok, total)) => Some((ok.parse().ok()?, total.parse().ok()?)),
+                    None => {
+                        let n = counts.parse().ok()?;
+                        Some((n, n))
+                    }
+                }
+            };
+            let (ok, total) = total_of(counts)?;
+            let failed = match rest {
+                "" => 0,
+                _ => rest
+                    .strip_prefix(" (")?
+                    .strip_suffix(" failed)")?
+                    .parse()
+                    .ok()?,
+            };
+            return (ok + failed == total).then_some(Line::Downloaded {
+                ok,
+                total,
+                seconds,
+                failed,
+            });
+        }
+        if let Some(sum) = line.strip_prefix("Sum of results: ") {
+            return sum.parse().ok().map(Line::Sum);
+        }
+        if let Some(rest) = line.strip_prefix("Duration ") {
+            return rest
+                .strip_suffix(" seconds")?
+                .parse()
+                .ok()
+                .map(Line::Duration);
+        }
+        if let Some(answer) = line.strip_prefix("Answer: ") {
+            return answer.parse().ok().map(Line::Answer);
+        }
+        // The downloaders' per-site lines may carry a `{worker}:` prefix.
+        let (worker, rest) = match line.find(|c: char| c == ':' || c == ' ') {
+            Some(i) if line[i..].starts_with(':') && !line[..i].is_empty() => {
+                let (worker, rest) = line.split_at(i);
+                (Some(worker), &rest[1..])
+            }
+            _ => (None, line),
+        };
+        if let Some(rest) = rest.strip_prefix("Read ") {
+            let (bytes, url) = rest.split_once(" bytes from ")?;
+            let bytes = bytes.parse().ok()?;
+            return Some(Line::Read { worker, bytes, url });
+        }
+        if let Some(rest) = rest.strip_prefix("Failed ") {
+            // URLs hold no spaces, so the first ": " after the first space-free run ends it.
+            let (url, reason) = rest.split_once(": ")?;
+            return Some(Line::Failed {
+                worker,
+                url,
+                reason,
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_prints_the_contracts_last_line() {
+        let elapsed = Duration::from_millis(1500);
+        let all = Summary {
+            total: 160,
+            failed: 0,
+            elapsed,
+        };
+        assert_eq!(all.to_string(), "Downloaded 160 sites in 1.5 seconds");
+        assert_eq!(all.exit_code(), ExitCode::SUCCESS);
+        let some = Summary {
+            total: 160,
+            failed: 40,
+            elapsed,
+        };
+        assert_eq!(
+            some.to_string(),
+            "Downloaded 120 of 160 sites in 1.5 seconds (40 failed)"
+        );
+        assert_eq!(some.exit_code(), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn summary_round_trips_through_the_parser() {
+        let line = Summary {
+            total: 160,
+            failed: 3,
+            elapsed: Duration::from_millis(2250),
+        }
+        .to_string();
+        assert_eq!(
+            Line::parse(&line),
+            Line::Downloaded {
+                ok: 157,
+                total: 160,
+                seconds: 2.25,
+                failed: 3
+            }
+        );
+    }
+
+    #[test]
+    fn parses_every_kind_of_line() {
+        assert_eq!(
+            Line::parse("Read 276 bytes from http://127.0.0.1:1/dice"),
+            Line::Read {
+                worker: None,
+                bytes: 276,
+                url: "http://127.0.0.1:1/dice"
+            }
+        );
+        assert_eq!(
+            Line::parse("worker-2:Read 10966 bytes from https://www.jython.org"),
+            Line::Read {
+                worker: Some("worker-2"),
+                bytes: 10966,
+                url: "https://www.jython.org"
+            }
+        );
+        assert_eq!(
+            Line::parse("Failed http://127.0.0.1:9/x: connection refused"),
+            Line::Failed {
+                worker: None,
+                url: "http://127.0.0.1:9/x",
+                reason: "connection refused"
+            }
+        );
+        assert_eq!(
+            Line::parse("Sum of results: 833337833344750010830"),
+            Line::Sum(833337833344750010830)
+        );
+        assert_eq!(Line::parse("Duration 0.25 seconds"), Line::Duration(0.25));
+        assert_eq!(Line::parse("Answer: 42"), Line::Answer(42));
+        assert_eq!(
+            Line::parse("Downloaded 160 sites in 1.5 seconds"),
+            Line::Downloaded {
+                ok: 160,
+                total: 160,
+                seconds: 1.5,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            Line::parse("Read lots from there"),
+            Line::Other("Read lots from there")
+        );
+        // The counts must add up.
+        assert_eq!(
+            Line::parse("Downloaded 1 of 160 sites in 1 seconds (3 failed)"),
+            Line::Other("Downloaded 1 of 160 sites in 1 seconds (3 failed)")
+        );
+    }
+}
