@@ -145,6 +145,53 @@ impl<'a> Line<'a> {
     }
 }
 
+/// A downloader's whole output, read line by line: what tests and `cargo xtask` check.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transcript {
+    /// `(worker, bytes, url)` of every `Read` line.
+    pub reads: Vec<(Option<String>, usize, String)>,
+    /// `(url, reason)` of every `Failed` line.
+    pub failures: Vec<(String, String)>,
+    /// The `Downloaded` line's `(ok, total, failed, seconds)`, if it was the last line.
+    pub summary: Option<(usize, usize, usize, f64)>,
+}
+
+impl Transcript {
+    pub fn parse(stdout: &str) -> Transcript {
+        let mut transcript = Transcript::default();
+        for line in stdout.lines() {
+            transcript.summary = None;
+            match Line::parse(line) {
+                Line::Read { worker, bytes, url } => {
+                    transcript
+                        .reads
+                        .push((worker.map(String::from), bytes, url.into()));
+                }
+                Line::Failed { url, reason, .. } => {
+                    transcript.failures.push((url.into(), reason.into()));
+                }
+                Line::Downloaded {
+                    ok,
+                    total,
+                    seconds,
+                    failed,
+                } => {
+                    transcript.summary = Some((ok, total, failed, seconds));
+                }
+                _ => {}
+            }
+        }
+        transcript
+    }
+
+    /// Whether the output adds up: one line per site, and a last line that counts them right.
+    pub fn is_consistent(&self) -> bool {
+        self.summary.is_some_and(|(ok, total, failed, _)| {
+            ok == self.reads.len() && failed == self.failures.len() && ok + failed == total
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +287,20 @@ mod tests {
             Line::parse("Downloaded 1 of 160 sites in 1 seconds (3 failed)"),
             Line::Other("Downloaded 1 of 160 sites in 1 seconds (3 failed)")
         );
+    }
+
+    #[test]
+    fn a_transcript_adds_up_or_says_it_does_not() {
+        let good = "Read 1 bytes from a\nFailed b: no\nDownloaded 1 of 2 sites in 0.1 seconds (1 failed)\n";
+        let transcript = Transcript::parse(good);
+        assert_eq!(transcript.reads, [(None, 1, "a".to_string())]);
+        assert_eq!(transcript.failures, [("b".to_string(), "no".to_string())]);
+        assert!(transcript.is_consistent());
+        // A site that was neither read nor reported failed is lost: not consistent.
+        let lossy = "Read 1 bytes from a\nDownloaded 1 of 2 sites in 0.1 seconds (1 failed)\n";
+        assert!(!Transcript::parse(lossy).is_consistent());
+        // The summary must be the last line.
+        let late = "Downloaded 1 sites in 0.1 seconds\nRead 1 bytes from a\n";
+        assert!(!Transcript::parse(late).is_consistent());
     }
 }

@@ -11,5 +11,5 @@ pub mod pages;
 pub mod server;
 
 pub use cli::{DownloadArgs, REAL_URLS, Sites, StandInArgs};
-pub use contract::Summary;
+pub use contract::{Summary, Transcript};
 pub use server::{Config, StandIn};
