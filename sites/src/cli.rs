@@ -120,7 +120,7 @@ impl StandInArgs {
 impl DownloadArgs {
     /// Parses the command line; on bad usage prints the error and the usage, and exits with 2.
     pub fn parse_args() -> DownloadArgs {
-        DownloadArgs::parse()
+        parse_or_exit()
     }
 
     /// The list of sites to download, `--repeat` times over. With neither `--url` nor `--real`
@@ -167,6 +167,27 @@ impl Deref for Sites {
     fn deref(&self) -> &[String] {
         &self.urls
     }
+}
+
+/// Parses the command line into any clap parser. Bad usage gets a one-line error, then the
+/// usage, and exit status 2; `--help` and `--version` print and exit 0, as clap does.
+pub fn parse_or_exit<P: Parser>() -> P {
+    let mut command = P::command();
+    // Parsing through `&mut command` lets clap name the program as it was run (`io_threads`)
+    // in the usage printed below.
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| P::from_arg_matches(&matches));
+    parsed.unwrap_or_else(|error| {
+        if !error.use_stderr() {
+            error.exit(); // --help or --version: not an error.
+        }
+        let rendered = error.render().to_string();
+        let first_line = rendered.lines().next().unwrap_or("error: bad usage");
+        let usage = command.render_usage();
+        eprintln!("{first_line}\n\n{usage}\n\nFor more information, try '--help'.");
+        std::process::exit(2);
+    })
 }
 
 /// Accepts an absolute http or https URL with a host.

@@ -1,0 +1,133 @@
+//! io_sequential as a learner runs it: a real process against a real (local) server.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use sites::server::{Config, Outcome, max_in_flight};
+use sites::{StandIn, Transcript};
+
+fn run(args: &[&str]) -> (Output, Transcript) {
+    let output = Command::new(env!("CARGO_BIN_EXE_io_sequential"))
+        .args(args)
+        .output()
+        .expect("io_sequential runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+    (output, transcript)
+}
+
+fn stand_in(config: Config) -> StandIn {
+    StandIn::start(Config {
+        latency: Duration::from_millis(5),
+        ..config
+    })
+    .unwrap()
+}
+
+#[test]
+fn downloads_every_site_one_at_a_time_over_one_connection() {
+    let server = stand_in(Config::default());
+    let [jython, dice] = server.urls();
+    let (output, transcript) = run(&["--url", &jython, "--url", &dice, "--repeat", "4"]);
+    assert_eq!(output.status.code(), Some(0));
+    let sizes: Vec<_> = transcript
+        .reads
+        .iter()
+        .map(|(_, bytes, url)| (*bytes, url))
+        .collect();
+    assert_eq!(
+        sizes,
+        [(10_966, &jython), (276, &dice)].repeat(4),
+        "in the article's order"
+    );
+    assert_eq!(
+        transcript.summary.map(|(ok, total, ..)| (ok, total)),
+        Some((8, 8))
+    );
+    let log = server.log().snapshot();
+    assert_eq!(
+        max_in_flight(&log),
+        1,
+        "sequential means one request at a time"
+    );
+    assert!(
+        log.iter().all(|r| r.connection == log[0].connection),
+        "one session, kept alive"
+    );
+}
+
+#[test]
+fn starts_its_own_stand_in_without_url() {
+    let (output, transcript) = run(&["--repeat", "2", "--latency-ms", "1"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(transcript.reads.len(), 4);
+    assert!(transcript.is_consistent());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("local stand-in"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn server_errors_are_reported_and_counted() {
+    let server = stand_in(Config {
+        error_rate: 0.25,
+        seed: 7,
+        ..Config::default()
+    });
+    let [jython, dice] = server.urls();
+    let (output, transcript) = run(&["--url", &jython, "--url", &dice, "--repeat", "20"]);
+    let injected = server
+        .log()
+        .snapshot()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Error)
+        .count();
+    assert!(injected > 0);
+    assert_eq!(transcript.failures.len(), injected);
+    assert!(
+        transcript
+            .failures
+            .iter()
+            .all(|(_, reason)| reason.contains("500"))
+    );
+    assert!(transcript.is_consistent());
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn an_unreachable_site_fails_clearly_and_the_run_goes_on() {
+    let server = stand_in(Config::default());
+    let [jython, _] = server.urls();
+    let (output, transcript) = run(&["--url", "http://127.0.0.1:1/", "--url", &jython]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(transcript.reads.len(), 80);
+    assert_eq!(transcript.failures.len(), 80);
+    assert!(
+        transcript.failures[0].1.contains("refused"),
+        "{:?}",
+        transcript.failures[0]
+    );
+    assert!(transcript.is_consistent());
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_one_line_error() {
+    for args in [
+        &["--url", "not a url"][..],
+        &["--repeat", "-1"],
+        &["--frobnicate"],
+    ] {
+        let (output, _) = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("Usage:"), "{args:?}: {stderr}");
+    }
+}

@@ -1,0 +1,118 @@
+//! io_threads as a learner runs it: a real process against a real (local) server.
+
+use std::collections::HashSet;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use sites::server::{Config, Outcome, max_in_flight};
+use sites::{StandIn, Transcript};
+
+fn run(args: &[&str]) -> (Output, Transcript) {
+    let output = Command::new(env!("CARGO_BIN_EXE_io_threads"))
+        .args(args)
+        .output()
+        .expect("io_threads runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+    (output, transcript)
+}
+
+fn stand_in(config: Config) -> StandIn {
+    StandIn::start(Config {
+        latency: Duration::from_millis(20),
+        ..config
+    })
+    .unwrap()
+}
+
+#[test]
+fn five_workers_by_default_each_with_its_own_session() {
+    let server = stand_in(Config::default());
+    let [jython, dice] = server.urls();
+    let (output, transcript) = run(&["--url", &jython, "--url", &dice, "--repeat", "20"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(transcript.reads.len(), 40);
+    assert!(transcript.reads.iter().all(|(_, bytes, url)| {
+        (url == &jython && *bytes == 10_966) || (url == &dice && *bytes == 276)
+    }));
+    assert_eq!(
+        transcript.summary.map(|(ok, total, ..)| (ok, total)),
+        Some((40, 40))
+    );
+    let log = server.log().snapshot();
+    assert_eq!(
+        max_in_flight(&log),
+        5,
+        "five threads, five requests at a time"
+    );
+    // One kept-alive connection per thread-local session: five lanes in a timeline.
+    let connections: HashSet<_> = log.iter().map(|r| r.connection).collect();
+    assert_eq!(connections.len(), 5);
+}
+
+#[test]
+fn workers_sets_the_pool_size() {
+    let server = stand_in(Config::default());
+    let [jython, dice] = server.urls();
+    let (output, _) = run(&[
+        "--url",
+        &jython,
+        "--url",
+        &dice,
+        "--repeat",
+        "10",
+        "--workers",
+        "3",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(max_in_flight(&server.log().snapshot()), 3);
+}
+
+#[test]
+fn server_errors_are_reported_and_counted() {
+    let server = stand_in(Config {
+        error_rate: 0.25,
+        seed: 7,
+        ..Config::default()
+    });
+    let [jython, dice] = server.urls();
+    let (output, transcript) = run(&["--url", &jython, "--url", &dice, "--repeat", "20"]);
+    let injected = server
+        .log()
+        .snapshot()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Error)
+        .count();
+    assert!(injected > 0);
+    assert_eq!(transcript.failures.len(), injected);
+    assert!(transcript.is_consistent());
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn an_unreachable_site_fails_clearly_and_the_run_goes_on() {
+    let (output, transcript) = run(&["--url", "http://127.0.0.1:1/", "--repeat", "7"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(transcript.failures.len(), 7);
+    assert!(
+        transcript.failures[0].1.contains("refused"),
+        "{:?}",
+        transcript.failures[0]
+    );
+    assert!(transcript.is_consistent());
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_one_line_error() {
+    for args in [
+        &["--workers", "0"][..],
+        &["--url", "ftp://x/"],
+        &["--limit", "abc"],
+    ] {
+        let (output, _) = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
