@@ -120,7 +120,7 @@ impl<'a> Line<'a> {
             return answer.parse().ok().map(Line::Answer);
         }
         // The downloaders' per-site lines may carry a `{worker}:` prefix.
-        let (worker, rest) = match line.find(|c: char| c == ':' || c == ' ') {
+        let (worker, rest) = match line.find([':', ' ']) {
             Some(i) if line[i..].starts_with(':') && !line[..i].is_empty() => {
                 let (worker, rest) = line.split_at(i);
                 (Some(worker), &rest[1..])
