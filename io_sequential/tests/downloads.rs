@@ -131,3 +131,66 @@ fn bad_usage_exits_2_with_a_one_line_error() {
         assert!(stderr.contains("Usage:"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
+    let server = StandIn::start(Config {
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .unwrap();
+    let [jython, dice] = server.urls();
+    let child = Command::new(env!("CARGO_BIN_EXE_io_sequential"))
+        .args([
+            "--url",
+            &jython,
+            "--url",
+            &dice,
+            "--repeat",
+            "50",
+            "--timeout",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    server.stop();
+    let output = child.wait_with_output().unwrap();
+    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!transcript.reads.is_empty() && !transcript.failures.is_empty());
+    assert!(
+        transcript.is_consistent(),
+        "every site read or reported failed: {transcript:?}"
+    );
+}
+
+#[test]
+fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
+    let server = stand_in(Config {
+        slow_rate: 1.0,
+        slow: Duration::from_secs(10),
+        ..Config::default()
+    });
+    let started = std::time::Instant::now();
+    let (output, transcript) = run(&[
+        "--url",
+        &server.urls()[1],
+        "--repeat",
+        "2",
+        "--timeout",
+        "0.3",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "gave up in time"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(transcript.failures.len(), 2);
+    assert!(
+        transcript.failures[0].1.contains("timeout"),
+        "{:?}",
+        transcript.failures
+    );
+}
