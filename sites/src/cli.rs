@@ -159,6 +159,24 @@ impl Sites {
     pub fn stand_in(&self) -> Option<&StandIn> {
         self.stand_in.as_ref()
     }
+
+    /// Makes room for `connections` open at once, and says so in one line if there is none.
+    ///
+    /// Every open connection is a file descriptor, twice over when the stand-in runs in this
+    /// process. Like Go's runtime, this raises the soft open-file limit to the hard one; if that
+    /// is still too low, the downloads beyond it fail with "Too many open files", each one
+    /// reported, and this line tells the learner why before they do.
+    pub fn make_room_for(&self, connections: usize) {
+        let needed = connections * if self.stand_in.is_some() { 2 } else { 1 } + 64;
+        match crate::limits::raise_open_file_limit() {
+            Ok(limit) if limit < needed as u64 => eprintln!(
+                "note: up to {needed} files may be open at once, but the open-file limit is {limit}; \
+                 downloads beyond it will fail (raise it with `ulimit -n`, or lower --limit/--workers)"
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("note: cannot read the open-file limit: {e}"),
+        }
+    }
 }
 
 impl Deref for Sites {

@@ -295,12 +295,17 @@ impl Shared {
 /// Accepts connections until the task is dropped, one tokio task per connection.
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let connections = AtomicU64::new(0);
+    let mut accept_errors = 0u64;
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
-                // Out of file descriptors, most likely. Say so, let clients finish, go on.
-                eprintln!("stand-in: accept failed: {e}");
+                // Out of file descriptors, most likely: the client side will report its failed
+                // downloads. Say it once, let open connections finish, and try again.
+                if accept_errors == 0 {
+                    eprintln!("stand-in: cannot accept a connection ({e}); retrying");
+                }
+                accept_errors += 1;
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
