@@ -1,0 +1,196 @@
+//! An HTTP/1.1 session over any runtime's sockets: hyper's client connection, TLS with rustls,
+//! and a per-host pool of kept-alive connections.
+//!
+//! The pool is the one thing a session adds to a connection. A hyper connection carries one
+//! request at a time, so the session keeps, for each `(scheme, host, port)`, a stack of idle
+//! connections. [`Session::get`] pops one (or opens a new one when none is idle), sends the
+//! request, reads the whole body and pushes the connection back. With 160 tasks started at once
+//! and no `--limit`, the first wave finds the stack empty and opens up to 160 connections, which
+//! the later requests then reuse; with `--limit 5` five connections carry everything. reqwest's
+//! pool does the same, with idle timeouts and limits this example does without.
+//!
+//! The stack sits behind a `std::sync::Mutex`, not an async one: it is held only to push or pop,
+//! never across an `.await` (the reasoning of mini-redis's `db.rs`), so no task ever waits for
+//! it while another is paused.
+
+use std::collections::HashMap;
+use std::io;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_rustls::TlsConnector;
+use futures_rustls::rustls::pki_types::ServerName;
+use futures_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::HOST;
+use hyper::{Request, StatusCode, Uri};
+use smol_hyper::rt::FuturesIo;
+
+/// What the session needs from an async runtime: a socket and a way to start a task.
+pub trait Runtime {
+    /// The runtime's own TCP socket, readable and writable through the `futures-io` traits.
+    type TcpStream: AsyncRead + AsyncWrite + Send + Unpin + 'static;
+
+    /// Resolves `host` (on the runtime's blocking pool) and connects to it.
+    fn connect(host: &str, port: u16) -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
+
+    /// Starts `task` on the runtime and lets it run to its end unwatched.
+    fn spawn(task: impl Future<Output = ()> + Send + 'static);
+}
+
+/// Why a download failed. Each variant keeps its cause as its `source()`, so printing the chain
+/// (`{:#}` with anyhow) says what went wrong underneath, e.g. "Connection refused".
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not an http(s) URL with a host")]
+    NotHttp,
+    #[error("bad URL")]
+    Url(#[from] hyper::http::Error),
+    #[error("cannot connect to {host}:{port}")]
+    Connect {
+        host: String,
+        port: u16,
+        source: io::Error,
+    },
+    #[error("TLS with {host} failed")]
+    Tls { host: String, source: io::Error },
+    #[error("HTTP request failed")]
+    Http(#[from] hyper::Error),
+    #[error("HTTP status {0}")]
+    Status(StatusCode),
+    #[error("timed out after {0:?}")]
+    TimedOut(Duration),
+}
+
+/// Where a connection goes: the pool's key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+/// A plain or a TLS socket, whichever the URL asked for, as one type for hyper.
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+
+type Connection = SendRequest<Empty<Bytes>>;
+
+/// The session: a TLS configuration and the idle connections, shared by every task (in an `Arc`).
+pub struct Session<R> {
+    tls: TlsConnector,
+    idle: Mutex<HashMap<Origin, Vec<Connection>>>,
+    // The runtime is a type, not a value: `fn() -> R` keeps the session `Send + Sync` whatever R.
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Session<R> {
+    /// A session that trusts the Mozilla root certificates (webpki-roots) and uses ring.
+    pub fn new() -> Result<Self, futures_rustls::rustls::Error> {
+        let roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Session {
+            tls: TlsConnector::from(Arc::new(config)),
+            idle: Mutex::default(),
+            runtime: PhantomData,
+        })
+    }
+
+    /// GETs `url` and returns its body. A 4xx or 5xx answer is an error.
+    pub async fn get(&self, url: &str) -> Result<Bytes, Error> {
+        let uri: Uri = url.parse().map_err(hyper::http::Error::from)?;
+        let origin = origin_of(&uri)?;
+        let request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+            .header(HOST, uri.authority().map_or("", |a| a.as_str()))
+            .body(Empty::new())?;
+        let mut connection = self.connection(&origin).await?;
+        // Every `.await` from here on is where this task pauses and the runtime runs the others.
+        let response = connection.send_request(request).await?;
+        let status = response.status();
+        // Read the whole body, even of an error page: only then may the connection carry the
+        // next request, so only then does it go back to the pool.
+        let body = response.into_body().collect().await?.to_bytes();
+        self.idle
+            .lock()
+            .unwrap()
+            .entry(origin)
+            .or_default()
+            .push(connection);
+        if status.is_client_error() || status.is_server_error() {
+            return Err(Error::Status(status));
+        }
+        Ok(body)
+    }
+
+    /// An idle kept-alive connection to `origin`, or a new one.
+    async fn connection(&self, origin: &Origin) -> Result<Connection, Error> {
+        loop {
+            // The lock is taken and let go within this statement, never held across `.await`.
+            let idle = self.idle.lock().unwrap().get_mut(origin).and_then(Vec::pop);
+            let Some(mut connection) = idle else { break };
+            // The server may have closed it meanwhile; then forget it and try the next.
+            if connection.ready().await.is_ok() {
+                return Ok(connection);
+            }
+        }
+        self.connect(origin).await
+    }
+
+    async fn connect(&self, origin: &Origin) -> Result<Connection, Error> {
+        let Origin { https, host, port } = origin;
+        let tcp = R::connect(host, *port)
+            .await
+            .map_err(|source| Error::Connect {
+                host: host.clone(),
+                port: *port,
+                source,
+            })?;
+        let stream: Box<dyn Stream> = if *https {
+            let tls_error = |source| Error::Tls {
+                host: host.clone(),
+                source,
+            };
+            let name = ServerName::try_from(host.clone())
+                .map_err(|e| tls_error(io::Error::new(io::ErrorKind::InvalidInput, e)))?;
+            Box::new(self.tls.connect(name, tcp).await.map_err(tls_error)?)
+        } else {
+            Box::new(tcp)
+        };
+        // hyper speaks HTTP/1.1 over any byte stream; `FuturesIo` adapts the futures-io traits
+        // (smol's and async-std's) to hyper's own `Read` and `Write`.
+        let (sender, connection) = http1::handshake(FuturesIo::new(stream)).await?;
+        // The connection's driver reads and writes the socket; it runs as a task of its own
+        // until the connection closes, while `sender` hands it requests. An error here is the
+        // server hanging up; the request that was using it sees that error itself.
+        R::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+}
+
+fn origin_of(uri: &Uri) -> Result<Origin, Error> {
+    let https = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => false,
+        _ => return Err(Error::NotHttp),
+    };
+    let host = uri.host().ok_or(Error::NotHttp)?;
+    Ok(Origin {
+        https,
+        // An IPv6 host comes in brackets, `[::1]`; the socket wants it without.
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: uri.port_u16().unwrap_or(if https { 443 } else { 80 }),
+    })
+}
