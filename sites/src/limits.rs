@@ -24,6 +24,7 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
             limit = raised;
         }
     }
+    #[allow(clippy::unnecessary_cast)] // `rlim_t` is u64 on Linux, not on every unix.
     Ok(limit.rlim_cur as u64)
 }
 
@@ -48,7 +49,7 @@ mod tests {
             0
         );
         let now = raise_open_file_limit().unwrap();
-        assert!(now >= before.rlim_cur as u64);
-        assert_eq!(now, before.rlim_max as u64, "raised to the hard limit");
+        assert!(now >= before.rlim_cur);
+        assert_eq!(now, before.rlim_max, "raised to the hard limit");
     }
 }
