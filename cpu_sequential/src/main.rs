@@ -1,6 +1,105 @@
-//! Placeholder: this translation has not been written yet (see the project's issues).
+//! # CPU-bound, sequential: one sum after another
+//!
+//! Ports Real Python's `cpu_non_concurrent.py` (realpython-concurrency-ko.md): `cpu_bound(n)`
+//! adds up `i * i` for every `i` below `n`, for the 20 numbers 5,000,000 to 5,000,019, one after
+//! another on one thread. This is the baseline the other CPU programs are measured against.
+//!
+//!     cargo run --release -p cpu_sequential
+//!     cargo run --release -p cpu_sequential -- --start 10000000 --count 5
+//!
+//! What to watch for: 10^8 loop iterations take about 0.1 s and keep one core busy (the article's
+//! Python took 7.8 s). The loop really runs: `cpu_bound` says why that takes a `black_box`. The
+//! Python throws the results away; this prints their sum, so a run can be checked.
+//!
+//! ```text
+//! Sum of results: 833337833344750010830
+//! Duration 0.095 seconds
+//! ```
 
-fn main() -> std::process::ExitCode {
-    eprintln!("{}: not translated yet", env!("CARGO_PKG_NAME"));
-    std::process::ExitCode::FAILURE
+use std::hint::black_box;
+use std::time::Instant;
+
+use clap::error::{ContextKind, ContextValue};
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+/// Python's integers never overflow; ours are capped so that no sum can pass `u128::MAX`: every
+/// result is below count x (start + count)^3 / 3 < 3e36. A run that big would take years anyway.
+const MAX: u64 = 1_000_000_000;
+
+/// Adds up `i * i` for `i` below every number from --start, as the article's `cpu_bound`.
+#[derive(Parser)]
+struct Args {
+    /// The first number, as the article's `5_000_000`.
+    #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
+    start: u64,
+    /// How many numbers, as the article's `range(20)`.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX))]
+    count: u64,
+}
+
+/// clap's `Args::parse()`, except that a bad value shows the usage line too, as an unknown flag
+/// does: bad usage prints one error line and the usage, then exits with status 2.
+fn parse_args() -> Args {
+    let mut command = Args::command();
+    let matches = command.try_get_matches_from_mut(std::env::args_os());
+    matches
+        .and_then(|m| Args::from_arg_matches(&m))
+        .unwrap_or_else(|mut error| {
+            let usage = ContextValue::StyledStr(command.render_usage());
+            error.insert(ContextKind::Usage, usage);
+            error.exit()
+        })
+}
+
+/// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
+fn cpu_bound(number: u64) -> u128 {
+    // u128, where Python's integers simply grow: for 5,000,000 the sum is about 4.2e19, past
+    // u64::MAX (1.8e19). One square still fits in a 64-bit multiply with a 128-bit product.
+    let mut total: u128 = 0;
+    for i in 0..number {
+        // Without `black_box`, LLVM sees that `total` is a polynomial in `i` and replaces the
+        // whole loop with the closed form n(n-1)(2n-1)/6 (scalar evolution): the program would
+        // time nothing. `black_box(i)` hides what `i` is from the optimiser, at the price of one
+        // store and load per iteration, which stay off the loop's critical path.
+        // Hiding the bound (`0..black_box(number)`) would not do: the formula works for any n.
+        let i = u128::from(black_box(i));
+        total += i * i;
+    }
+    total
+}
+
+/// Computes every sum, one after another, and returns them in order.
+fn find_sums(numbers: &[u64]) -> Vec<u128> {
+    numbers.iter().map(|&number| cpu_bound(number)).collect()
+}
+
+fn main() {
+    let args = parse_args();
+    let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
+    let start_time = Instant::now();
+    let results = find_sums(&numbers);
+    let duration = start_time.elapsed();
+    println!("Sum of results: {}", results.iter().sum::<u128>());
+    println!("Duration {} seconds", duration.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sum of the squares below n, in closed form: n(n-1)(2n-1)/6.
+    fn closed_form(n: u64) -> u128 {
+        let n = u128::from(n);
+        n * n.saturating_sub(1) * (2 * n).saturating_sub(1) / 6
+    }
+
+    #[test]
+    fn cpu_bound_matches_the_closed_form() {
+        for n in [0, 1, 2, 3, 10, 1000, 4_000_000] {
+            assert_eq!(cpu_bound(n), closed_form(n), "n = {n}");
+        }
+        // The article's first number: its sum is past u64::MAX, and Python prints it exactly.
+        assert_eq!(cpu_bound(5_000_000), 41_666_654_166_667_500_000);
+        assert!(cpu_bound(5_000_000) > u128::from(u64::MAX));
+    }
 }
