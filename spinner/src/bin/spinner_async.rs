@@ -1,0 +1,62 @@
+//! # Spinner, asyncio-style: a tokio task draws while `slow().await` waits
+//!
+//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md): the thread version
+//! with the thread turned into a task, `time.sleep` into `tokio::time::sleep(..).await`, and
+//! the `Event` into cancelling the task (`JoinHandle::abort`, the article's `spinner.cancel()`).
+//!
+//!     cargo run --release -p spinner --bin spinner_async
+//!     cargo run --release -p spinner --bin spinner_async -- --seconds 1
+//!
+//! What to watch for: one thread does everything, as asyncio's event loop does (the runtime is
+//! `current_thread`). The spinner only draws while `supervisor` waits at `.await`; each `.await`
+//! is where one task hands the thread to the other. Piped, it prints the message once.
+//!
+//! ```text
+//! spinner object: JoinHandle { id: Id(1) }
+//! / thinking!          <- turns in place for 3 s on a terminal, then is blanked
+//! Answer: 42
+//! ```
+
+use std::time::Duration;
+
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+/// Draws a frame every 0.1 s until the task is cancelled.
+async fn spin(msg: &'static str) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The only place this task lets others run. Cancelling it drops the task right here:
+        // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
+        // `status`'s `Drop`, which runs as the future is dropped.
+        tokio::time::sleep(TICK).await;
+    }
+}
+
+/// Pretends to wait a long time for I/O, giving the thread back to the runtime meanwhile.
+async fn slow(seconds: Duration) -> i64 {
+    tokio::time::sleep(seconds).await;
+    42
+}
+
+async fn supervisor(seconds: Duration) -> i64 {
+    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    let spinner = tokio::spawn(spin(MSG));
+    println!("spinner object: {spinner:?}");
+    // While `slow` sleeps, the runtime runs the spinner on this same thread.
+    let result = slow(seconds).await;
+    spinner.abort();
+    // `abort` only asks. Awaiting the handle waits until the task is gone and its line blank;
+    // it answers `Err(JoinError::Cancelled)`, which is what we asked for.
+    let _ = spinner.await;
+    result
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse_args();
+    spinner::exit_on_ctrl_c()?;
+    let result = supervisor(args.seconds).await;
+    println!("Answer: {result}");
+    Ok(())
+}

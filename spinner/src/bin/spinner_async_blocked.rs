@@ -1,0 +1,65 @@
+//! # Spinner, asyncio-style, blocked: a slow call that never gives the thread back
+//!
+//! Ports the experiment of Fluent Python's 2nd edition (fluent-python-spinner-ko.md, ch. 18's
+//! `spinner_async_experiment.py`): `spinner_async` with one change, `slow()` calls the blocking
+//! `std::thread::sleep` (Python's `time.sleep(3)`) instead of awaiting `tokio::time::sleep`.
+//!
+//!     cargo run --release -p spinner --bin spinner_async_blocked
+//!     diff spinner/src/bin/spinner_async.rs spinner/src/bin/spinner_async_blocked.rs
+//!
+//! What to watch for: the spinner never turns. `spinner object:` appears, then nothing at all
+//! for 3 s (no frame, not even the message), then `Answer: 42`. The runtime has one thread and
+//! `slow` holds it: a task runs only when the running one reaches an `.await`, and `slow` has
+//! none before it returns. By then the spinner is cancelled before it ever ran. A task that does
+//! not cooperate blocks every other task on its thread.
+//!
+//! ```text
+//! spinner object: JoinHandle { id: Id(1) }
+//! Answer: 42           <- 3 s later, with no spinner in between
+//! ```
+
+use std::time::Duration;
+
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+/// Draws a frame every 0.1 s until the task is cancelled.
+async fn spin(msg: &'static str) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The only place this task lets others run. Cancelling it drops the task right here:
+        // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
+        // `status`'s `Drop`, which runs as the future is dropped.
+        tokio::time::sleep(TICK).await;
+    }
+}
+
+/// Pretends to wait for I/O the wrong way: this blocks the runtime's only thread for the
+/// whole time, so no other task runs. (`tokio::task::spawn_blocking` is the way to call
+/// blocking code from async code: it moves it to a thread of its own.)
+async fn slow(seconds: Duration) -> i64 {
+    std::thread::sleep(seconds);
+    42
+}
+
+async fn supervisor(seconds: Duration) -> i64 {
+    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    let spinner = tokio::spawn(spin(MSG));
+    println!("spinner object: {spinner:?}");
+    // `slow` never waits at an `.await`, so the spinner gets no turn while it runs.
+    let result = slow(seconds).await;
+    spinner.abort();
+    // `abort` only asks. Awaiting the handle waits until the task is gone and its line blank;
+    // it answers `Err(JoinError::Cancelled)`, which is what we asked for.
+    let _ = spinner.await;
+    result
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse_args();
+    spinner::exit_on_ctrl_c()?;
+    let result = supervisor(args.seconds).await;
+    println!("Answer: {result}");
+    Ok(())
+}

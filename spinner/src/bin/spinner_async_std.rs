@@ -1,0 +1,62 @@
+//! # Spinner, asyncio-style on async-std: a local task draws while `slow()` waits
+//!
+//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md), as
+//! `spinner_async` does with tokio, on async-std: `task::spawn_local` is `asyncio.create_task`,
+//! `task::sleep` is `asyncio.sleep`, and `JoinHandle::cancel` is `spinner.cancel()`.
+//!
+//! async-std was discontinued in 2025; its authors point to smol (`spinner_smol`), on whose
+//! parts it is built. It is kept here because older tutorials and code still use it.
+//!
+//!     cargo run --release -p spinner --bin spinner_async_std
+//!     diff spinner/src/bin/spinner_smol.rs spinner/src/bin/spinner_async_std.rs
+//!
+//! What to watch for: `spawn_local` keeps the spinner on this thread, as asyncio does (plain
+//! `task::spawn` would put it on async-std's thread pool). Piped, it prints the message once.
+//!
+//! ```text
+//! spinner object: JoinHandle { handle: Some(Task { .. }), task: Task { id: TaskId(2), name: None } }
+//! | thinking!          <- turns in place for 3 s on a terminal, then is blanked
+//! Answer: 42
+//! ```
+
+use std::time::Duration;
+
+use async_std::task;
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+/// Draws a frame every 0.1 s until the task is cancelled.
+async fn spin(msg: &'static str) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The only place this task lets others run. Cancelling it drops the task right here:
+        // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
+        // `status`'s `Drop`, which runs as the future is dropped.
+        task::sleep(TICK).await;
+    }
+}
+
+/// Pretends to wait a long time for I/O, giving the thread back to the executor meanwhile.
+async fn slow(seconds: Duration) -> i64 {
+    task::sleep(seconds).await;
+    42
+}
+
+async fn supervisor(seconds: Duration) -> i64 {
+    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    let spinner = task::spawn_local(spin(MSG));
+    println!("spinner object: {spinner:?}");
+    // While `slow` waits, `block_on` runs the spinner on this same thread.
+    let result = slow(seconds).await;
+    // `cancel` drops the task (its line blanked) and waits until it is gone.
+    spinner.cancel().await;
+    result
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse_args();
+    spinner::exit_on_ctrl_c()?;
+    let result = task::block_on(supervisor(args.seconds));
+    println!("Answer: {result}");
+    Ok(())
+}

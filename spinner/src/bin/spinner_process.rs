@@ -1,0 +1,107 @@
+//! # Spinner, processes: a child process draws while the parent waits
+//!
+//! Ports Fluent Python's 2nd-edition `spinner_proc.py` (fluent-python-spinner-ko.md): the
+//! thread version with the spinner moved into a child process (`multiprocessing.Process`). This
+//! program starts itself again (`current_exe`) in a hidden `--spin` mode to be that child.
+//!
+//!     cargo run --release -p spinner --bin spinner_process
+//!     diff spinner/src/bin/spinner_thread.rs spinner/src/bin/spinner_process.rs
+//!
+//! What to watch for: two processes share no memory, so the `Event` becomes a pipe: the parent
+//! holds the child's stdin and closes it when `slow()` returns; a thread in the child turns
+//! that end-of-file into the same channel message as in `spinner_thread`, whose `spin` this is.
+//! If the parent dies, the pipe closes too, so the child never outlives it. Both processes
+//! write to the same terminal. Piped, the child prints the message once.
+//!
+//! ```text
+//! spinner object: "/work/main/target/release/spinner_process" "--spin"
+//! - thinking!          <- drawn by the child for 3 s on a terminal, then blanked
+//! Answer: 42
+//! ```
+
+use std::io;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use clap::Parser;
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: Args,
+    /// Be the spinner child: spin until standard input closes.
+    #[arg(long, hide = true)]
+    spin: bool,
+}
+
+/// Draws a frame every 0.1 s until `done` says stop (the 2nd edition's `spin(msg, done)`).
+fn spin(msg: &'static str, done: Receiver<()>) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The 2nd edition's `if done.wait(.1): break`: this returns as soon as the stdin
+        // watcher below sends, not at the end of the 0.1 s.
+        match done.recv_timeout(TICK) {
+            Err(RecvTimeoutError::Timeout) => continue,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // `status` is dropped here, which blanks the line.
+}
+
+/// The child: the parent's `done.set()` arrives as the end of our stdin.
+fn spinner_child() -> anyhow::Result<()> {
+    // The terminal sends Ctrl-C to both processes; the parent answers it by closing our stdin.
+    ctrlc::set_handler(|| {})?;
+    let (done, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        // Returns when the parent closes the pipe, or exits, or dies.
+        let _ = io::copy(&mut io::stdin(), &mut io::sink());
+        let _ = done.send(());
+    });
+    spin(MSG, done_rx);
+    Ok(())
+}
+
+/// Pretends to wait a long time for I/O. It blocks the parent only.
+fn slow(seconds: Duration) -> i64 {
+    thread::sleep(seconds);
+    42
+}
+
+/// The 2nd edition's `done.set()` and `spinner.join()`: close the child's stdin, wait for it.
+fn stop(spinner: &mut Child) -> io::Result<ExitStatus> {
+    drop(spinner.stdin.take());
+    spinner.wait()
+}
+
+fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
+    // On Ctrl-C, stop the child the normal way before exiting, so it is never left behind.
+    let spinner: Arc<Mutex<Option<Child>>> = Arc::default();
+    let on_ctrl_c = Arc::clone(&spinner);
+    spinner::exit_on_ctrl_c_after(move || drop(on_ctrl_c.lock().unwrap().as_mut().map(stop)))?;
+    // The `Command` is the process that has not started yet (Python's `Process(...)`).
+    let mut command = Command::new(std::env::current_exe()?);
+    command.arg("--spin").stdin(Stdio::piped());
+    println!("spinner object: {command:?}");
+    // The lock is held while the child starts, so a Ctrl-C cannot miss it.
+    spinner.lock().unwrap().replace(command.spawn()?);
+    // Here the two processes run at once: this one sleeps in `slow`, the child draws.
+    let result = slow(seconds);
+    spinner.lock().unwrap().as_mut().map(stop).transpose()?;
+    Ok(result)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.spin {
+        return spinner_child();
+    }
+    let result = supervisor(cli.args.seconds)?;
+    println!("Answer: {result}");
+    Ok(())
+}

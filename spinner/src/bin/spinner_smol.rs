@@ -1,0 +1,62 @@
+//! # Spinner, asyncio-style on smol: a task on a local executor draws while `slow()` waits
+//!
+//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md), as
+//! `spinner_async` does with tokio, on smol: a `LocalExecutor` driven by `block_on` is the event
+//! loop, `smol::Timer` is `asyncio.sleep`, and `Task::cancel` is `spinner.cancel()`.
+//!
+//!     cargo run --release -p spinner --bin spinner_smol
+//!     diff spinner/src/bin/spinner_async.rs spinner/src/bin/spinner_smol.rs
+//!
+//! What to watch for: one thread does everything, as asyncio's event loop does. smol has no
+//! built-in runtime to configure: the executor is a value we make, and tasks spawned on it run
+//! only while `block_on` drives `ex.run(..)`. Piped, it prints the message once.
+//!
+//! ```text
+//! spinner object: Task { .. }
+//! - thinking!          <- turns in place for 3 s on a terminal, then is blanked
+//! Answer: 42
+//! ```
+
+use std::time::Duration;
+
+use smol::{LocalExecutor, Timer};
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+/// Draws a frame every 0.1 s until the task is cancelled.
+async fn spin(msg: &'static str) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The only place this task lets others run. Cancelling it drops the task right here:
+        // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
+        // `status`'s `Drop`, which runs as the future is dropped.
+        Timer::after(TICK).await;
+    }
+}
+
+/// Pretends to wait a long time for I/O, giving the thread back to the executor meanwhile.
+async fn slow(seconds: Duration) -> i64 {
+    Timer::after(seconds).await;
+    42
+}
+
+async fn supervisor(ex: &LocalExecutor<'_>, seconds: Duration) -> i64 {
+    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    let spinner = ex.spawn(spin(MSG));
+    println!("spinner object: {spinner:?}");
+    // While `slow` waits, the executor runs the spinner on this same thread.
+    let result = slow(seconds).await;
+    // `cancel` drops the task (its line blanked) and waits until it is gone. Dropping a smol
+    // `Task` cancels it too: a task nobody holds does not run on.
+    spinner.cancel().await;
+    result
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse_args();
+    spinner::exit_on_ctrl_c()?;
+    let ex = LocalExecutor::new();
+    let result = smol::block_on(ex.run(supervisor(&ex, args.seconds)));
+    println!("Answer: {result}");
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! # Spinner, threads: a second thread draws while the main thread waits
+//!
+//! Ports Fluent Python's `spinner_thread.py` (fluent-python-spinner-ko.md), as its 2nd edition
+//! reworked it: `slow()` sleeps 3 s on the main thread and returns 42, while a second thread
+//! draws `|/-\` beside "thinking!" ten times a second, until it is told to stop.
+//!
+//!     cargo run --release -p spinner --bin spinner_thread
+//!     cargo run --release -p spinner --bin spinner_thread -- --seconds 1
+//!
+//! What to watch for: the OS runs both threads side by side; neither ever gives way to the
+//! other in this code. The stop signal is a channel: `recv_timeout` is both the 0.1 s pause
+//! between frames and the wait for "done", so the spinner stops the moment `slow()` returns (the
+//! 1st edition's `Signal` flag was only seen on the next tick). Piped, it prints the message once.
+//!
+//! ```text
+//! spinner object: Builder { name: Some("spinner"), stack_size: None, no_hooks: false }
+//! \ thinking!          <- turns in place for 3 s on a terminal, then is blanked
+//! Answer: 42
+//! ```
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+
+use spinner::{Args, FRAMES, MSG, Status, TICK};
+
+/// Draws a frame every 0.1 s until `done` says stop (the 2nd edition's `spin(msg, done)`).
+fn spin(msg: &'static str, done: Receiver<()>) {
+    let mut status = Status::new(msg);
+    for frame in FRAMES.iter().cycle() {
+        status.draw(*frame);
+        // The 2nd edition's `if done.wait(.1): break`: this returns as soon as `supervisor`
+        // sends, not at the end of the 0.1 s.
+        match done.recv_timeout(TICK) {
+            Err(RecvTimeoutError::Timeout) => continue,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // `status` is dropped here, which blanks the line.
+}
+
+/// Pretends to wait a long time for I/O. It blocks the main thread only.
+fn slow(seconds: Duration) -> i64 {
+    thread::sleep(seconds);
+    42
+}
+
+fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
+    let (done, done_rx) = mpsc::channel();
+    // Python prints its `Thread` before `start()` (`<Thread(Thread-1, initial)>`). A Rust thread
+    // starts the moment it is spawned; the `Builder` is the thread that has not started yet.
+    let spinner = thread::Builder::new().name("spinner".into());
+    println!("spinner object: {spinner:?}");
+    let spinner = spinner.spawn(move || spin(MSG, done_rx))?;
+    // Here the two threads run at once: this one sleeps in `slow`, the other draws.
+    let result = slow(seconds);
+    // The 2nd edition's `done.set()`. It cannot fail while the spinner is still listening.
+    let _ = done.send(());
+    spinner
+        .join()
+        .map_err(|_| anyhow::anyhow!("the spinner thread panicked"))?;
+    Ok(result)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse_args();
+    spinner::exit_on_ctrl_c()?;
+    let result = supervisor(args.seconds)?;
+    println!("Answer: {result}");
+    Ok(())
+}
