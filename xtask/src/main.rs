@@ -1,6 +1,23 @@
 //! `cargo xtask`: the workspace's own tasks.
 //!
 //!     cargo xtask serve            # the local stand-in, until Ctrl-C
+//!     cargo xtask compare          # every program, measured, beside the article's figures
+//!     cargo xtask compare --quick  # the same, small and fast
+//!     cargo xtask sweep            # io_threads with 1 to 500 workers, as the article's table
+//!
+//! `compare` and `sweep` build the programs in release, run them against a stand-in started in
+//! this process, check every run's output before trusting its time, and write their tables and
+//! pictures under `target/compare/`.
+
+mod cargo;
+mod compare;
+mod measure;
+mod programs;
+mod report;
+mod runs;
+mod svg;
+mod sweep;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -25,12 +42,22 @@ enum Task {
         #[command(flatten)]
         stand_in: StandInArgs,
     },
+    /// Build, run, verify and measure every program; write a table and pictures.
+    Compare(compare::CompareArgs),
+    /// Run one downloader with more and more workers, for more and more sites.
+    Sweep(sweep::SweepArgs),
 }
 
-fn main() -> anyhow::Result<ExitCode> {
-    match Cli::parse().task {
+fn main() -> ExitCode {
+    let result = match Cli::parse().task {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
-    }
+        Task::Compare(args) => compare::compare(&args),
+        Task::Sweep(args) => sweep::sweep(&args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(2)
+    })
 }
 
 fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {

@@ -1,0 +1,452 @@
+//! `cargo xtask compare`: every program, built in release, run against the local stand-in,
+//! each run checked, measured from outside, and reported beside the article's Python figures.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+use sites::{StandIn, StandInArgs};
+
+use crate::programs::{self, Family, PROGRAMS, Program};
+use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
+use crate::runs::{self, Expected, Summary};
+use crate::verify::{Faults, expected_sum};
+use crate::{cargo, svg};
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Runs of each program (the spinners: see --spinner-runs); the median run is reported.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+
+    /// Runs of each spinner. A spinner's time is its slow call's sleep, so one run tells all.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    spinner_runs: u32,
+
+    /// The spinners' slow call, in seconds (their own default is the article's 3).
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    spinner_seconds: f64,
+
+    /// Downloads per downloader: the article's two sites, this many times each.
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+
+    /// Run only the programs whose name contains PATTERN.
+    #[arg(long, value_name = "PATTERN")]
+    only: Option<String>,
+
+    /// Small and fast, for tests: 5 ms latency, --repeat 5, one run, small CPU work, 0.2 s spinners.
+    #[arg(long, conflicts_with_all = ["runs", "repeat", "latency_ms", "spinner_seconds"])]
+    quick: bool,
+
+    /// Download the article's real sites instead of the stand-in's (needs the internet).
+    #[arg(long)]
+    real: bool,
+
+    /// Kill a run that takes longer than this many seconds.
+    #[arg(long, value_name = "S", default_value_t = 120)]
+    run_limit: u64,
+
+    #[command(flatten)]
+    stand_in: StandInArgs,
+}
+
+/// The work every program is given, once `--quick` has had its say.
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
+    pub runs: u32,
+    pub spinner_runs: u32,
+    pub spinner_seconds: f64,
+    pub repeat: u32,
+    pub sites: usize,
+    pub latency_ms: u64,
+    pub cpu_start: u64,
+    pub cpu_count: u64,
+    pub real: bool,
+    /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`).
+    pub faults: bool,
+    pub cpus: usize,
+    #[serde(skip)]
+    pub stand_in: StandInArgs,
+    #[serde(skip)]
+    pub run_limit: Duration,
+}
+
+impl CompareArgs {
+    fn settings(&self) -> Settings {
+        let mut stand_in = self.stand_in.clone();
+        let (runs, repeat, spinner_seconds, cpu_start, cpu_count) = if self.quick {
+            stand_in.latency_ms = 5;
+            (1, 5, 0.2, 100_000, 4)
+        } else {
+            (self.runs, self.repeat, self.spinner_seconds, 5_000_000, 20)
+        };
+        Settings {
+            runs,
+            spinner_runs: if self.quick { 1 } else { self.spinner_runs },
+            spinner_seconds,
+            repeat,
+            sites: 2 * repeat as usize,
+            latency_ms: stand_in.latency_ms,
+            cpu_start,
+            cpu_count,
+            real: self.real,
+            faults: !self.real && (stand_in.error_rate > 0.0 || stand_in.drop_rate > 0.0),
+            cpus: programs::cpus(),
+            stand_in,
+            run_limit: Duration::from_secs(self.run_limit),
+        }
+    }
+}
+
+impl Settings {
+    /// The command-line arguments for `program`, and what its output must show.
+    fn arguments(&self, program: &Program, urls: &[String]) -> (Vec<String>, Expected) {
+        let mut args: Vec<String> = Vec::new();
+        let flag = |args: &mut Vec<String>, name: &str, value: String| {
+            args.extend([name.to_owned(), value]);
+        };
+        if let Some(workers) = program.workers_flag() {
+            flag(&mut args, "--workers", workers.to_string());
+        }
+        let expected = match program.family {
+            Family::Io => {
+                if self.real {
+                    args.push("--real".into());
+                } else {
+                    for url in urls {
+                        flag(&mut args, "--url", url.clone());
+                    }
+                }
+                flag(&mut args, "--repeat", self.repeat.to_string());
+                Expected::Downloads {
+                    total: self.sites,
+                    faults: self.faults,
+                }
+            }
+            Family::Cpu => {
+                flag(&mut args, "--start", self.cpu_start.to_string());
+                flag(&mut args, "--count", self.cpu_count.to_string());
+                Expected::Sum(expected_sum(self.cpu_start, self.cpu_count))
+            }
+            Family::Spinner => {
+                flag(&mut args, "--seconds", self.spinner_seconds.to_string());
+                Expected::Answer
+            }
+        };
+        (args, expected)
+    }
+
+    fn runs_of(&self, program: &Program) -> u32 {
+        match program.family {
+            Family::Spinner => self.spinner_runs,
+            _ => self.runs,
+        }
+    }
+}
+
+/// One program's line of the report.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub program: &'static str,
+    pub package: &'static str,
+    pub family: Family,
+    pub technique: &'static str,
+    pub runtime: &'static str,
+    pub workers: String,
+    pub verified: bool,
+    /// Why it is not verified.
+    pub failure: Option<String>,
+    pub runs: usize,
+    pub figures: Option<runs::Figures>,
+    /// The family's sequential wall time over this one's.
+    pub speedup: Option<f64>,
+    pub python_seconds: Option<f64>,
+    pub python_speedup: Option<f64>,
+    pub faults: Option<Faults>,
+    /// The timeline picture's file name, for downloaders run against the stand-in.
+    pub timeline: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    settings: &'a Settings,
+    rows: &'a [Row],
+}
+
+pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let settings = args.settings();
+    let selected: Vec<&Program> = PROGRAMS
+        .iter()
+        .filter(|p| {
+            args.only
+                .as_ref()
+                .is_none_or(|only| p.name.contains(only.as_str()))
+        })
+        .collect();
+    anyhow::ensure!(
+        !selected.is_empty(),
+        "no program's name contains {:?}",
+        args.only
+    );
+    let out_dir = cargo::target_dir()?.join("compare");
+    let mut packages: Vec<&str> = selected.iter().map(|p| p.package).collect();
+    packages.dedup();
+    let binaries = cargo::build_release(&packages)?;
+
+    let stand_in = match settings.real {
+        true => None,
+        false => {
+            Some(StandIn::start(settings.stand_in.config()).context("cannot start the stand-in")?)
+        }
+    };
+    let urls: Vec<String> = stand_in
+        .as_ref()
+        .map(|s| s.urls().to_vec())
+        .unwrap_or_default();
+
+    let progress = Progress::new();
+    let mut rows = Vec::new();
+    let mut summaries = Vec::new();
+    for (i, program) in selected.iter().enumerate() {
+        let summary = match binaries.get(program.name) {
+            None => Summary::failed(format!(
+                "no binary {} built by package {} (not written yet, or it does not compile)",
+                program.name, program.package
+            )),
+            Some(binary) => {
+                let (arguments, expected) = settings.arguments(program, &urls);
+                let count = settings.runs_of(program);
+                let runs = (1..=count)
+                    .map(|run| {
+                        progress.show(&format!(
+                            "[{}/{}] {}: run {run} of {count}",
+                            i + 1,
+                            selected.len(),
+                            program.name
+                        ));
+                        let limit = settings.run_limit;
+                        runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit)
+                    })
+                    .collect();
+                runs::summarize(runs)
+            }
+        };
+        rows.push(row(program, &settings, &summary));
+        summaries.push(summary);
+    }
+    progress.clear();
+    add_speedups(&mut rows);
+
+    let files = write_report(&out_dir, &settings, &mut rows, &summaries)?;
+    print!("{}", table(&rows).to_text());
+    println!();
+    for file in files {
+        println!("Wrote {}", file.display());
+    }
+    let failed = rows.iter().filter(|r| !r.verified).count();
+    if failed > 0 {
+        println!(
+            "{failed} of {} programs failed verification: see the last column.",
+            rows.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(program: &Program, settings: &Settings, summary: &Summary) -> Row {
+    Row {
+        program: program.name,
+        package: program.package,
+        family: program.family,
+        technique: program.technique,
+        runtime: program.runtime,
+        workers: program.workers_text(settings.sites),
+        verified: summary.verified(),
+        failure: summary.failure.clone(),
+        runs: summary.runs,
+        figures: summary.figures.clone(),
+        speedup: None,
+        python_seconds: program.python_seconds,
+        python_speedup: None,
+        faults: summary.faults,
+        timeline: None,
+    }
+}
+
+/// Each verified row's speedup against its family's sequential version, and the article's.
+fn add_speedups(rows: &mut [Row]) {
+    let wall: HashMap<&str, f64> = rows
+        .iter()
+        .filter(|r| r.verified)
+        .filter_map(|r| Some((r.program, r.figures.as_ref()?.wall_seconds)))
+        .collect();
+    let python: HashMap<&str, f64> = rows
+        .iter()
+        .filter_map(|r| Some((r.program, r.python_seconds?)))
+        .collect();
+    for row in rows.iter_mut() {
+        let Some(baseline) = row.family.baseline() else {
+            continue;
+        };
+        if row.verified {
+            row.speedup = wall.get(baseline).map(|base| base / wall[row.program]);
+        }
+        if let (Some(base), Some(own)) = (python.get(baseline), row.python_seconds) {
+            row.python_speedup = Some(base / own);
+        }
+    }
+}
+
+fn table(rows: &[Row]) -> Table {
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("program", Left),
+        ("technique", Left),
+        ("runtime", Left),
+        ("workers", Right),
+        ("wall", Right),
+        ("own", Right),
+        ("CPU", Right),
+        ("CPU/wall", Right),
+        ("peak mem (largest)", Right),
+        ("peak mem (all)", Right),
+        ("threads", Right),
+        ("procs", Right),
+        ("speedup", Right),
+        ("Python (article)", Right),
+        ("status", Left),
+    ]);
+    for row in rows {
+        let f = row.figures.as_ref();
+        let status = match (&row.failure, &row.faults) {
+            (Some(why), _) => format!("FAILED: {why}"),
+            (None, Some(faults)) => format!("verified: {faults}"),
+            (None, None) if row.runs > 1 => format!("verified ({} runs)", row.runs),
+            (None, None) => "verified".into(),
+        };
+        table.push(vec![
+            row.program.into(),
+            row.technique.into(),
+            row.runtime.into(),
+            row.workers.clone(),
+            or_dash(f, |f| seconds(f.wall_seconds)),
+            or_dash(f.and_then(|f| f.own_seconds), seconds),
+            or_dash(f, |f| seconds(f.cpu_seconds)),
+            or_dash(f, |f| format!("{:.2}", f.cores_used)),
+            or_dash(f, |f| mib(f.largest_process_kib)),
+            or_dash(f, |f| mib(f.all_processes_kib)),
+            or_dash(f, |f| f.threads.to_string()),
+            or_dash(f, |f| f.processes.to_string()),
+            or_dash(row.speedup, |s| format!("{s:.1}x")),
+            or_dash(row.python_seconds, |p| match row.python_speedup {
+                Some(s) => format!("{p} s ({s:.1}x)"),
+                None => format!("{p} s"),
+            }),
+            status,
+        ]);
+    }
+    table
+}
+
+/// Writes the timelines, the bar chart, the Markdown and the JSON; returns their paths.
+fn write_report(
+    dir: &Path,
+    settings: &Settings,
+    rows: &mut [Row],
+    summaries: &[Summary],
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for (row, summary) in rows.iter_mut().zip(summaries) {
+        let Some(run) = summary
+            .median
+            .as_ref()
+            .filter(|_| row.family == Family::Io && !settings.real)
+        else {
+            continue;
+        };
+        let name = format!("timeline-{}.svg", row.program);
+        let title = format!(
+            "{}: {} with {} ({} workers), median run",
+            row.program, row.technique, row.runtime, row.workers
+        );
+        files.push(report::write(
+            dir,
+            &name,
+            &svg::timeline(&title, &run.log, run.window.0, run.window.1),
+        )?);
+        row.timeline = Some(name);
+    }
+    let bars: Vec<svg::Bar> = rows
+        .iter()
+        .map(|r| svg::Bar {
+            label: r.program.into(),
+            seconds: r
+                .figures
+                .as_ref()
+                .filter(|_| r.verified)
+                .map(|f| f.wall_seconds),
+            python: r.python_seconds,
+        })
+        .collect();
+    let title = format!("Wall time, median of {} runs", settings.runs);
+    files.push(report::write(
+        dir,
+        "wall-times.svg",
+        &svg::bar_chart(&title, &bars),
+    )?);
+    files.push(report::write(dir, "compare.md", &markdown(settings, rows))?);
+    let json = serde_json::to_string_pretty(&Report { settings, rows })?;
+    files.push(report::write(dir, "compare.json", &json)?);
+    Ok(files)
+}
+
+fn markdown(settings: &Settings, rows: &[Row]) -> String {
+    let source = if settings.real {
+        "the article's real sites".to_owned()
+    } else {
+        format!(
+            "the local stand-in at {} ms per request",
+            settings.latency_ms
+        )
+    };
+    let mut text = format!(
+        "# cargo xtask compare\n\n\
+         Downloaders: {sites} downloads ({repeat} x the article's two sites) from {source}. \
+         CPU programs: `--start {start} --count {count}`. Spinners: `--seconds {spin}`, \
+         {spinner_runs} run(s) each (a spinner's time is its sleep). Every other program ran \
+         {runs} time(s); the figures are the median run's. {cpus} CPUs.\n\n\
+         *wall* and *CPU* (user + system, including every worker process) are measured from \
+         outside; *own* is what the program printed. *peak mem* samples `/proc` every few ms. \
+         The Python figures are the article's: a 2019 laptop on the real internet, so compare \
+         the speedups, not the seconds.\n\n",
+        sites = settings.sites,
+        repeat = settings.repeat,
+        start = settings.cpu_start,
+        count = settings.cpu_count,
+        spin = settings.spinner_seconds,
+        spinner_runs = settings.spinner_runs,
+        runs = settings.runs,
+        cpus = settings.cpus,
+    );
+    text += &table(rows).to_markdown();
+    text += "\n![Wall times](wall-times.svg)\n";
+    let timelines: Vec<&Row> = rows.iter().filter(|r| r.timeline.is_some()).collect();
+    if !timelines.is_empty() {
+        text += "\n## Timelines\n\nEach downloader's median run as the stand-in saw it: one lane \
+                 per connection, one bar per request.\n";
+        for row in timelines {
+            let file = row.timeline.as_deref().unwrap_or_default();
+            text += &format!(
+                "\n### {}\n\n![{} timeline]({file})\n",
+                row.program, row.program
+            );
+        }
+    }
+    text
+}

@@ -1,0 +1,162 @@
+//! Every program `cargo xtask compare` runs: which crate builds it, what technique it shows,
+//! and the time the article's Python version took (2019 laptop, real internet).
+
+use serde::Serialize;
+
+/// The three kinds of program, each checked and compared in its own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Downloaders: `--url`, `--repeat`; `Read` lines and a `Downloaded` summary.
+    Io,
+    /// `--start --count --workers`; `Sum of results` and `Duration`.
+    Cpu,
+    /// `--seconds`; `Answer: 42`.
+    Spinner,
+}
+
+impl Family {
+    /// The program every other one in the family is compared against.
+    pub fn baseline(self) -> Option<&'static str> {
+        match self {
+            Family::Io => Some("io_sequential"),
+            Family::Cpu => Some("cpu_sequential"),
+            Family::Spinner => None,
+        }
+    }
+}
+
+/// How many workers a program is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workers {
+    /// One thread does everything; no `--workers` flag is passed.
+    One,
+    /// One task per site (the async downloaders): as many as there are sites.
+    PerSite,
+    /// `--workers N`, the article's fixed pool size.
+    Fixed(usize),
+    /// `--workers N` with N the number of CPUs, the default of Python's `Pool()`.
+    Cpus,
+    /// Not a pool of workers at all (the spinners: a spinner and a slow call).
+    NotApplicable,
+}
+
+/// One binary to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Program {
+    /// The binary's name (`cargo run --bin NAME`).
+    pub name: &'static str,
+    /// The package that builds it.
+    pub package: &'static str,
+    pub family: Family,
+    pub technique: &'static str,
+    /// The runtime or crate that does the concurrency.
+    pub runtime: &'static str,
+    pub workers: Workers,
+    /// The article's figure for its Python version, in seconds.
+    pub python_seconds: Option<f64>,
+}
+
+const fn program(
+    name: &'static str,
+    package: &'static str,
+    family: Family,
+    technique: &'static str,
+    runtime: &'static str,
+    workers: Workers,
+    python_seconds: Option<f64>,
+) -> Program {
+    Program {
+        name,
+        package,
+        family,
+        technique,
+        runtime,
+        workers,
+        python_seconds,
+    }
+}
+
+use Family::{Cpu, Io, Spinner};
+use Workers::{Cpus, Fixed, NotApplicable, One, PerSite};
+
+/// Every program, in the order of the table: each family's sequential version first.
+#[rustfmt::skip] // A table reads best as one.
+pub const PROGRAMS: &[Program] = &[
+    program("io_sequential", "io_sequential", Io, "sequential", "ureq", One, Some(14.3)),
+    program("io_threads", "io_threads", Io, "threads", "ureq", Fixed(5), Some(3.7)),
+    program("io_async", "io_async", Io, "async", "tokio + reqwest", PerSite, Some(2.6)),
+    program("io_async_smol", "io_async", Io, "async", "smol + hyper", PerSite, None),
+    program("io_async_std", "io_async", Io, "async", "async-std + hyper", PerSite, None),
+    program("io_multiprocess", "io_multiprocess", Io, "process pool", "ureq", Cpus, Some(5.7)),
+    program("cpu_sequential", "cpu_sequential", Cpu, "sequential", "std", One, Some(7.8)),
+    program("cpu_threads", "cpu_threads", Cpu, "threads", "std::thread", Fixed(5), Some(10.4)),
+    program("cpu_rayon", "cpu_threads", Cpu, "work stealing", "rayon", Cpus, None),
+    program("cpu_multiprocess", "cpu_multiprocess", Cpu, "process pool", "std::process", Cpus, Some(2.5)),
+    program("spinner_thread", "spinner", Spinner, "thread", "std::thread", NotApplicable, None),
+    program("spinner_async", "spinner", Spinner, "async task", "tokio", NotApplicable, None),
+    program("spinner_smol", "spinner", Spinner, "async task", "smol", NotApplicable, None),
+    program("spinner_async_std", "spinner", Spinner, "async task", "async-std", NotApplicable, None),
+    program("spinner_process", "spinner", Spinner, "process", "std::process", NotApplicable, None),
+    program("spinner_async_blocked", "spinner", Spinner, "async, blocked", "tokio", NotApplicable, None),
+];
+
+/// The number of CPUs, as Python's `os.cpu_count()`.
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Program {
+    pub fn find(name: &str) -> Option<&'static Program> {
+        PROGRAMS.iter().find(|p| p.name == name)
+    }
+
+    /// The `--workers` value to pass, if any.
+    pub fn workers_flag(&self) -> Option<usize> {
+        match self.workers {
+            Fixed(n) => Some(n),
+            Cpus => Some(cpus()),
+            One | PerSite | NotApplicable => None,
+        }
+    }
+
+    /// The workers column of the table, for a run of `sites` downloads.
+    pub fn workers_text(&self, sites: usize) -> String {
+        match self.workers {
+            One => "1".into(),
+            PerSite => format!("{sites} tasks"),
+            Fixed(n) => n.to_string(),
+            Cpus => format!("{} (CPUs)", cpus()),
+            NotApplicable => "-".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_packages_binaries_are_listed_together() {
+        // `compare` builds each package once, deduplicating neighbours.
+        let mut seen = Vec::new();
+        for program in PROGRAMS {
+            if seen.last() != Some(&program.package) {
+                assert!(
+                    !seen.contains(&program.package),
+                    "{} is split",
+                    program.package
+                );
+                seen.push(program.package);
+            }
+        }
+    }
+
+    #[test]
+    fn every_family_starts_with_its_baseline() {
+        for family in [Io, Cpu] {
+            let first = PROGRAMS.iter().find(|p| p.family == family).unwrap();
+            assert_eq!(Some(first.name), family.baseline());
+        }
+    }
+}

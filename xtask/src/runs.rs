@@ -1,0 +1,187 @@
+//! Running one program several times, checking each run, and keeping the median: what
+//! `compare` and `sweep` share.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Serialize;
+use sites::StandIn;
+use sites::server::LoggedRequest;
+
+use crate::measure::{self, Measurement};
+use crate::report::median_index;
+use crate::verify::{self, Check, Expect, Faults};
+
+/// What a run must print, before the stand-in's log of it is known.
+#[derive(Clone, Copy, Debug)]
+pub enum Expected {
+    Downloads { total: usize, faults: bool },
+    Sum(u128),
+    Answer,
+}
+
+/// One run, measured and checked.
+#[derive(Debug)]
+pub struct Run {
+    pub measurement: Measurement,
+    pub check: Check,
+    /// The requests the stand-in served between the run's start and end.
+    pub log: Vec<LoggedRequest>,
+    /// The run's start and end, counted from the stand-in's epoch.
+    pub window: (Duration, Duration),
+}
+
+/// Runs `binary` with `args` once. `Err` when it could not even be started.
+pub fn run_once(
+    binary: &Path,
+    args: &[String],
+    expected: Expected,
+    stand_in: Option<&StandIn>,
+    limit: Duration,
+) -> Result<Run, String> {
+    if let Some(stand_in) = stand_in {
+        // Whatever a previous run left behind is not this run's.
+        stand_in.log().take();
+    }
+    let mut command = Command::new(binary);
+    command.args(args);
+    let measurement = measure::run(command, limit)
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let (log, window) = match stand_in {
+        Some(stand_in) => {
+            let since = |t| measurement_offset(stand_in, t);
+            let window = (since(measurement.started), since(measurement.ended));
+            let log = stand_in
+                .log()
+                .take()
+                .into_iter()
+                .filter(|r| r.start >= window.0 && r.end <= window.1)
+                .collect();
+            (log, window)
+        }
+        None => (Vec::new(), (Duration::ZERO, measurement.wall)),
+    };
+    let expect = match expected {
+        Expected::Downloads { total, faults } => Expect::Downloads {
+            total,
+            log: stand_in.map(|_| log.as_slice()),
+            faults,
+        },
+        Expected::Sum(sum) => Expect::Sum(sum),
+        Expected::Answer => Expect::Answer,
+    };
+    let m = &measurement;
+    let check = verify::check(expect, m.status, &m.stdout, &m.stderr);
+    Ok(Run {
+        measurement,
+        check,
+        log,
+        window,
+    })
+}
+
+fn measurement_offset(stand_in: &StandIn, t: std::time::Instant) -> Duration {
+    t.saturating_duration_since(stand_in.epoch())
+}
+
+/// The figures of one (the median) run, as the report shows them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figures {
+    pub wall_seconds: f64,
+    /// What the program said it took (its `Downloaded` or `Duration` line).
+    pub own_seconds: Option<f64>,
+    pub cpu_seconds: f64,
+    pub user_seconds: f64,
+    pub system_seconds: f64,
+    /// CPU time over wall time: how many cores it kept busy.
+    pub cores_used: f64,
+    pub largest_process_kib: u64,
+    pub all_processes_kib: u64,
+    pub threads: usize,
+    pub processes: usize,
+    /// The wall time of every verified run, in the order they ran.
+    pub every_wall_seconds: Vec<f64>,
+}
+
+/// What several runs of one program came to.
+#[derive(Debug)]
+pub struct Summary {
+    /// Why the program cannot be trusted: the first failed run's reason. `None`: all verified.
+    pub failure: Option<String>,
+    pub runs: usize,
+    pub figures: Option<Figures>,
+    pub faults: Option<Faults>,
+    /// The median verified run, for its timeline.
+    pub median: Option<Run>,
+}
+
+impl Summary {
+    pub fn failed(why: impl Into<String>) -> Summary {
+        Summary {
+            failure: Some(why.into()),
+            runs: 0,
+            figures: None,
+            faults: None,
+            median: None,
+        }
+    }
+
+    pub fn verified(&self) -> bool {
+        self.failure.is_none() && self.figures.is_some()
+    }
+}
+
+/// Keeps the verified runs' median; a failed run makes the whole summary failed, with its
+/// reason, and never counts toward the figures.
+pub fn summarize(runs: Vec<Result<Run, String>>) -> Summary {
+    let count = runs.len();
+    let mut failure = None;
+    let mut verified = Vec::new();
+    for (i, run) in runs.into_iter().enumerate() {
+        let why = match run {
+            Ok(run) if run.check.result.is_ok() => {
+                verified.push(run);
+                continue;
+            }
+            Ok(run) => run.check.result.unwrap_err(),
+            Err(why) => why,
+        };
+        if failure.is_none() {
+            failure = Some(if count > 1 {
+                format!("run {} of {count}: {why}", i + 1)
+            } else {
+                why
+            });
+        }
+    }
+    let every_wall_seconds = verified
+        .iter()
+        .map(|r| r.measurement.wall.as_secs_f64())
+        .collect();
+    let median = median_index(&verified, |r| r.measurement.wall.as_secs_f64())
+        .map(|i| verified.swap_remove(i));
+    let figures = median.as_ref().map(|run| {
+        let m = &run.measurement;
+        Figures {
+            wall_seconds: m.wall.as_secs_f64(),
+            own_seconds: run.check.own_seconds,
+            cpu_seconds: m.cpu().as_secs_f64(),
+            user_seconds: m.user.as_secs_f64(),
+            system_seconds: m.system.as_secs_f64(),
+            cores_used: m.cores_used(),
+            largest_process_kib: m.largest_process_kib,
+            all_processes_kib: m.all_processes_kib,
+            threads: m.threads,
+            processes: m.processes,
+            every_wall_seconds,
+        }
+    });
+    Summary {
+        failure,
+        runs: count,
+        faults: median.as_ref().and_then(|run| run.check.faults),
+        figures,
+        median,
+    }
+}

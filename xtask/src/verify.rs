@@ -1,0 +1,363 @@
+//! Checking a run's output before its time is trusted, as rayon-demo's `sieve` checks the primes
+//! it found before it prints a speedup. Every line is read with `sites::contract`.
+
+use std::fmt;
+use std::process::ExitStatus;
+
+use serde::Serialize;
+use sites::Transcript;
+use sites::contract::Line;
+use sites::server::{LoggedRequest, Outcome};
+
+/// What a run must have printed.
+#[derive(Clone, Copy, Debug)]
+pub enum Expect<'a> {
+    /// Every one of `total` downloads. `log` is what the stand-in saw during the run (none with
+    /// `--real`); with `faults` on, the failures must be the ones the stand-in injected.
+    Downloads {
+        total: usize,
+        log: Option<&'a [LoggedRequest]>,
+        faults: bool,
+    },
+    /// `Sum of results: {sum}`.
+    Sum(u128),
+    /// `Answer: 42`.
+    Answer,
+}
+
+/// The verdict on one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    /// `Err(why)` when the run cannot be trusted.
+    pub result: Result<(), String>,
+    /// The time the program reported itself (its `Downloaded` or `Duration` line).
+    pub own_seconds: Option<f64>,
+    /// With faults on: how many downloads failed, and of what kind.
+    pub faults: Option<Faults>,
+}
+
+/// The failures of a run with faults on, as the program printed them and as the stand-in logged
+/// what it injected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Faults {
+    pub failed: usize,
+    /// `Failed` lines whose reason names status 500.
+    pub http_500: usize,
+    /// Every other `Failed` line: closed connections, timeouts.
+    pub other: usize,
+    /// Answers the stand-in turned into 500s.
+    pub injected_errors: usize,
+    /// Connections the stand-in closed without answering.
+    pub injected_drops: usize,
+}
+
+impl Faults {
+    fn agree(&self) -> bool {
+        self.http_500 == self.injected_errors && self.other == self.injected_drops
+    }
+}
+
+impl fmt::Display for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops",
+            self.failed, self.http_500, self.other, self.injected_errors, self.injected_drops
+        )
+    }
+}
+
+/// The exact `sum(i * i for i in range(n))` summed over `n` in `start..start + count`, by the
+/// closed form `n (n - 1) (2n - 1) / 6`: what every CPU program must print.
+pub fn expected_sum(start: u64, count: u64) -> u128 {
+    (start..start + count)
+        .map(|n| {
+            let n = u128::from(n);
+            n * n.saturating_sub(1) * (2 * n).saturating_sub(1) / 6
+        })
+        .sum()
+}
+
+/// What a terminal shows of a line: a spinner redraws its line with `\r`, so only the text after
+/// the last `\r` is left on screen.
+fn visible(line: &str) -> &str {
+    line.rsplit('\r')
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or("")
+}
+
+/// Checks a run's exit status and output against what it must have printed.
+pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stderr: &str) -> Check {
+    let mut check = Check {
+        result: Ok(()),
+        own_seconds: None,
+        faults: None,
+    };
+    let Some(status) = status else {
+        check.result = Err("killed: ran past the time limit".into());
+        return check;
+    };
+    let lines = || stdout.lines().map(visible).map(Line::parse);
+    let failed_status = || {
+        let said = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        Err(match said {
+            Some(said) => format!("{status}: {}", said.trim()),
+            None => status.to_string(),
+        })
+    };
+    check.result = match expect {
+        Expect::Downloads { total, log, faults } => {
+            let transcript = Transcript::parse(stdout);
+            check.own_seconds = transcript.summary.map(|(.., seconds)| seconds);
+            if faults {
+                let (result, counts) = check_faults(total, log, &transcript, status);
+                check.faults = Some(counts);
+                result
+            } else if !status.success() && transcript.summary.is_none() {
+                failed_status()
+            } else {
+                check_downloads(total, log, &transcript, status)
+            }
+        }
+        Expect::Sum(expected) => {
+            let mut sum = None;
+            for line in lines() {
+                match line {
+                    Line::Sum(s) => sum = Some(s),
+                    Line::Duration(d) => check.own_seconds = Some(d),
+                    _ => {}
+                }
+            }
+            match sum {
+                _ if !status.success() => failed_status(),
+                None => Err("no `Sum of results` line".into()),
+                Some(sum) if sum != expected => Err(format!("wrong sum {sum}, not {expected}")),
+                Some(_) if check.own_seconds.is_none() => Err("no `Duration` line".into()),
+                Some(_) => Ok(()),
+            }
+        }
+        Expect::Answer => {
+            let answer = lines().find_map(|line| match line {
+                Line::Answer(n) => Some(n),
+                _ => None,
+            });
+            match answer {
+                _ if !status.success() => failed_status(),
+                Some(42) => Ok(()),
+                Some(n) => Err(format!("answered {n}, not 42")),
+                None => Err("no `Answer: 42` line".into()),
+            }
+        }
+    };
+    check
+}
+
+fn check_downloads(
+    total: usize,
+    log: Option<&[LoggedRequest]>,
+    transcript: &Transcript,
+    status: ExitStatus,
+) -> Result<(), String> {
+    let Some((ok, said_total, failed, _)) = transcript.summary else {
+        return Err("no `Downloaded` line at the end".into());
+    };
+    if let Some((url, reason)) = transcript.failures.first() {
+        return Err(format!(
+            "{} of {total} failed, first {url}: {reason}",
+            transcript.failures.len()
+        ));
+    }
+    if said_total != total || ok != total || failed != 0 {
+        return Err(format!(
+            "said it downloaded {ok} of {said_total}, not {total} of {total}"
+        ));
+    }
+    if transcript.reads.len() != total {
+        return Err(format!(
+            "{} `Read` lines for {total} sites",
+            transcript.reads.len()
+        ));
+    }
+    if !status.success() {
+        return Err(format!("{status} after downloading everything"));
+    }
+    if let Some(log) = log {
+        let served = log.iter().filter(|r| r.outcome.is_success()).count();
+        if served != total {
+            return Err(format!("the stand-in served {served} pages, not {total}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_faults(
+    total: usize,
+    log: Option<&[LoggedRequest]>,
+    transcript: &Transcript,
+    status: ExitStatus,
+) -> (Result<(), String>, Faults) {
+    let injected =
+        |outcome| log.map_or(0, |log| log.iter().filter(|r| r.outcome == outcome).count());
+    let http_500 = transcript
+        .failures
+        .iter()
+        .filter(|(_, why)| why.contains("500"))
+        .count();
+    let faults = Faults {
+        failed: transcript.failures.len(),
+        http_500,
+        other: transcript.failures.len() - http_500,
+        injected_errors: injected(Outcome::Error),
+        injected_drops: injected(Outcome::Dropped),
+    };
+    let result = if !transcript.is_consistent() {
+        Err("its lines do not add up to its `Downloaded` line".into())
+    } else if transcript
+        .summary
+        .is_some_and(|(_, said_total, ..)| said_total != total)
+    {
+        Err(format!(
+            "tried {} sites, not {total}",
+            transcript.reads.len() + faults.failed
+        ))
+    } else if status.success() != (faults.failed == 0) {
+        Err(format!("{status} with {} failed", faults.failed))
+    } else if log.is_some() && !faults.agree() {
+        Err(format!("counts disagree: {faults}"))
+    } else {
+        Ok(())
+    };
+    (result, faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn exited(code: i32) -> Option<ExitStatus> {
+        Some(ExitStatus::from_raw(code << 8))
+    }
+
+    fn served(outcomes: &[Outcome]) -> Vec<LoggedRequest> {
+        outcomes
+            .iter()
+            .map(|&outcome| LoggedRequest {
+                connection: 0,
+                path: "/dice".into(),
+                start: Duration::ZERO,
+                end: Duration::from_millis(5),
+                outcome,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_closed_form_matches_the_loop() {
+        assert_eq!(expected_sum(5_000_000, 20), 833_337_833_344_750_010_830);
+        assert_eq!(expected_sum(5_000_000, 1), 41_666_654_166_667_500_000);
+        let by_loop = |start: u64, count: u64| -> u128 {
+            (start..start + count)
+                .map(|n| (0..n).map(|i| u128::from(i * i)).sum::<u128>())
+                .sum()
+        };
+        assert_eq!(expected_sum(0, 50), by_loop(0, 50));
+        assert_eq!(expected_sum(1000, 4), by_loop(1000, 4));
+    }
+
+    #[test]
+    fn a_spinners_last_redraw_is_what_counts() {
+        let stdout = "\\ thinking!\r| thinking!\r           \rAnswer: 42\n";
+        assert_eq!(check(Expect::Answer, exited(0), stdout, "").result, Ok(()));
+        let wrong = check(Expect::Answer, exited(0), "Answer: 41\n", "");
+        assert_eq!(wrong.result, Err("answered 41, not 42".into()));
+    }
+
+    #[test]
+    fn a_placeholder_fails_with_its_reason() {
+        let check = check(
+            Expect::Answer,
+            exited(1),
+            "",
+            "spinner: not translated yet\n",
+        );
+        let why = check.result.unwrap_err();
+        assert!(
+            why.contains("not translated yet") && why.contains('1'),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn sums_must_be_exact_and_timed() {
+        let good = "Sum of results: 14\nDuration 0.5 seconds\n";
+        let verdict = check(Expect::Sum(14), exited(0), good, "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.5)));
+        assert!(check(Expect::Sum(15), exited(0), good, "").result.is_err());
+        assert!(
+            check(Expect::Sum(14), exited(0), "Sum of results: 14\n", "")
+                .result
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn every_download_must_be_read_and_served() {
+        let stdout = "Read 276 bytes from http://x/dice\nRead 276 bytes from http://x/dice\n\
+                      Downloaded 2 sites in 0.25 seconds\n";
+        let log = served(&[Outcome::Ok, Outcome::Ok]);
+        let expect = |total, log| Expect::Downloads {
+            total,
+            log,
+            faults: false,
+        };
+        let verdict = check(expect(2, Some(&log)), exited(0), stdout, "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
+        assert!(
+            check(expect(3, Some(&log)), exited(0), stdout, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(expect(2, Some(&log[..1])), exited(0), stdout, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(expect(2, None), exited(1), stdout, "")
+                .result
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn with_faults_the_failures_must_be_the_injected_ones() {
+        let stdout = "Read 276 bytes from http://x/dice\n\
+                      Failed http://x/dice: http status: 500\n\
+                      Failed http://x/dice: connection closed\n\
+                      Downloaded 1 of 3 sites in 0.25 seconds (2 failed)\n";
+        let log = served(&[Outcome::Ok, Outcome::Error, Outcome::Dropped]);
+        let expect = |log| Expect::Downloads {
+            total: 3,
+            log,
+            faults: true,
+        };
+        let verdict = check(expect(Some(&log)), exited(1), stdout, "");
+        assert_eq!(verdict.result, Ok(()));
+        assert_eq!(verdict.faults.unwrap().http_500, 1);
+        let two_errors = served(&[Outcome::Ok, Outcome::Error, Outcome::Error]);
+        assert!(
+            check(expect(Some(&two_errors)), exited(1), stdout, "")
+                .result
+                .is_err()
+        );
+        // Failures must show in the exit status.
+        assert!(
+            check(expect(Some(&log)), exited(0), stdout, "")
+                .result
+                .is_err()
+        );
+    }
+}
