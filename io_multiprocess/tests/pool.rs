@@ -187,12 +187,23 @@ fn workers_of(parent: u32) -> Vec<(i32, String)> {
     found
 }
 
-#[test]
-fn a_killed_worker_is_reported_and_the_run_still_ends() {
-    // 300 ms a request, 20 sites on 2 workers: about 3 s, so there is time to kill one mid-run.
+/// What a run looked like after one of its workers was sent a signal mid-run.
+struct Signalled {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+    victim: i32,
+    victim_name: String,
+    stand_in: StandIn,
+}
+
+/// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and once the first site is in
+/// sends `signal` to one worker, found by its hidden argument in /proc.
+fn signal_a_worker_mid_run(signal: libc::c_int, extra: &[&str]) -> Signalled {
     let stand_in = stand_in(300);
     let mut list = url_args(&stand_in);
     list.extend(args(&["--repeat", "10", "--workers", "2"]));
+    list.extend(args(extra));
     let mut child = spawn(&list);
     let stderr = collect(child.stderr.take().unwrap());
 
@@ -201,7 +212,7 @@ fn a_killed_worker_is_reported_and_the_run_still_ends() {
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let reader = thread::spawn(move || {
         for line in stdout.lines().map_while(Result::ok) {
-            let _ = sender.send(line.clone());
+            let _ = sender.send(line);
         }
     });
     let first = lines
@@ -214,16 +225,27 @@ fn a_killed_worker_is_reported_and_the_run_still_ends() {
     let (victim, victim_name) = workers[0].clone();
     // SAFETY: kill(2) with a pid just read from /proc, whose parent is our child: it is one of
     // its workers, not some unrelated process.
-    assert_eq!(unsafe { libc::kill(victim, libc::SIGKILL) }, 0);
+    assert_eq!(unsafe { libc::kill(victim, signal) }, 0);
 
     let status = wait_bounded(&mut child);
     reader.join().unwrap();
-    let stderr = stderr.join().unwrap();
     let mut stdout: Vec<String> = vec![first];
     stdout.extend(lines.try_iter());
-    let stdout = stdout.join("\n");
+    Signalled {
+        status,
+        stdout: stdout.join("\n"),
+        stderr: stderr.join().unwrap(),
+        victim,
+        victim_name,
+        stand_in,
+    }
+}
 
-    assert_eq!(status.code(), Some(1), "{stdout}\n{stderr}");
+/// Checks that exactly the victim's site failed, with a reason that names the victim and
+/// holds `how`, and that the other 19 were downloaded.
+fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
+    let Signalled { stdout, stderr, .. } = run;
+    assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
     let (mut reads, mut failures) = (0, Vec::new());
     for line in stdout.lines() {
         match Line::parse(line) {
@@ -236,14 +258,25 @@ fn a_killed_worker_is_reported_and_the_run_still_ends() {
     // The victim always holds a site while the run goes on, so exactly that one is lost.
     assert_eq!(failures.len(), 1, "{stdout}");
     let (url, reason) = &failures[0];
-    assert!(stand_in.urls().contains(url), "{url}");
-    assert!(
-        reason.contains(&format!("worker {victim_name} (pid {victim}) died"))
-            && reason.contains("SIGKILL"),
-        "{reason}"
-    );
+    assert!(run.stand_in.urls().contains(url), "{url}");
+    let died = format!("worker {} (pid {}) died", run.victim_name, run.victim);
+    assert!(reason.contains(&died) && reason.contains(how), "{reason}");
     assert_eq!(reads + 1, 20, "{stdout}");
-    assert_eq!(summary(&stdout), (19, 20, 1));
+    assert_eq!(summary(stdout), (19, 20, 1));
+}
+
+#[test]
+fn a_killed_worker_is_reported_and_the_run_still_ends() {
+    let run = signal_a_worker_mid_run(libc::SIGKILL, &[]);
+    assert_one_site_lost_with_the_victim(&run, "SIGKILL");
+}
+
+#[test]
+fn a_stopped_worker_is_killed_after_the_timeout_and_the_run_still_ends() {
+    // A stopped worker never closes its pipe; the pool kills it once it has been silent for the
+    // request timeout (1 s) plus its 5 s grace.
+    let run = signal_a_worker_mid_run(libc::SIGSTOP, &["--timeout", "1"]);
+    assert_one_site_lost_with_the_victim(&run, "killed: no answer in 6.0 s");
 }
 
 #[test]
