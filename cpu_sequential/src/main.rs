@@ -22,8 +22,9 @@ use std::time::Instant;
 use clap::error::{ContextKind, ContextValue};
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-/// Python's integers never overflow; ours are capped so that no sum can pass `u128::MAX`: every
-/// result is below count x (start + count)^3 / 3 < 3e36. A run that big would take years anyway.
+/// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
+/// pass `u128::MAX`: all results together stay below count x (start + count)^3 / 3 < 3e36. A run
+/// that big would take years anyway.
 const MAX: u64 = 1_000_000_000;
 
 /// Adds up `i * i` for `i` below every number from --start, as the article's `cpu_bound`.
@@ -54,7 +55,7 @@ fn parse_args() -> Args {
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
 fn cpu_bound(number: u64) -> u128 {
     // u128, where Python's integers simply grow: for 5,000,000 the sum is about 4.2e19, past
-    // u64::MAX (1.8e19). One square still fits in a 64-bit multiply with a 128-bit product.
+    // u64::MAX (1.8e19). A square of a u64 always fits, and costs one 64x64->128-bit multiply.
     let mut total: u128 = 0;
     for i in 0..number {
         // Without `black_box`, LLVM sees that `total` is a polynomial in `i` and replaces the
@@ -91,6 +92,11 @@ mod tests {
     fn closed_form(n: u64) -> u128 {
         let n = u128::from(n);
         n * n.saturating_sub(1) * (2 * n).saturating_sub(1) / 6
+    }
+
+    #[test]
+    fn find_sums_keeps_the_order() {
+        assert_eq!(find_sums(&[3, 0, 10, 2, 1]), [5, 0, 285, 1, 0]);
     }
 
     #[test]
