@@ -9,28 +9,32 @@
 //!
 //! What to watch for: each line names the process that downloaded it. Each process has its own
 //! memory, so nothing can be shared between them, not even a session: each makes its own, once.
-//! A process is far heavier than a thread (a new program, loaded and started, and pipes to talk
-//! to it), and it buys nothing for I/O: the workers spend their time waiting, exactly as
-//! threads would. With 2 CPUs there are 2 workers, so 160 / 2 x 50 ms = 4 s, slower than five
-//! threads. The article found the same (5.7 s against threading's 3.7 s).
+//! A process is far heavier than a thread: a new program, loaded and started, with pipes to talk
+//! to it (the `ready after` line on stderr says how long the pool took to start: a few ms, where
+//! two threads take tens of microseconds). And it buys nothing for I/O: the workers spend their
+//! time waiting, as threads would. With 2 CPUs there are 2 workers, so 160 / 2 x 50 ms = 4 s,
+//! slower than five threads. The article found the same (5.7 s against threading's 3.7 s).
 //!
-//! Where Rust differs: Python needs processes to get around the GIL, and that only pays for CPU
-//! work. Rust has no GIL, so threads already run in parallel, and processes are the wrong tool
-//! for I/O here too, for a different reason: all they add is their start-up and their pipes.
+//! Where Rust differs: Python needs processes to get around the GIL, which only pays for CPU
+//! work. Rust has no GIL, so its threads already run in parallel, and a process pool is the wrong
+//! tool here for any kind of work. What a process still buys in Rust is isolation: a worker that
+//! crashes or is killed loses the one site it held, and the run goes on (try `kill -9` on a
+//! `--pool-worker` process while it runs).
 //!
 //! Rust has no `multiprocessing`, so the pool is written out in `pool.rs` (longer than 90 lines
-//! for that reason) over std alone: the parent starts this same binary again as each worker
-//! (`std::env::current_exe()`; std cannot safely fork a process that already runs threads, so
-//! this is Python's "spawn" start method) and talks to it over its stdin and stdout. Writing it
-//! out, rather than taking a crate, shows what Python's Pool does behind `pool.map`.
+//! for that reason) with std alone, rather than taken from a crate, to show what Python's Pool
+//! does behind `pool.map`. The parent starts this same binary again as each worker
+//! (`std::env::current_exe()`) and talks to it over its stdin and stdout. std has no bare `fork`,
+//! and a process that already runs threads (this one runs the stand-in's) cannot safely go on
+//! after one, so this is Python's "spawn" start method, whose workers are `SpawnPoolWorker-N`.
 //!
 //! ```text
 //! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
-//! 2 worker processes ready after 3.1 ms
+//! 2 worker processes ready after 3.6 ms
 //! SpawnPoolWorker-1:Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
 //! SpawnPoolWorker-2:Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
-//! Downloaded 160 sites in 4.07 seconds
+//! Downloaded 160 sites in 4.19 seconds
 //! ```
 
 mod pool;

@@ -209,6 +209,8 @@ impl Pool {
         for id in 0..self.processes.len() {
             self.hand_out(id, sites, &mut pending);
         }
+        // The downloads run at once, in the worker processes; the parent only waits here for
+        // whichever worker speaks next, prints what it said, and gives it another site.
         while done < sites.len() {
             let event = match self.events.recv_timeout(Duration::from_millis(100)) {
                 Ok(event) => event,

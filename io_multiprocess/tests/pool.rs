@@ -192,14 +192,14 @@ struct Signalled {
     status: ExitStatus,
     stdout: String,
     stderr: String,
-    victim: i32,
-    victim_name: String,
+    /// The workers signalled: pid and name.
+    victims: Vec<(i32, String)>,
     stand_in: StandIn,
 }
 
 /// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and once the first site is in
-/// sends `signal` to one worker, found by its hidden argument in /proc.
-fn signal_a_worker_mid_run(signal: libc::c_int, extra: &[&str]) -> Signalled {
+/// sends `signal` to `how_many` of the workers, found by their hidden argument in /proc.
+fn signal_workers_mid_run(signal: libc::c_int, how_many: usize, extra: &[&str]) -> Signalled {
     let stand_in = stand_in(300);
     let mut list = url_args(&stand_in);
     list.extend(args(&["--repeat", "10", "--workers", "2"]));
@@ -222,10 +222,12 @@ fn signal_a_worker_mid_run(signal: libc::c_int, extra: &[&str]) -> Signalled {
 
     let workers = workers_of(child.id());
     assert_eq!(workers.len(), 2, "worker processes: {workers:?}");
-    let (victim, victim_name) = workers[0].clone();
-    // SAFETY: kill(2) with a pid just read from /proc, whose parent is our child: it is one of
-    // its workers, not some unrelated process.
-    assert_eq!(unsafe { libc::kill(victim, signal) }, 0);
+    let victims = workers[..how_many].to_vec();
+    for &(pid, _) in &victims {
+        // SAFETY: kill(2) with a pid just read from /proc, whose parent is our child: it is one
+        // of its workers, not some unrelated process.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
 
     let status = wait_bounded(&mut child);
     reader.join().unwrap();
@@ -235,8 +237,7 @@ fn signal_a_worker_mid_run(signal: libc::c_int, extra: &[&str]) -> Signalled {
         status,
         stdout: stdout.join("\n"),
         stderr: stderr.join().unwrap(),
-        victim,
-        victim_name,
+        victims,
         stand_in,
     }
 }
@@ -259,7 +260,8 @@ fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
     assert_eq!(failures.len(), 1, "{stdout}");
     let (url, reason) = &failures[0];
     assert!(run.stand_in.urls().contains(url), "{url}");
-    let died = format!("worker {} (pid {}) died", run.victim_name, run.victim);
+    let (victim, victim_name) = &run.victims[0];
+    let died = format!("worker {victim_name} (pid {victim}) died");
     assert!(reason.contains(&died) && reason.contains(how), "{reason}");
     assert_eq!(reads + 1, 20, "{stdout}");
     assert_eq!(summary(stdout), (19, 20, 1));
@@ -267,7 +269,7 @@ fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
 
 #[test]
 fn a_killed_worker_is_reported_and_the_run_still_ends() {
-    let run = signal_a_worker_mid_run(libc::SIGKILL, &[]);
+    let run = signal_workers_mid_run(libc::SIGKILL, 1, &[]);
     assert_one_site_lost_with_the_victim(&run, "SIGKILL");
 }
 
@@ -275,8 +277,37 @@ fn a_killed_worker_is_reported_and_the_run_still_ends() {
 fn a_stopped_worker_is_killed_after_the_timeout_and_the_run_still_ends() {
     // A stopped worker never closes its pipe; the pool kills it once it has been silent for the
     // request timeout (1 s) plus its 5 s grace.
-    let run = signal_a_worker_mid_run(libc::SIGSTOP, &["--timeout", "1"]);
+    let run = signal_workers_mid_run(libc::SIGSTOP, 1, &["--timeout", "1"]);
     assert_one_site_lost_with_the_victim(&run, "killed: no answer in 6.0 s");
+}
+
+#[test]
+fn when_every_worker_is_killed_the_rest_fail_and_the_run_ends() {
+    let run = signal_workers_mid_run(libc::SIGKILL, 2, &[]);
+    let Signalled { stdout, stderr, .. } = &run;
+    assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
+    let (mut reads, mut died, mut orphaned) = (0, BTreeSet::new(), 0);
+    for line in stdout.lines() {
+        match Line::parse(line) {
+            Line::Read { .. } => reads += 1,
+            Line::Failed { reason, .. } if reason.contains("SIGKILL") => {
+                let name = reason.split_whitespace().nth(1).unwrap_or_default();
+                died.insert(name.to_string());
+            }
+            Line::Failed { reason, .. } => {
+                assert_eq!(reason, "no worker process left");
+                orphaned += 1;
+            }
+            Line::Downloaded { .. } => {}
+            _ => panic!("unexpected line: {line}"),
+        }
+    }
+    // Each dead worker loses the site it held; nobody is left for the sites not yet handed out.
+    let names: BTreeSet<String> = run.victims.iter().map(|(_, n)| n.clone()).collect();
+    assert_eq!(died, names, "{stdout}");
+    assert!(orphaned > 0, "{stdout}");
+    assert_eq!(reads + 2 + orphaned, 20, "{stdout}");
+    assert_eq!(summary(stdout), (reads, 20, 2 + orphaned));
 }
 
 #[test]
