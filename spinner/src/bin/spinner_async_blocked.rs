@@ -11,7 +11,8 @@
 //! for 3 s (no frame, not even the message), then `Answer: 42`. The runtime has one thread and
 //! `slow` holds it: a task runs only when the running one reaches an `.await`, and `slow` has
 //! none before it returns. By then the spinner is cancelled before it ever ran. A task that does
-//! not cooperate blocks every other task on its thread.
+//! not cooperate blocks every other task on its thread. (On tokio's default multi-thread
+//! runtime the spinner would turn on another worker thread, hiding the mistake, not fixing it.)
 //!
 //! ```text
 //! spinner object: JoinHandle { id: Id(1) }
@@ -29,7 +30,8 @@ async fn spin(msg: &'static str) {
         status.draw(*frame);
         // The only place this task lets others run. Cancelling it drops the task right here:
         // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
-        // `status`'s `Drop`, which runs as the future is dropped.
+        // `status`'s `Drop`, which runs as the future is dropped. Nor can the task refuse to be
+        // cancelled, as the article says a coroutine may by catching the error.
         tokio::time::sleep(TICK).await;
     }
 }

@@ -14,7 +14,8 @@
 //! `task::spawn` would put it on async-std's thread pool). Piped, it prints the message once.
 //!
 //! ```text
-//! spinner object: JoinHandle { handle: Some(Task { .. }), task: Task { id: TaskId(2), name: None } }
+//! (the `spinner object` line abridged)
+//! spinner object: JoinHandle { handle: Some(Task { header: Header { .. } }), task: Task { id: TaskId(2), name: None } }
 //! | thinking!          <- turns in place for 3 s on a terminal, then is blanked
 //! Answer: 42
 //! ```

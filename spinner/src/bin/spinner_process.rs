@@ -2,16 +2,18 @@
 //!
 //! Ports Fluent Python's 2nd-edition `spinner_proc.py` (fluent-python-spinner-ko.md): the
 //! thread version with the spinner moved into a child process (`multiprocessing.Process`). This
-//! program starts itself again (`current_exe`) in a hidden `--spin` mode to be that child.
+//! program starts itself again (`current_exe`) in a hidden `--spin` mode to be that child, so
+//! the file holds two programs, parent and child: hence its 110 lines, past the usual 90.
 //!
 //!     cargo run --release -p spinner --bin spinner_process
 //!     diff spinner/src/bin/spinner_thread.rs spinner/src/bin/spinner_process.rs
 //!
-//! What to watch for: two processes share no memory, so the `Event` becomes a pipe: the parent
-//! holds the child's stdin and closes it when `slow()` returns; a thread in the child turns
-//! that end-of-file into the same channel message as in `spinner_thread`, whose `spin` this is.
-//! If the parent dies, the pipe closes too, so the child never outlives it. Both processes
-//! write to the same terminal. Piped, the child prints the message once.
+//! What to watch for: Rust's standard library has no `Event` that crosses processes (Python's
+//! is a shared semaphore), so it becomes a pipe: the parent holds the child's stdin and closes
+//! it when `slow()` returns; a thread in the child turns that end-of-file into the channel
+//! message of `spinner_thread`, whose `spin` this is. If the parent dies, the pipe closes too,
+//! so the child never outlives it. Both processes write to one terminal. Piped, the child
+//! prints the message once.
 //!
 //! ```text
 //! spinner object: "/work/main/target/release/spinner_process" "--spin"

@@ -12,7 +12,7 @@
 //! only while `block_on` drives `ex.run(..)`. Piped, it prints the message once.
 //!
 //! ```text
-//! spinner object: Task { .. }
+//! spinner object: Task { header: Header { scheduled: true, running: false, completed: false, .. } }
 //! - thinking!          <- turns in place for 3 s on a terminal, then is blanked
 //! Answer: 42
 //! ```
