@@ -36,6 +36,10 @@ pub struct Measurement {
     pub threads: usize,
     /// The most processes it had at once, itself included.
     pub processes: usize,
+    /// Whether `/proc` was sampled while it ran at all: a program that ends within a few
+    /// milliseconds may be gone before the first sample, and then memory, threads and
+    /// processes are unknown (zero).
+    pub sampled: bool,
     /// `None` when it was killed for running past the time limit.
     pub status: Option<ExitStatus>,
     pub stdout: String,
@@ -100,9 +104,9 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     // A worker the program left behind would hold the output pipes open forever.
     kill_group(pid);
 
-    let largest_process_kib = peaks
-        .largest_process_kib()
-        .max(usage.ru_maxrss.max(0) as u64);
+    // Not `usage.ru_maxrss`: after `posix_spawn` it counts this process's own memory too (the
+    // kernel keeps the larger of the old and new image's peaks across `exec`).
+    let largest_process_kib = peaks.largest_process_kib();
     Ok(Measurement {
         wall: ended - started,
         user: timeval(usage.ru_utime),
@@ -111,6 +115,7 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
         all_processes_kib: peaks.all_processes_kib.max(largest_process_kib),
         threads: peaks.threads,
         processes: peaks.processes,
+        sampled: peaks.samples > 0,
         status: (!killed).then_some(status),
         stdout: stdout.join().expect("the reading thread does not panic"),
         stderr: stderr.join().expect("the reading thread does not panic"),
@@ -164,10 +169,16 @@ struct Peaks {
     all_processes_kib: u64,
     threads: usize,
     processes: usize,
+    /// How many samples found the program.
+    samples: usize,
 }
 
 impl Peaks {
     fn add(&mut self, tree: &[(u32, Status)]) {
+        if tree.is_empty() {
+            return;
+        }
+        self.samples += 1;
         for (pid, status) in tree {
             let seen = self.high_water_kib.entry(*pid).or_default();
             *seen = (*seen).max(status.high_water_kib);
@@ -312,7 +323,7 @@ mod tests {
         assert!(m.status.unwrap().success(), "{m:?}");
         assert_eq!(m.stdout, "done\n");
         assert!(m.cpu() > Duration::ZERO, "{m:?}");
-        assert!(m.processes >= 1 && m.threads >= 1, "{m:?}");
+        assert!(m.sampled && m.processes >= 1 && m.threads >= 1, "{m:?}");
         assert!(m.largest_process_kib > 0 && m.all_processes_kib >= m.largest_process_kib);
     }
 
@@ -322,5 +333,17 @@ mod tests {
         command.arg("30");
         let m = run(command, Duration::from_millis(100)).unwrap();
         assert_eq!(m.status, None);
+    }
+
+    #[test]
+    fn a_big_parent_does_not_make_a_small_child_look_big() {
+        // `wait4`'s `ru_maxrss` would report this process's 64 MiB for `sleep`.
+        let big = vec![1u8; 64 << 20];
+        let mut command = Command::new("sleep");
+        command.arg("0.1");
+        let m = run(command, Duration::from_secs(5)).unwrap();
+        assert!(m.sampled, "{m:?}");
+        assert!(m.largest_process_kib < 32 << 10, "{m:?}");
+        assert_eq!(big.iter().map(|&b| b as usize).sum::<usize>(), 64 << 20);
     }
 }

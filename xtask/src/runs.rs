@@ -96,12 +96,19 @@ pub struct Figures {
     pub system_seconds: f64,
     /// CPU time over wall time: how many cores it kept busy.
     pub cores_used: f64,
+    /// `None` when the run ended before `/proc` could be sampled (see [`Sampled`]).
+    pub sampled: Option<Sampled>,
+    /// The wall time of every verified run, in the order they ran.
+    pub every_wall_seconds: Vec<f64>,
+}
+
+/// What sampling `/proc` found.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Sampled {
     pub largest_process_kib: u64,
     pub all_processes_kib: u64,
     pub threads: usize,
     pub processes: usize,
-    /// The wall time of every verified run, in the order they ran.
-    pub every_wall_seconds: Vec<f64>,
 }
 
 /// What several runs of one program came to.
@@ -170,10 +177,12 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Summary {
             user_seconds: m.user.as_secs_f64(),
             system_seconds: m.system.as_secs_f64(),
             cores_used: m.cores_used(),
-            largest_process_kib: m.largest_process_kib,
-            all_processes_kib: m.all_processes_kib,
-            threads: m.threads,
-            processes: m.processes,
+            sampled: m.sampled.then_some(Sampled {
+                largest_process_kib: m.largest_process_kib,
+                all_processes_kib: m.all_processes_kib,
+                threads: m.threads,
+                processes: m.processes,
+            }),
             every_wall_seconds,
         }
     });

@@ -155,7 +155,7 @@ pub fn timeline(title: &str, requests: &[LoggedRequest], start: Duration, end: D
         let y = top + lane as f64 * lane_height;
         let tooltip = format!(
             "connection {}: {} {:?}, {:.1} to {:.1} ms",
-            request.connection,
+            lane + 1,
             request.path,
             request.outcome,
             request.start.saturating_sub(start).as_secs_f64() * 1e3,

@@ -303,9 +303,9 @@ fn detail(rows: &[SweepRow]) -> Table {
             or_dash(f.and_then(|f| f.own_seconds), seconds),
             or_dash(f, |f| seconds(f.cpu_seconds)),
             or_dash(f, |f| format!("{:.2}", f.cores_used)),
-            or_dash(f, |f| mib(f.all_processes_kib)),
-            or_dash(f, |f| f.threads.to_string()),
-            or_dash(f, |f| f.processes.to_string()),
+            or_dash(f.and_then(|f| f.sampled), |s| mib(s.all_processes_kib)),
+            or_dash(f.and_then(|f| f.sampled), |s| s.threads.to_string()),
+            or_dash(f.and_then(|f| f.sampled), |s| s.processes.to_string()),
             status,
         ]);
     }

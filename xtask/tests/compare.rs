@@ -1,0 +1,204 @@
+//! `cargo xtask compare` and `sweep` as real processes: every row verified, every file written.
+//!
+//! These build the workspace's programs in release (slow the first time) and run them small.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn xtask(args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env(
+            "CARGO",
+            std::env::var_os("CARGO").unwrap_or(env!("CARGO").into()),
+        )
+        .output()
+        .expect("xtask runs");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+/// The files the run says it wrote, by file name.
+fn written(output: &Output) -> Vec<PathBuf> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Wrote "))
+        .map(PathBuf::from)
+        .collect()
+}
+
+fn file<'a>(files: &'a [PathBuf], name: &str) -> &'a PathBuf {
+    files
+        .iter()
+        .find(|f| f.file_name().is_some_and(|n| n == name))
+        .unwrap_or_else(|| panic!("{name} not written: {files:?}"))
+}
+
+fn read(path: &PathBuf) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn assert_svg(text: &str) {
+    assert!(
+        text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "),
+        "{text}"
+    );
+    assert!(text.ends_with("</svg>\n"));
+    assert_eq!(text.matches("<svg").count(), 1);
+}
+
+#[test]
+fn compare_quick_verifies_every_program_and_writes_every_file() {
+    let output = xtask(&["compare", "--quick"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    let files = written(&output);
+    let report: Value = serde_json::from_str(&read(file(&files, "compare.json"))).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 16, "every program has a row");
+    let failed: Vec<String> = rows
+        .iter()
+        .filter(|r| r["verified"] != true)
+        .map(|r| format!("{}: {}", r["program"], r["failure"]))
+        .collect();
+    assert!(failed.is_empty(), "not verified: {failed:#?}");
+    assert!(output.status.success());
+
+    let sites = report["settings"]["sites"].as_u64().unwrap();
+    assert_eq!(sites, 10, "--quick downloads 5 x 2 sites");
+    for row in rows {
+        let figures = &row["figures"];
+        assert!(figures["wall_seconds"].as_f64().unwrap() > 0.0, "{row}");
+        if row["family"] == "io" {
+            // The timeline has one bar, with its tooltip, per download.
+            let svg = read(file(&files, row["timeline"].as_str().unwrap()));
+            assert_svg(&svg);
+            assert_eq!(
+                svg.matches("<title>").count() as u64,
+                sites,
+                "{}",
+                row["program"]
+            );
+        }
+        if row["family"] == "cpu" {
+            assert!(figures["own_seconds"].as_f64().is_some(), "{row}");
+        }
+    }
+    let threads = read(file(&files, "timeline-io_threads.svg"));
+    assert!(threads.contains("over 5 connections"), "{threads}");
+    let bars = read(file(&files, "wall-times.svg"));
+    assert_svg(&bars);
+    let markdown = read(file(&files, "compare.md"));
+    assert!(
+        markdown.contains("](wall-times.svg)") && markdown.contains("](timeline-io_async.svg)")
+    );
+    assert!(markdown.contains("| io_multiprocess |"));
+}
+
+#[test]
+fn with_faults_a_row_is_verified_when_the_failures_are_the_injected_ones() {
+    let output = xtask(&[
+        "compare",
+        "--only",
+        "io_threads",
+        "--runs",
+        "1",
+        "--repeat",
+        "20",
+        "--latency-ms",
+        "5",
+        "--error-rate",
+        "0.2",
+        "--drop-rate",
+        "0.1",
+        "--seed",
+        "3",
+    ]);
+    let files = written(&output);
+    let report: Value = serde_json::from_str(&read(file(&files, "compare.json"))).unwrap();
+    let row = &report["rows"][0];
+    assert_eq!(row["program"], "io_threads");
+    assert_eq!(row["verified"], true, "{row}");
+    let faults = &row["faults"];
+    assert!(
+        faults["failed"].as_u64().unwrap() > 0,
+        "seed 3 injects faults: {faults}"
+    );
+    assert_eq!(faults["http_500"], faults["injected_errors"], "{faults}");
+    assert_eq!(faults["other"], faults["injected_drops"], "{faults}");
+}
+
+#[test]
+fn a_pattern_that_matches_nothing_is_bad_usage() {
+    let output = xtask(&["compare", "--only", "no_such_program"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no_such_program"), "{stderr}");
+    let output = xtask(&["compare", "--quick", "--runs", "2"]);
+    assert_eq!(output.status.code(), Some(2), "--quick picks the runs");
+}
+
+#[test]
+fn sweep_measures_every_combination() {
+    let output = xtask(&[
+        "sweep",
+        "--program",
+        "io_threads",
+        "--workers",
+        "1,4",
+        "--sites",
+        "8,20",
+        "--latency-ms",
+        "5",
+    ]);
+    println!("{}", String::from_utf8_lossy(&output.stdout));
+    let files = written(&output);
+    let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_threads.json"))).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    let combinations: Vec<(u64, u64)> = rows
+        .iter()
+        .map(|r| (r["value"].as_u64().unwrap(), r["sites"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(combinations, [(1, 8), (4, 8), (1, 20), (4, 20)]);
+    for row in rows {
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["flag"], "--workers");
+    }
+    assert!(output.status.success());
+    let chart = read(file(&files, "sweep-io_threads.svg"));
+    assert_svg(&chart);
+    // Two numbers of sites, and the article's line.
+    assert_eq!(chart.matches("<polyline").count(), 3);
+    let markdown = read(file(&files, "sweep-io_threads.md"));
+    assert!(markdown.contains("| 20 sites |") && markdown.contains("](sweep-io_threads.svg)"));
+}
+
+#[test]
+fn sweep_skips_what_would_take_too_long() {
+    let output = xtask(&[
+        "sweep",
+        "--program",
+        "io_async",
+        "--workers",
+        "2",
+        "--sites",
+        "4,2000",
+        "--latency-ms",
+        "50",
+        "--max-seconds",
+        "1",
+    ]);
+    let files = written(&output);
+    let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["flag"], "--limit");
+    assert_eq!(rows[0]["verified"], true, "{}", rows[0]);
+    assert!(
+        rows[1]["skipped"].as_str().unwrap().contains("50.0 s"),
+        "{}",
+        rows[1]
+    );
+}
