@@ -91,11 +91,7 @@ pub struct Session<R> {
 impl<R: Runtime> Session<R> {
     /// A session that trusts the Mozilla root certificates (webpki-roots) and uses ring.
     pub fn new() -> Result<Self, futures_rustls::rustls::Error> {
-        let roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let mut config = tls_config()?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Session {
             tls: TlsConnector::from(Arc::new(config)),
@@ -177,6 +173,19 @@ impl<R: Runtime> Session<R> {
     }
 }
 
+/// The TLS settings of all three binaries: rustls with the ring crypto provider (which builds
+/// without cmake, unlike rustls's default, aws-lc-rs), trusting the Mozilla root certificates
+/// that webpki-roots compiles in, so nothing is read from the system at start-up.
+pub fn tls_config() -> Result<ClientConfig, futures_rustls::rustls::Error> {
+    let roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    Ok(
+        ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
 fn origin_of(uri: &Uri) -> Result<Origin, Error> {
     let https = match uri.scheme_str() {
         Some("https") => true,
@@ -193,4 +202,28 @@ fn origin_of(uri: &Uri) -> Result<Origin, Error> {
             .to_owned(),
         port: uri.port_u16().unwrap_or(if https { 443 } else { 80 }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(url: &str) -> Result<Origin, Error> {
+        origin_of(&url.parse().unwrap())
+    }
+
+    #[test]
+    fn the_pool_key_has_the_default_ports_and_no_brackets() {
+        let https = origin("https://www.jython.org").unwrap();
+        assert_eq!(
+            (https.https, https.host.as_str(), https.port),
+            (true, "www.jython.org", 443)
+        );
+        let http = origin("http://olympus.realpython.org/dice").unwrap();
+        assert_eq!((http.https, http.port), (false, 80));
+        let v6 = origin("http://[::1]:8080/x").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 8080));
+        assert!(matches!(origin("ftp://a.test/"), Err(Error::NotHttp)));
+        assert!(matches!(origin("/just/a/path"), Err(Error::NotHttp)));
+    }
 }

@@ -11,4 +11,4 @@
 
 mod hyper_over_futures_io;
 
-pub use hyper_over_futures_io::{Error, Runtime, Session};
+pub use hyper_over_futures_io::{Error, Runtime, Session, tls_config};

@@ -1,0 +1,273 @@
+//! The three async downloaders as a learner runs them: real processes against a real (local)
+//! server, each test once per runtime (tokio, smol, async-std).
+
+use std::collections::HashSet;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use sites::server::{Config, Outcome, max_in_flight};
+use sites::{REAL_URLS, StandIn, Transcript};
+
+/// Every binary of the crate: (name, path).
+const PROGRAMS: [(&str, &str); 3] = [
+    ("io_async", env!("CARGO_BIN_EXE_io_async")),
+    ("io_async_smol", env!("CARGO_BIN_EXE_io_async_smol")),
+    ("io_async_std", env!("CARGO_BIN_EXE_io_async_std")),
+];
+
+fn run(program: &str, args: &[&str]) -> (Output, Transcript) {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .expect("the program runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{program}: {stderr}");
+    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+    (output, transcript)
+}
+
+fn stand_in(config: Config) -> StandIn {
+    StandIn::start(Config {
+        latency: Duration::from_millis(10),
+        ..config
+    })
+    .unwrap()
+}
+
+/// `--url JYTHON --url DICE` and the given flags.
+fn run_against(program: &str, server: &StandIn, flags: &[&str]) -> (Output, Transcript) {
+    let [jython, dice] = server.urls();
+    let mut args = vec!["--url", &jython, "--url", &dice];
+    args.extend_from_slice(flags);
+    run(program, &args)
+}
+
+#[test]
+fn every_runtime_downloads_every_site() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let [jython, dice] = server.urls();
+        let (output, transcript) = run_against(program, &server, &["--repeat", "10"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        assert_eq!(transcript.reads.len(), 20, "{name}");
+        for (_, bytes, url) in &transcript.reads {
+            let expected = if url == &jython {
+                10_966
+            } else {
+                assert_eq!(url, &dice, "{name}");
+                276
+            };
+            assert_eq!(*bytes, expected, "{name}: {url}");
+        }
+        assert_eq!(
+            transcript.summary.map(|(ok, total, ..)| (ok, total)),
+            Some((20, 20)),
+            "{name}"
+        );
+        assert!(transcript.is_consistent(), "{name}");
+        assert_eq!(server.log().len(), 20, "{name}: one request per site");
+    }
+}
+
+#[test]
+fn without_a_limit_every_request_is_in_flight_at_once() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let (output, _) = run_against(program, &server, &["--repeat", "10"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        // Twenty tasks, all waiting at once: far more than any --limit used below.
+        let most = max_in_flight(&server.log().snapshot());
+        assert!(most > 3, "{name}: only {most} in flight");
+    }
+}
+
+#[test]
+fn limit_caps_the_requests_in_flight() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let (output, transcript) =
+            run_against(program, &server, &["--repeat", "10", "--limit", "3"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        assert!(transcript.is_consistent(), "{name}");
+        let log = server.log().snapshot();
+        assert_eq!(log.len(), 20, "{name}");
+        let most = max_in_flight(&log);
+        assert!(
+            (1..=3).contains(&most),
+            "{name}: {most} in flight with --limit 3"
+        );
+    }
+}
+
+#[test]
+fn the_session_keeps_connections_alive() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let (output, _) = run_against(program, &server, &["--repeat", "10", "--limit", "2"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let log = server.log().snapshot();
+        let connections: HashSet<_> = log.iter().map(|r| r.connection).collect();
+        // Two requests at a time over twenty: a session that reuses its connections needs few.
+        assert!(
+            connections.len() < log.len() / 2,
+            "{name}: {} connections",
+            connections.len()
+        );
+        if name != "io_async" {
+            // io_async's own pool puts a connection back before the task lets go of its
+            // permit, so two permits never need more than two connections. (reqwest puts its
+            // connections back from a task of its own, so it may open one more now and then.)
+            assert!(
+                connections.len() <= 2,
+                "{name}: {} connections",
+                connections.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_reported_and_counted() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config {
+            error_rate: 0.2,
+            drop_rate: 0.1,
+            seed: 7,
+            ..Config::default()
+        });
+        let (output, transcript) = run_against(program, &server, &["--repeat", "20"]);
+        let log = server.log().snapshot();
+        let injected = log.iter().filter(|r| !r.outcome.is_success()).count();
+        assert!(log.iter().any(|r| r.outcome == Outcome::Error), "{name}");
+        assert!(log.iter().any(|r| r.outcome == Outcome::Dropped), "{name}");
+        assert_eq!(
+            transcript.failures.len(),
+            injected,
+            "{name}: {:?}",
+            transcript.failures
+        );
+        assert!(transcript.is_consistent(), "{name}");
+        assert_eq!(
+            transcript.summary.map(|(_, _, failed, _)| failed),
+            Some(injected),
+            "{name}"
+        );
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert!(
+            transcript
+                .failures
+                .iter()
+                .any(|(_, reason)| reason.contains("500")),
+            "{name}: {:?}",
+            transcript.failures
+        );
+    }
+}
+
+#[test]
+fn a_slow_answer_times_out_and_is_counted() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config {
+            slow_rate: 0.3,
+            slow: Duration::from_millis(1500),
+            seed: 5,
+            ..Config::default()
+        });
+        let (output, transcript) =
+            run_against(program, &server, &["--repeat", "10", "--timeout", "0.3"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert!(transcript.is_consistent(), "{name}");
+        assert!(!transcript.failures.is_empty(), "{name}");
+        for (url, reason) in &transcript.failures {
+            assert!(reason.contains("timed out"), "{name}: {url}: {reason}");
+        }
+        // The fast answers still arrived: a timeout fails one site, not the run.
+        assert!(!transcript.reads.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn an_unreachable_site_fails_with_its_reason() {
+    for (name, program) in PROGRAMS {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        let (output, transcript) =
+            run(program, &["--url", "http://127.0.0.1:1/x", "--repeat", "2"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert_eq!(transcript.failures.len(), 2, "{name}");
+        for (url, reason) in &transcript.failures {
+            assert_eq!(url, "http://127.0.0.1:1/x", "{name}");
+            assert!(
+                reason.to_lowercase().contains("connection refused"),
+                "{name}: {reason}"
+            );
+        }
+        assert_eq!(
+            transcript.summary.map(|(ok, total, ..)| (ok, total)),
+            Some((0, 2)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_url_is_bad_usage() {
+    for (name, program) in PROGRAMS {
+        for bad in ["not a url", "ftp://127.0.0.1/", "127.0.0.1:8080/x"] {
+            let (output, transcript) = run(program, &["--url", bad]);
+            assert_eq!(output.status.code(), Some(2), "{name}: {bad}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains("--url") && stderr.contains("Usage"),
+                "{name}: {stderr}"
+            );
+            assert!(
+                transcript.reads.is_empty() && transcript.summary.is_none(),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn real_sites_offline_fail_one_by_one() {
+    for (name, program) in PROGRAMS {
+        let (output, transcript) = run(program, &["--real", "--repeat", "1", "--timeout", "5"]);
+        // This machine has no internet: each of the article's sites fails on its own (its name
+        // does not resolve), is printed and counted. With the internet they would be read.
+        let mut seen: Vec<&str> = transcript
+            .failures
+            .iter()
+            .map(|(url, _)| url.as_str())
+            .chain(transcript.reads.iter().map(|(_, _, url)| url.as_str()))
+            .collect();
+        seen.sort();
+        let mut expected = REAL_URLS.to_vec();
+        expected.sort();
+        assert_eq!(seen, expected, "{name}");
+        assert!(transcript.is_consistent(), "{name}");
+        let failed = transcript.failures.len();
+        assert_eq!(
+            output.status.code(),
+            Some(if failed > 0 { 1 } else { 0 }),
+            "{name}"
+        );
+        for (url, reason) in &transcript.failures {
+            assert!(!reason.trim().is_empty(), "{name}: {url}");
+        }
+    }
+}
+
+#[test]
+fn https_reaches_rustls_without_the_internet() {
+    for (name, program) in PROGRAMS {
+        // The stand-in speaks plain HTTP, so a TLS client's handshake gets garbage back: the
+        // failure comes from rustls itself, which shows every binary really does TLS.
+        let server = stand_in(Config::default());
+        let url = server.urls()[0].replacen("http://", "https://", 1);
+        let (output, transcript) = run(program, &["--url", &url, "--repeat", "1"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert_eq!(transcript.failures.len(), 1, "{name}");
+        let (_, reason) = &transcript.failures[0];
+        assert!(reason.contains("corrupt message"), "{name}: {reason}");
+    }
+}
