@@ -33,7 +33,7 @@ use std::time::Instant;
 use std::{env, thread};
 
 use anyhow::{Context, bail, ensure};
-use clap::error::{ContextKind, ContextValue};
+use clap::error::{ContextKind::Usage, ContextValue};
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
@@ -62,12 +62,11 @@ struct Args {
 /// does: bad usage prints one error line and the usage, then exits with status 2.
 fn parse_args() -> Args {
     let mut command = Args::command();
-    let matches = command.try_get_matches_from_mut(std::env::args_os());
-    matches
+    let parsed = command.try_get_matches_from_mut(std::env::args_os());
+    parsed
         .and_then(|m| Args::from_arg_matches(&m))
         .unwrap_or_else(|mut error| {
-            let usage = ContextValue::StyledStr(command.render_usage());
-            error.insert(ContextKind::Usage, usage);
+            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
             error.exit()
         })
 }

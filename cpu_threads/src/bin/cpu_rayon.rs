@@ -21,7 +21,7 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::error::{ContextKind, ContextValue};
+use clap::error::{ContextKind::Usage, ContextValue};
 use clap::{CommandFactory, FromArgMatches, Parser};
 use rayon::prelude::*;
 
@@ -48,12 +48,11 @@ struct Args {
 /// does: bad usage prints one error line and the usage, then exits with status 2.
 fn parse_args() -> Args {
     let mut command = Args::command();
-    let matches = command.try_get_matches_from_mut(std::env::args_os());
-    matches
+    let parsed = command.try_get_matches_from_mut(std::env::args_os());
+    parsed
         .and_then(|m| Args::from_arg_matches(&m))
         .unwrap_or_else(|mut error| {
-            let usage = ContextValue::StyledStr(command.render_usage());
-            error.insert(ContextKind::Usage, usage);
+            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
             error.exit()
         })
 }
