@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
@@ -210,6 +210,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
 
     let progress = Progress::new();
+    let running = Instant::now();
     let mut rows = Vec::new();
     let mut summaries = Vec::new();
     for (i, program) in selected.iter().enumerate() {
@@ -244,7 +245,11 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
     let files = write_report(&out_dir, &settings, &mut rows, &summaries)?;
     print!("{}", table(&rows).to_text());
-    println!();
+    println!(
+        "\nRan {} programs in {:.1} s.",
+        rows.len(),
+        running.elapsed().as_secs_f64()
+    );
     for file in files {
         println!("Wrote {}", file.display());
     }
@@ -324,6 +329,7 @@ fn table(rows: &[Row]) -> Table {
     ]);
     for row in rows {
         let f = row.figures.as_ref();
+        let sampled = f.and_then(|f| f.sampled);
         let status = match (&row.failure, &row.faults) {
             (Some(why), _) => format!("FAILED: {why}"),
             (None, Some(faults)) => format!("verified: {faults}"),
@@ -339,10 +345,10 @@ fn table(rows: &[Row]) -> Table {
             or_dash(f.and_then(|f| f.own_seconds), seconds),
             or_dash(f, |f| seconds(f.cpu_seconds)),
             or_dash(f, |f| format!("{:.2}", f.cores_used)),
-            or_dash(f.and_then(|f| f.sampled), |s| mib(s.largest_process_kib)),
-            or_dash(f.and_then(|f| f.sampled), |s| mib(s.all_processes_kib)),
-            or_dash(f.and_then(|f| f.sampled), |s| s.threads.to_string()),
-            or_dash(f.and_then(|f| f.sampled), |s| s.processes.to_string()),
+            or_dash(sampled, |s| mib(s.largest_process_kib)),
+            or_dash(sampled, |s| mib(s.all_processes_kib)),
+            or_dash(sampled, |s| s.threads.to_string()),
+            or_dash(sampled, |s| s.processes.to_string()),
             or_dash(row.speedup, |s| format!("{s:.1}x")),
             or_dash(row.python_seconds, |p| match row.python_speedup {
                 Some(s) => format!("{p} s ({s:.1}x)"),
@@ -372,7 +378,7 @@ fn write_report(
         };
         let name = format!("timeline-{}.svg", row.program);
         let title = format!(
-            "{}: {} with {} ({} workers), median run",
+            "{}: {} with {} (workers: {}), median run",
             row.program, row.technique, row.runtime, row.workers
         );
         files.push(report::write(

@@ -198,14 +198,18 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let markdown = format!(
         "# cargo xtask sweep --program {name}\n\n\
          Each cell is the wall time of {name} with that many {flag}, downloading that many \
-         sites from the local stand-in at {latency} ms per request (median of {runs} run(s)). \
-         The article's column is its threaded Python downloader on the real internet, 200 \
-         downloads.\n\n{}\n![{name} sweep]({chart_name})\n\n## Every run\n\n{}",
+         sites from the local stand-in at {latency} ms per request (median of {runs} run(s)).{python}\n\n\
+         {}\n![{name} sweep]({chart_name})\n\n## Every run\n\n{}",
         matrix.to_markdown(),
         detail.to_markdown(),
         name = program.name,
         latency = args.stand_in.latency_ms,
         runs = args.runs,
+        python = match article {
+            Some(_) =>
+                " The article's column is its threaded Python downloader on the real internet, 200 downloads.",
+            None => "",
+        },
     );
     let report = Report {
         program: program.name,
@@ -291,6 +295,7 @@ fn detail(rows: &[SweepRow]) -> Table {
     ]);
     for row in rows {
         let f = row.figures.as_ref();
+        let sampled = f.and_then(|f| f.sampled);
         let status = match (&row.skipped, &row.failure) {
             (Some(why), _) => format!("skipped: {why}"),
             (None, Some(why)) => format!("FAILED: {why}"),
@@ -303,9 +308,9 @@ fn detail(rows: &[SweepRow]) -> Table {
             or_dash(f.and_then(|f| f.own_seconds), seconds),
             or_dash(f, |f| seconds(f.cpu_seconds)),
             or_dash(f, |f| format!("{:.2}", f.cores_used)),
-            or_dash(f.and_then(|f| f.sampled), |s| mib(s.all_processes_kib)),
-            or_dash(f.and_then(|f| f.sampled), |s| s.threads.to_string()),
-            or_dash(f.and_then(|f| f.sampled), |s| s.processes.to_string()),
+            or_dash(sampled, |s| mib(s.all_processes_kib)),
+            or_dash(sampled, |s| s.threads.to_string()),
+            or_dash(sampled, |s| s.processes.to_string()),
             status,
         ]);
     }
