@@ -107,6 +107,8 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     let next = AtomicUsize::new(0);
     let (done, sums) = mpsc::channel();
     let mut results = vec![0; numbers.len()];
+    // Scoped threads: the scope ends only when every feeding thread has, so they may borrow
+    // `numbers` and `next`.
     thread::scope(|scope| {
         for (w, worker) in pool.iter_mut().enumerate() {
             let mut to_worker = worker.stdin.take().context("no pipe to the worker")?;
