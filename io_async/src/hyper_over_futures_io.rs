@@ -107,8 +107,9 @@ impl<R: Runtime> Session<R> {
         let request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
             .header(HOST, uri.authority().map_or("", |a| a.as_str()))
             .body(Empty::new())?;
+        // At each `.await` (connecting, sending, reading) this task may pause while the runtime
+        // runs the others: that is where the downloads overlap.
         let mut connection = self.connection(&origin).await?;
-        // Every `.await` from here on is where this task pauses and the runtime runs the others.
         let response = connection.send_request(request).await?;
         let status = response.status();
         // Read the whole body, even of an error page: only then may the connection carry the

@@ -1,6 +1,7 @@
 //! What `io_async_smol` and `io_async_std` share: a small HTTP/1.1 session, the part of aiohttp's
 //! `ClientSession` the article uses, built from hyper's client connection over any runtime's
-//! own `TcpStream`. (`io_async`, on tokio, uses reqwest instead and does not need this.)
+//! own `TcpStream`. (`io_async`, on tokio, uses reqwest instead; it takes only the TLS settings,
+//! [`tls_config`], so that all three binaries trust the same roots with the same crypto.)
 //!
 //! reqwest runs only on tokio. smol and async-std have no reqwest of their own, but hyper's
 //! lowest layer, [`hyper::client::conn::http1::handshake`], runs over any byte stream and any
