@@ -25,7 +25,7 @@
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
 //! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
-//! Downloaded 160 sites in 0.071 seconds
+//! Downloaded 160 sites in 0.068 seconds
 //! ```
 
 use std::io;
