@@ -37,7 +37,7 @@ const MAX: u64 = 1_000_000_000;
 /// The article's `max_workers=5`.
 const DEFAULT_WORKERS: usize = 5;
 
-/// Adds up `i * i` for `i` below every number from --start, as the article's `cpu_bound`.
+/// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
 struct Args {
     /// The first number, as the article's `5_000_000`.

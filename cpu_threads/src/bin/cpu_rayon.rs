@@ -30,7 +30,7 @@ use rayon::prelude::*;
 /// that big would take years anyway.
 const MAX: u64 = 1_000_000_000;
 
-/// Adds up `i * i` for `i` below every number from --start, as the article's `cpu_bound`.
+/// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
 struct Args {
     /// The first number, as the article's `5_000_000`.
