@@ -16,7 +16,7 @@
 //!
 //! ```text
 //! Sum of results: 833337833344750010830
-//! Duration 0.029 seconds
+//! Duration 0.0304 seconds
 //! ```
 
 use std::hint::black_box;
