@@ -99,6 +99,8 @@ fn main() -> anyhow::Result<ExitCode> {
     smol::block_on(async {
         let args = DownloadArgs::parse_args();
         let sites = args.sites().context("cannot start the local stand-in")?;
+        // Every request in flight holds a connection, and every connection a file descriptor.
+        sites.make_room_for(args.limit.map_or(sites.len(), NonZeroUsize::get));
         let start_time = Instant::now();
         let failed = download_all_sites(&sites, args.limit, args.timeout).await?;
         let summary = Summary {
