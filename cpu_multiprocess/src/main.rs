@@ -35,8 +35,7 @@ use std::time::Instant;
 use std::{env, thread};
 
 use anyhow::{Context, bail, ensure};
-use clap::error::{ContextKind::Usage, ContextValue};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 /// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
 /// pass `u128::MAX`: all results together stay below count x (start + count)^3 / 3 < 3e36. A run
@@ -58,19 +57,6 @@ struct Args {
     /// Run as one of the pool's workers: numbers in on stdin, sums out on stdout.
     #[arg(long, hide = true)]
     worker: bool,
-}
-
-/// clap's `Args::parse()`, except that a bad value shows the usage line too, as an unknown flag
-/// does: bad usage prints one error line and the usage, then exits with status 2.
-fn parse_args() -> Args {
-    let mut command = Args::command();
-    let parsed = command.try_get_matches_from_mut(std::env::args_os());
-    parsed
-        .and_then(|m| Args::from_arg_matches(&m))
-        .unwrap_or_else(|mut error| {
-            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
-            error.exit()
-        })
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
@@ -178,7 +164,7 @@ fn worker() -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args();
+    let args: Args = sites::cli::parse_or_exit();
     if args.worker {
         return worker();
     }

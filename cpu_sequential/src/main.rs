@@ -21,8 +21,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use clap::error::{ContextKind::Usage, ContextValue};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 /// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
 /// pass `u128::MAX`: all results together stay below count x (start + count)^3 / 3 < 3e36. A run
@@ -38,19 +37,6 @@ struct Args {
     /// How many numbers, as the article's `range(20)`.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX))]
     count: u64,
-}
-
-/// clap's `Args::parse()`, except that a bad value shows the usage line too, as an unknown flag
-/// does: bad usage prints one error line and the usage, then exits with status 2.
-fn parse_args() -> Args {
-    let mut command = Args::command();
-    let parsed = command.try_get_matches_from_mut(std::env::args_os());
-    parsed
-        .and_then(|m| Args::from_arg_matches(&m))
-        .unwrap_or_else(|mut error| {
-            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
-            error.exit()
-        })
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
@@ -76,7 +62,7 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
 }
 
 fn main() {
-    let args = parse_args();
+    let args: Args = sites::cli::parse_or_exit();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let start_time = Instant::now();
     let results = find_sums(&numbers);

@@ -26,8 +26,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Instant;
 
-use clap::error::{ContextKind::Usage, ContextValue};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 /// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
 /// pass `u128::MAX`: all results together stay below count x (start + count)^3 / 3 < 3e36. A run
@@ -49,19 +48,6 @@ struct Args {
     /// Worker threads [default: 5, as the article's `max_workers=5`]
     #[arg(long, value_name = "N")]
     workers: Option<NonZeroUsize>,
-}
-
-/// clap's `Args::parse()`, except that a bad value shows the usage line too, as an unknown flag
-/// does: bad usage prints one error line and the usage, then exits with status 2.
-fn parse_args() -> Args {
-    let mut command = Args::command();
-    let parsed = command.try_get_matches_from_mut(std::env::args_os());
-    parsed
-        .and_then(|m| Args::from_arg_matches(&m))
-        .unwrap_or_else(|mut error| {
-            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
-            error.exit()
-        })
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
@@ -113,7 +99,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> Vec<u128> {
 }
 
 fn main() {
-    let args = parse_args();
+    let args: Args = sites::cli::parse_or_exit();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let workers = args.workers.map_or(DEFAULT_WORKERS, NonZeroUsize::get);
     let start_time = Instant::now();

@@ -25,9 +25,10 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses the command line; bad usage prints clap's error and usage and exits with status 2.
+    /// Parses the command line; bad usage prints a one-line error and the usage, and exits
+    /// with status 2 (the contract every program of the workspace keeps).
     pub fn parse_args() -> Self {
-        <Self as clap::Parser>::parse()
+        sites::cli::parse_or_exit()
     }
 }
 

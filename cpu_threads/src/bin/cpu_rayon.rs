@@ -21,8 +21,7 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::error::{ContextKind::Usage, ContextValue};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 use rayon::prelude::*;
 
 /// Python's integers never overflow. Ours are u128, and the flags are capped so that no sum can
@@ -42,19 +41,6 @@ struct Args {
     /// Threads in rayon's pool [default: one per core]
     #[arg(long, value_name = "N")]
     workers: Option<NonZeroUsize>,
-}
-
-/// clap's `Args::parse()`, except that a bad value shows the usage line too, as an unknown flag
-/// does: bad usage prints one error line and the usage, then exits with status 2.
-fn parse_args() -> Args {
-    let mut command = Args::command();
-    let parsed = command.try_get_matches_from_mut(std::env::args_os());
-    parsed
-        .and_then(|m| Args::from_arg_matches(&m))
-        .unwrap_or_else(|mut error| {
-            error.insert(Usage, ContextValue::StyledStr(command.render_usage()));
-            error.exit()
-        })
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
@@ -85,7 +71,7 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args();
+    let args: Args = sites::cli::parse_or_exit();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     if let Some(workers) = args.workers {
         // Sizes the global pool that `par_iter` runs on (else rayon makes one thread per core).

@@ -99,7 +99,7 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = sites::cli::parse_or_exit();
     if cli.spin {
         return spinner_child();
     }
