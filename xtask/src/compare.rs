@@ -47,6 +47,10 @@ pub struct CompareArgs {
     #[arg(long)]
     real: bool,
 
+    /// Where to write the report (default: target/compare).
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+
     /// Kill a run that takes longer than this many seconds.
     #[arg(long, value_name = "S", default_value_t = 120)]
     run_limit: u64,
@@ -193,7 +197,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         "no program's name contains {:?}",
         args.only
     );
-    let out_dir = cargo::target_dir()?.join("compare");
+    let out_dir = match &args.out_dir {
+        Some(dir) => dir.clone(),
+        None => cargo::target_dir()?.join("compare"),
+    };
     let mut packages: Vec<&str> = selected.iter().map(|p| p.package).collect();
     packages.dedup();
     let binaries = cargo::build_release(&packages)?;

@@ -3,6 +3,7 @@
 //! of work, to show where more workers stop helping and what each one costs.
 
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -55,6 +56,10 @@ pub struct SweepArgs {
     /// latency): 10,000 downloads one at a time would take over 8 minutes.
     #[arg(long, value_name = "S", default_value_t = 30.0)]
     max_seconds: f64,
+
+    /// Where to write the report (default: target/compare).
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
 
     /// Kill a run that takes longer than this many seconds.
     #[arg(long, value_name = "S", default_value_t = 300)]
@@ -109,7 +114,10 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     } else {
         "--workers"
     };
-    let out_dir = cargo::target_dir()?.join("compare");
+    let out_dir = match &args.out_dir {
+        Some(dir) => dir.clone(),
+        None => cargo::target_dir()?.join("compare"),
+    };
     let binaries = cargo::build_release(&[program.package])?;
     let binary = binaries.get(program.name).with_context(|| {
         format!(

@@ -2,14 +2,21 @@
 //!
 //! These build the workspace's programs in release (slow the first time) and run them small.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Runs `cargo xtask TASK ARGS`, writing its report to a directory of the test's own (the
+/// tests run at the same time).
 fn xtask(args: &[&str]) -> Output {
+    let (task, args) = args.split_first().expect("a task");
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("xtask-{}", args.join("_")));
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg(task)
         .args(args)
+        .arg("--out-dir")
+        .arg(out_dir)
         .env(
             "CARGO",
             std::env::var_os("CARGO").unwrap_or(env!("CARGO").into()),
