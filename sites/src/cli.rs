@@ -202,7 +202,19 @@ pub fn parse_or_exit<P: Parser>() -> P {
         }
         let rendered = error.render().to_string();
         let first_line = rendered.lines().next().unwrap_or("error: bad usage");
-        let usage = command.render_usage();
+        // The usage of the subcommand that was wrong, where clap knows it.
+        let usage = match error.get(clap::error::ContextKind::Usage) {
+            Some(clap::error::ContextValue::StyledStr(usage)) => usage.clone(),
+            _ => {
+                let subcommand = std::env::args()
+                    .skip(1)
+                    .find(|arg| command.find_subcommand(arg).is_some());
+                match subcommand.and_then(|name| command.find_subcommand_mut(name)) {
+                    Some(subcommand) => subcommand.render_usage(),
+                    None => command.render_usage(),
+                }
+            }
+        };
         eprintln!("{first_line}\n\n{usage}\n\nFor more information, try '--help'.");
         std::process::exit(2);
     })

@@ -15,7 +15,7 @@ use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Summary};
 use crate::verify::{Faults, expected_sum};
-use crate::{cargo, svg};
+use crate::{UsageError, cargo, svg};
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -192,11 +192,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 .is_none_or(|only| p.name.contains(only.as_str()))
         })
         .collect();
-    anyhow::ensure!(
-        !selected.is_empty(),
-        "no program's name contains {:?}",
-        args.only
-    );
+    if selected.is_empty() {
+        let pattern = args.only.as_deref().unwrap_or_default();
+        return Err(UsageError(format!("no program's name contains {pattern:?}")).into());
+    }
     let out_dir = match &args.out_dir {
         Some(dir) => dir.clone(),
         None => cargo::target_dir()?.join("compare"),
@@ -228,6 +227,19 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             )),
             Some(binary) => {
                 let (arguments, expected) = settings.arguments(program, &urls);
+                let limit = settings.run_limit;
+                if program.family == Family::Cpu {
+                    // One untimed run first, as `hyperfine --warmup 1`: a CPU program's run is
+                    // a tenth of a second, short enough for an idle core's clock ramp-up to
+                    // show in it.
+                    progress.show(&format!(
+                        "[{}/{}] {}: warm-up",
+                        i + 1,
+                        selected.len(),
+                        program.name
+                    ));
+                    let _ = runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit);
+                }
                 let count = settings.runs_of(program);
                 let runs = (1..=count)
                     .map(|run| {
@@ -237,7 +249,6 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                             selected.len(),
                             program.name
                         ));
-                        let limit = settings.run_limit;
                         runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit)
                     })
                     .collect();
@@ -431,7 +442,7 @@ fn markdown(settings: &Settings, rows: &[Row]) -> String {
     let mut text = format!(
         "# cargo xtask compare\n\n\
          Downloaders: {sites} downloads ({repeat} x the article's two sites) from {source}. \
-         CPU programs: `--start {start} --count {count}`. Spinners: `--seconds {spin}`, \
+         CPU programs: `--start {start} --count {count}`, after one untimed warm-up run. Spinners: `--seconds {spin}`, \
          {spinner_runs} run(s) each (a spinner's time is its sleep). Every other program ran \
          {runs} time(s); the figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \

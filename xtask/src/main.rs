@@ -23,10 +23,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+
 use sites::{StandIn, StandInArgs};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "The workspace's own tasks")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The workspace's own tasks"
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
@@ -48,15 +53,25 @@ enum Task {
     Sweep(sweep::SweepArgs),
 }
 
+/// A mistake in the command line that clap cannot see (a pattern that matches no program):
+/// reported like clap's own, with exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 fn main() -> ExitCode {
-    let result = match Cli::parse().task {
+    let cli: Cli = sites::cli::parse_or_exit();
+    let result = match cli.task {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
         Task::Compare(args) => compare::compare(&args),
         Task::Sweep(args) => sweep::sweep(&args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
-        ExitCode::from(2)
+        match e.downcast_ref::<UsageError>() {
+            Some(_) => ExitCode::from(2),
+            None => ExitCode::FAILURE,
+        }
     })
 }
 

@@ -149,6 +149,33 @@ fn a_pattern_that_matches_nothing_is_bad_usage() {
 }
 
 #[test]
+fn bad_command_lines_exit_2_with_one_error_line_and_the_usage() {
+    for (args, usage) in [
+        (
+            &["compare", "--runs", "0"][..],
+            "Usage: cargo xtask compare",
+        ),
+        (
+            &["compare", "--error-rate", "2"],
+            "Usage: cargo xtask compare",
+        ),
+        (&["sweep", "--workers", "0"], "Usage: cargo xtask sweep"),
+        (
+            &["sweep", "--program", "cpu_sequential"],
+            "Usage: cargo xtask sweep",
+        ),
+        (&["serve", "--port", "99999"], "Usage: cargo xtask serve"),
+        (&["frobnicate"], "Usage: cargo xtask"),
+    ] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(usage), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn sweep_measures_every_combination() {
     let output = xtask(&[
         "sweep",
