@@ -179,6 +179,21 @@ impl Sites {
     }
 }
 
+impl Drop for Sites {
+    /// When the built-in stand-in was told to misbehave, it says what it did, on stderr after
+    /// the program's last line, so its count of injected failures can be set beside the
+    /// program's own.
+    fn drop(&mut self) {
+        if let Some(stand_in) = &self.stand_in {
+            let c = stand_in.config();
+            if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
+                let log = stand_in.log().snapshot();
+                eprintln!("Local stand-in: {}", crate::server::tally(&log));
+            }
+        }
+    }
+}
+
 impl Deref for Sites {
     type Target = [String];
 

@@ -6,6 +6,8 @@
 //! dropped connections), each choice drawn from a seeded sequence so a run can be repeated.
 //! Every request goes into a [`RequestLog`], which the tests and `cargo xtask` read.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,6 +82,32 @@ impl Outcome {
     }
 }
 
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Ok => "ok",
+            Outcome::Slow => "slow",
+            Outcome::Error => "HTTP 500 (injected)",
+            Outcome::Dropped => "dropped (injected)",
+            Outcome::NotFound => "HTTP 404",
+        })
+    }
+}
+
+/// What the stand-in did with `requests`, in one line: "160 requests: 122 ok, 38 HTTP 500
+/// (injected)".
+pub fn tally(requests: &[LoggedRequest]) -> String {
+    let mut counts = BTreeMap::new();
+    for request in requests {
+        *counts.entry(request.outcome).or_insert(0) += 1;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(outcome, n)| format!("{n} {outcome}"))
+        .collect();
+    format!("{} requests: {}", requests.len(), parts.join(", "))
+}
+
 /// One request as the stand-in saw it. Times count from the server's start ([`StandIn::epoch`]).
 #[derive(Clone, Debug)]
 pub struct LoggedRequest {
@@ -142,6 +170,7 @@ pub fn max_in_flight(requests: &[LoggedRequest]) -> usize {
 /// A stand-in running on a thread of its own; dropping it stops the server.
 pub struct StandIn {
     addr: SocketAddr,
+    config: Config,
     epoch: Instant,
     log: Arc<RequestLog>,
     stop: Option<oneshot::Sender<()>>,
@@ -160,7 +189,7 @@ impl StandIn {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
         let log = Arc::new(RequestLog::default());
-        let shared = Arc::new(Shared::new(config, Arc::clone(&log)));
+        let shared = Arc::new(Shared::new(config.clone(), Arc::clone(&log)));
         let epoch = shared.epoch;
         let thread = thread::Builder::new()
             .name("stand-in".into())
@@ -190,6 +219,7 @@ impl StandIn {
             .map_err(|_| io::Error::other("the stand-in thread died while starting"))??;
         Ok(StandIn {
             addr,
+            config,
             epoch,
             log,
             stop: Some(stop_tx),
@@ -209,6 +239,10 @@ impl StandIn {
     /// The two pages, in the article's order: jython.org's home page, then realpython's dice.
     pub fn urls(&self) -> [String; 2] {
         pages::PATHS.map(|path| format!("{}{path}", self.base_url()))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The moment the log's times count from.
@@ -478,6 +512,27 @@ mod tests {
         assert_eq!(log.len(), 40);
         assert!(injected > 0);
         assert_eq!(client_failures, injected);
+    }
+
+    #[test]
+    fn tally_counts_each_outcome() {
+        let stand_in = quick(Config {
+            error_rate: 0.25,
+            seed: 7,
+            ..Config::default()
+        });
+        let agent = ureq::Agent::new_with_defaults();
+        let failures = (0..20)
+            .filter(|_| fetch(&agent, &stand_in.urls()[0]).is_err())
+            .count();
+        let line = tally(&stand_in.log().snapshot());
+        assert_eq!(
+            line,
+            format!(
+                "20 requests: {} ok, {failures} HTTP 500 (injected)",
+                20 - failures
+            )
+        );
     }
 
     #[test]

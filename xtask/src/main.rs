@@ -89,6 +89,6 @@ fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {
         .context("cannot wait for Ctrl-C")?;
     let log = stand_in.log().snapshot();
     stand_in.stop();
-    println!("\nServed {} requests.", log.len());
+    println!("\nServed {}.", sites::server::tally(&log));
     Ok(ExitCode::SUCCESS)
 }
