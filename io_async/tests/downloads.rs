@@ -271,3 +271,11 @@ fn https_reaches_rustls_without_the_internet() {
         assert!(reason.contains("corrupt message"), "{name}: {reason}");
     }
 }
+
+#[test]
+fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_server_dies_mid_run(program, &["--limit", "20"]);
+        sites::testing::check_server_dies_mid_run(program, &[]);
+    }
+}

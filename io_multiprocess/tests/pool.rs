@@ -359,3 +359,8 @@ fn bad_usage_exits_2_without_starting_anything() {
         assert!(run.stdout.is_empty(), "{bad:?}: {}", run.stdout);
     }
 }
+
+#[test]
+fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
+    sites::testing::check_server_dies_mid_run(EXE, &["--workers", "3"]);
+}

@@ -119,32 +119,7 @@ fn bad_usage_exits_2_with_a_one_line_error() {
 
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
-    let server = stand_in(Config::default());
-    let [jython, dice] = server.urls();
-    let child = Command::new(env!("CARGO_BIN_EXE_io_threads"))
-        .args([
-            "--url",
-            &jython,
-            "--url",
-            &dice,
-            "--repeat",
-            "100",
-            "--timeout",
-            "2",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    server.stop();
-    let output = child.wait_with_output().unwrap();
-    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
-    assert_eq!(output.status.code(), Some(1));
-    assert!(!transcript.reads.is_empty() && !transcript.failures.is_empty());
-    assert!(
-        transcript.is_consistent(),
-        "every site read or reported failed: {transcript:?}"
-    );
+    sites::testing::check_server_dies_mid_run(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
 
 #[test]

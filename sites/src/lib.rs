@@ -10,6 +10,8 @@ pub mod contract;
 pub mod limits;
 pub mod pages;
 pub mod server;
+#[doc(hidden)]
+pub mod testing;
 
 pub use cli::{DownloadArgs, REAL_URLS, Sites, StandInArgs};
 pub use contract::{Summary, Transcript};

@@ -1,0 +1,92 @@
+//! Checks every downloader's tests share: the contract's promises about failure, written once.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::contract::Transcript;
+use crate::server::{Config, StandIn};
+
+/// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
+/// died, and checks the contract: the run ends within its `--timeout` plus one second of the
+/// stop, every site is either read or reported failed, and the exit status is 1.
+///
+/// `extra` is passed after `--url`s, `--repeat` and `--timeout`.
+pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
+    let timeout = Duration::from_secs(2);
+    let server = StandIn::start(Config {
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .expect("the stand-in starts");
+    let [jython, dice] = server.urls();
+    let mut child = Command::new(exe)
+        .args([
+            "--url",
+            &jython,
+            "--url",
+            &dice,
+            "--repeat",
+            "200",
+            "--timeout",
+            "2",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the downloader starts");
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    // Let the run get going (the first requests answered), then pull the plug.
+    let started = Instant::now();
+    while server.log().len() < 10 && started.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(5));
+    }
+    server.stop();
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            break status;
+        }
+        if stopped.elapsed() > timeout + Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!(
+                "{exe} still running {:?} after the server died",
+                stopped.elapsed()
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let ended_after = stopped.elapsed();
+    let stdout = reader.join().expect("reader").expect("utf-8 output");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr);
+    assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
+    let transcript = Transcript::parse(&stdout);
+    assert!(
+        transcript.is_consistent(),
+        "{exe}: every site read or failed: {stdout}"
+    );
+    assert!(
+        !transcript.reads.is_empty(),
+        "{exe}: some sites before the stop"
+    );
+    assert!(
+        !transcript.failures.is_empty(),
+        "{exe}: some sites after the stop"
+    );
+    assert_eq!(status.code(), Some(1), "{exe}");
+    assert!(
+        ended_after <= timeout + Duration::from_secs(1),
+        "{exe} ended {ended_after:?} after the server died, more than its timeout + 1 s"
+    );
+}
