@@ -279,3 +279,10 @@ fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
         sites::testing::check_server_dies_mid_run(program, &[]);
     }
 }
+
+#[test]
+fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_bad_usage(program);
+    }
+}

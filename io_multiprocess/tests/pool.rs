@@ -364,3 +364,8 @@ fn bad_usage_exits_2_without_starting_anything() {
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
     sites::testing::check_server_dies_mid_run(EXE, &["--workers", "3"]);
 }
+
+#[test]
+fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
+    sites::testing::check_bad_usage(EXE);
+}

@@ -151,3 +151,8 @@ fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
             .all(|(_, reason)| reason.contains("timeout"))
     );
 }
+
+#[test]
+fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
+    sites::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_threads"));
+}

@@ -90,3 +90,41 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         "{exe} ended {ended_after:?} after the server died, more than its timeout + 1 s"
     );
 }
+
+/// Runs `exe` with each bad command line of the contract and checks that it answers the
+/// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
+pub fn check_bad_usage(exe: &str) {
+    let bad: [&[&str]; 7] = [
+        &["--workers", "0"],
+        &["--repeat", "-1"],
+        &["--limit", "abc"],
+        &["--url", "not a url"],
+        &["--url", "ftp://example.com/"],
+        &["--timeout", "0"],
+        &["--frobnicate"],
+    ];
+    for args in bad {
+        let output = Command::new(exe)
+            .args(args)
+            .output()
+            .expect("the program runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
+        assert!(
+            output.stdout.is_empty(),
+            "{exe} {args:?}: nothing on stdout"
+        );
+        let mut lines = stderr.lines();
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("error: ")),
+            "{exe} {args:?}: {stderr}"
+        );
+        assert_eq!(
+            lines.filter(|l| l.starts_with("error")).count(),
+            0,
+            "{exe} {args:?}: one error line"
+        );
+        assert!(stderr.contains("Usage: "), "{exe} {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    }
+}
