@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::contract::Transcript;
+use crate::contract::{Line, Transcript, expected_sum};
 use crate::server::{Config, StandIn};
 
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
@@ -126,5 +126,105 @@ pub fn check_bad_usage(exe: &str) {
         );
         assert!(stderr.contains("Usage: "), "{exe} {args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    }
+}
+
+/// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`
+/// line and a last `Duration` line, and returns the sum.
+pub fn sum_of_results(exe: &str, args: &[&str]) -> u128 {
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the program runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{exe} {args:?}: {:?}\n{stdout}",
+        output.status
+    );
+    let lines: Vec<Line> = stdout.lines().map(Line::parse).collect();
+    assert!(
+        matches!(lines.last(), Some(Line::Duration(secs)) if *secs >= 0.0),
+        "{exe} {args:?}: the last line is not `Duration ... seconds`:\n{stdout}"
+    );
+    let sums: Vec<u128> = lines
+        .iter()
+        .filter_map(|line| match line {
+            Line::Sum(sum) => Some(*sum),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sums.len(),
+        1,
+        "{exe} {args:?}: one `Sum of results` line:\n{stdout}"
+    );
+    sums[0]
+}
+
+/// The contract of every CPU program: the article's exact sums at the defaults and for its
+/// first number alone (past `u64::MAX`), the closed form's for other numbers and, where the
+/// program has `--workers`, for any number of workers; bad arguments exit 2 with the usage.
+pub fn check_cpu_program(exe: &str, has_workers: bool) {
+    assert_eq!(
+        sum_of_results(exe, &[]),
+        833_337_833_344_750_010_830,
+        "{exe}"
+    );
+    let first = sum_of_results(exe, &["--start", "5000000", "--count", "1"]);
+    assert_eq!(first, 41_666_654_166_667_500_000, "{exe}");
+    assert!(first > u128::from(u64::MAX));
+    let cases = [
+        (0, 0, 1),
+        (0, 1, 1),
+        (0, 5, 2),
+        (1, 3, 7),
+        (1000, 7, 3),
+        (123_456, 11, 5),
+    ];
+    for (start, count, workers) in cases {
+        let (start_text, count_text) = (start.to_string(), count.to_string());
+        let mut args = vec!["--start", &start_text, "--count", &count_text];
+        let workers = workers.to_string();
+        if has_workers {
+            args.extend(["--workers", &workers]);
+        }
+        assert_eq!(
+            sum_of_results(exe, &args),
+            expected_sum(start, count),
+            "{exe} {args:?}"
+        );
+    }
+    let mut bad: Vec<&[&str]> = vec![
+        &["--start", "-1"],
+        &["--start=-1"],
+        &["--count", "twenty"],
+        &["--count", "1.5"],
+        &["--start", "1000000001"],
+        &["--bogus"],
+    ];
+    bad.extend::<[&[&str]; 3]>(match has_workers {
+        true => [
+            &["--workers", "0"],
+            &["--workers", "-2"],
+            &["--workers", "five"],
+        ],
+        // No pool, no flag for one: the sequential program refuses it.
+        false => [
+            &["--workers", "2"],
+            &["--workers", "1"],
+            &["--workers", "0"],
+        ],
+    });
+    for args in bad {
+        let output = Command::new(exe)
+            .args(args)
+            .output()
+            .expect("the program runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{exe} {args:?}: {stderr}");
+        assert!(stderr.contains("Usage:"), "{exe} {args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{exe} {args:?}");
     }
 }

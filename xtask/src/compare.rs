@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
+use sites::contract::expected_sum;
 use sites::{StandIn, StandInArgs};
 
 use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Summary};
-use crate::verify::{Faults, expected_sum};
+use crate::verify::Faults;
 use crate::{UsageError, cargo, svg};
 
 #[derive(Args, Debug)]
