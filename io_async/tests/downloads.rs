@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use sites::server::{Config, Outcome, max_in_flight};
+use sites::server::{Config, max_in_flight};
 use sites::{REAL_URLS, StandIn, Transcript};
 
 /// Every binary of the crate: (name, path).
@@ -127,66 +127,6 @@ fn the_session_keeps_connections_alive() {
 }
 
 #[test]
-fn server_errors_and_dropped_connections_are_reported_and_counted() {
-    for (name, program) in PROGRAMS {
-        let server = stand_in(Config {
-            error_rate: 0.2,
-            drop_rate: 0.1,
-            seed: 7,
-            ..Config::default()
-        });
-        let (output, transcript) = run_against(program, &server, &["--repeat", "20"]);
-        let log = server.log().snapshot();
-        let injected = log.iter().filter(|r| !r.outcome.is_success()).count();
-        assert!(log.iter().any(|r| r.outcome == Outcome::Error), "{name}");
-        assert!(log.iter().any(|r| r.outcome == Outcome::Dropped), "{name}");
-        assert_eq!(
-            transcript.failures.len(),
-            injected,
-            "{name}: {:?}",
-            transcript.failures
-        );
-        assert!(transcript.is_consistent(), "{name}");
-        assert_eq!(
-            transcript.summary.map(|(_, _, failed, _)| failed),
-            Some(injected),
-            "{name}"
-        );
-        assert_eq!(output.status.code(), Some(1), "{name}");
-        assert!(
-            transcript
-                .failures
-                .iter()
-                .any(|(_, reason)| reason.contains("500")),
-            "{name}: {:?}",
-            transcript.failures
-        );
-    }
-}
-
-#[test]
-fn a_slow_answer_times_out_and_is_counted() {
-    for (name, program) in PROGRAMS {
-        let server = stand_in(Config {
-            slow_rate: 0.3,
-            slow: Duration::from_millis(1500),
-            seed: 5,
-            ..Config::default()
-        });
-        let (output, transcript) =
-            run_against(program, &server, &["--repeat", "10", "--timeout", "0.3"]);
-        assert_eq!(output.status.code(), Some(1), "{name}");
-        assert!(transcript.is_consistent(), "{name}");
-        assert!(!transcript.failures.is_empty(), "{name}");
-        for (url, reason) in &transcript.failures {
-            assert!(reason.contains("timed out"), "{name}: {url}: {reason}");
-        }
-        // The fast answers still arrived: a timeout fails one site, not the run.
-        assert!(!transcript.reads.is_empty(), "{name}");
-    }
-}
-
-#[test]
 fn an_unreachable_site_fails_with_its_reason() {
     for (name, program) in PROGRAMS {
         // Port 1 on loopback: nothing listens there, so the connection is refused at once.
@@ -284,5 +224,20 @@ fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
     for (_, program) in PROGRAMS {
         sites::testing::check_bad_usage(program);
+    }
+}
+
+#[test]
+fn injected_errors_and_drops_are_reported_and_counted() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_faults_are_counted(program, &[]);
+        sites::testing::check_faults_are_counted(program, &["--limit", "3"]);
+    }
+}
+
+#[test]
+fn a_slow_answer_times_out_and_is_counted() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_timeouts(program, &[]);
     }
 }

@@ -369,3 +369,13 @@ fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
     sites::testing::check_bad_usage(EXE);
 }
+
+#[test]
+fn injected_errors_and_drops_are_reported_and_counted() {
+    sites::testing::check_faults_are_counted(EXE, &["--workers", "2"]);
+}
+
+#[test]
+fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
+    sites::testing::check_timeouts(EXE, &["--workers", "2"]);
+}

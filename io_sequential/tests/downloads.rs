@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use sites::server::{Config, Outcome, max_in_flight};
+use sites::server::{Config, max_in_flight};
 use sites::{StandIn, Transcript};
 
 fn run(args: &[&str]) -> (Output, Transcript) {
@@ -75,33 +75,6 @@ fn starts_its_own_stand_in_without_url() {
 }
 
 #[test]
-fn server_errors_are_reported_and_counted() {
-    let server = stand_in(Config {
-        error_rate: 0.25,
-        seed: 7,
-        ..Config::default()
-    });
-    let [jython, dice] = server.urls();
-    let (output, transcript) = run(&["--url", &jython, "--url", &dice, "--repeat", "20"]);
-    let injected = server
-        .log()
-        .snapshot()
-        .iter()
-        .filter(|r| r.outcome == Outcome::Error)
-        .count();
-    assert!(injected > 0);
-    assert_eq!(transcript.failures.len(), injected);
-    assert!(
-        transcript
-            .failures
-            .iter()
-            .all(|(_, reason)| reason.contains("500"))
-    );
-    assert!(transcript.is_consistent());
-    assert_eq!(output.status.code(), Some(1));
-}
-
-#[test]
 fn an_unreachable_site_fails_clearly_and_the_run_goes_on() {
     let server = stand_in(Config::default());
     let [jython, _] = server.urls();
@@ -138,35 +111,16 @@ fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
 }
 
 #[test]
-fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
-    let server = stand_in(Config {
-        slow_rate: 1.0,
-        slow: Duration::from_secs(10),
-        ..Config::default()
-    });
-    let started = std::time::Instant::now();
-    let (output, transcript) = run(&[
-        "--url",
-        &server.urls()[1],
-        "--repeat",
-        "2",
-        "--timeout",
-        "0.3",
-    ]);
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "gave up in time"
-    );
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(transcript.failures.len(), 2);
-    assert!(
-        transcript.failures[0].1.contains("timeout"),
-        "{:?}",
-        transcript.failures
-    );
+fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
+    sites::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_sequential"));
 }
 
 #[test]
-fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
-    sites::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_sequential"));
+fn injected_errors_and_drops_are_reported_and_counted() {
+    sites::testing::check_faults_are_counted(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+}
+
+#[test]
+fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
+    sites::testing::check_timeouts(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }

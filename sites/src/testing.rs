@@ -6,7 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::contract::{Line, Transcript, expected_sum};
-use crate::server::{Config, StandIn};
+use crate::server::{Config, Outcome, StandIn};
 
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
 /// died, and checks the contract: the run ends within its `--timeout` plus one second of the
@@ -227,4 +227,92 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         assert!(stderr.contains("Usage:"), "{exe} {args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{exe} {args:?}");
     }
+}
+
+/// Runs `exe` against a stand-in that answers a quarter of requests with HTTP 500 and drops a
+/// tenth of its connections (seed 7), and checks that every injected failure was reported and
+/// counted, each kind as itself, and that the exit status is 1.
+pub fn check_faults_are_counted(exe: &str, extra: &[&str]) {
+    let config = Config {
+        error_rate: 0.25,
+        drop_rate: 0.1,
+        seed: 7,
+        ..quick()
+    };
+    let server = StandIn::start(config).expect("the stand-in starts");
+    let (status, transcript) = run_against(exe, &server, &[&["--repeat", "30"], extra].concat());
+    let log = server.log().snapshot();
+    let count = |outcome| log.iter().filter(|r| r.outcome == outcome).count();
+    let (errors, drops) = (count(Outcome::Error), count(Outcome::Dropped));
+    assert!(
+        errors > 0 && drops > 0,
+        "{exe}: the seed injects both kinds"
+    );
+    assert_eq!(log.len(), 60, "{exe}: one request per site, no retries");
+    let http_500 = transcript
+        .failures
+        .iter()
+        .filter(|(_, why)| why.contains("500"))
+        .count();
+    assert_eq!(http_500, errors, "{exe}: {:?}", transcript.failures);
+    assert_eq!(
+        transcript.failures.len(),
+        errors + drops,
+        "{exe}: {:?}",
+        transcript.failures
+    );
+    assert!(transcript.is_consistent(), "{exe}: {transcript:?}");
+    assert_eq!(status, Some(1), "{exe}");
+}
+
+/// Runs `exe` against a stand-in whose every answer takes 10 s, with `--timeout 0.3`, and
+/// checks that every request fails as a timeout, well before the answers would have come.
+pub fn check_timeouts(exe: &str, extra: &[&str]) {
+    let config = Config {
+        slow_rate: 1.0,
+        slow: Duration::from_secs(10),
+        ..quick()
+    };
+    let server = StandIn::start(config).expect("the stand-in starts");
+    let started = Instant::now();
+    let args = [&["--repeat", "3", "--timeout", "0.3"], extra].concat();
+    let (status, transcript) = run_against(exe, &server, &args);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{exe}: gave up in time"
+    );
+    assert_eq!(transcript.failures.len(), 6, "{exe}: {transcript:?}");
+    for (url, reason) in &transcript.failures {
+        let reason = reason.to_lowercase();
+        assert!(
+            reason.contains("timeout") || reason.contains("timed out"),
+            "{exe}: {url}: {reason}"
+        );
+    }
+    assert!(transcript.is_consistent(), "{exe}: {transcript:?}");
+    assert_eq!(status, Some(1), "{exe}");
+}
+
+/// The stand-in's defaults with a 5 ms latency: quick enough for a test.
+fn quick() -> Config {
+    Config {
+        latency: Duration::from_millis(5),
+        ..Config::default()
+    }
+}
+
+/// Runs `exe --url JYTHON --url DICE ARGS` to the end; its exit code and its output, read.
+fn run_against(exe: &str, server: &StandIn, args: &[&str]) -> (Option<i32>, Transcript) {
+    let [jython, dice] = server.urls();
+    let output = Command::new(exe)
+        .args(["--url", &jython, "--url", &dice])
+        .args(args)
+        .output()
+        .expect("the program runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
+    (
+        output.status.code(),
+        Transcript::parse(&String::from_utf8_lossy(&output.stdout)),
+    )
 }
