@@ -14,7 +14,7 @@
 //! tool; processes pay off when a crash in one worker must not take down the others.
 //!
 //! Python's `multiprocessing` gives the pool for free; here it is written out, which is why this
-//! file is longer than the others. The workers start as Python's `spawn` start method does: this
+//! file runs past the usual 90 lines. The workers start as Python's `spawn` start method does: this
 //! very program runs again, with the hidden flag `--worker` (Rust's standard library has no
 //! `fork`: a forked copy of a program with threads may do little but `exec`). A worker reads
 //! numbers from stdin and writes sums to stdout, one a line. A worker that dies ends the run with

@@ -17,6 +17,7 @@ mod report;
 mod runs;
 mod svg;
 mod sweep;
+mod tidy;
 mod verify;
 
 use std::process::ExitCode;

@@ -1,0 +1,104 @@
+//! Keeps every example's header honest, as rust-analyzer's `tidy.rs` keeps its code base: each
+//! program of the comparison opens with the `//!` header STYLE.md asks for.
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    use crate::programs::PROGRAMS;
+
+    /// STYLE.md: "An example is 20 to 90 lines. A longer one says why in its header."
+    const MAX_LINES: usize = 90;
+
+    fn workspace() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask sits in the workspace")
+    }
+
+    /// Where a program's `main` lives: the package's main.rs, or its src/bin/NAME.rs.
+    fn source(package: &str, name: &str) -> PathBuf {
+        let src = workspace().join(package).join("src");
+        match package == name {
+            true => src.join("main.rs"),
+            false => src.join("bin").join(format!("{name}.rs")),
+        }
+    }
+
+    /// Every way a header can fall short, for one program.
+    fn problems(package: &str, name: &str, text: &str) -> Vec<String> {
+        let header: Vec<&str> = text.lines().take_while(|l| l.starts_with("//!")).collect();
+        let joined = header.join("\n");
+        let mut problems = Vec::new();
+        let mut expect = |ok: bool, what: &str| {
+            if !ok {
+                problems.push(format!("{name}: {what}"));
+            }
+        };
+        expect(
+            header.first().is_some_and(|l| l.starts_with("//! # ")),
+            "a `//! # Title` first",
+        );
+        expect(joined.contains(".py"), "names the Python program it ports");
+        let run = match package == name {
+            true => format!("//!     cargo run --release -p {package}"),
+            false => format!("//!     cargo run --release -p {package} --bin {name}"),
+        };
+        let runs: Vec<&&str> = header
+            .iter()
+            .filter(|l| l.starts_with("//!     cargo run"))
+            .collect();
+        expect(!runs.is_empty(), "how to run it, indented four spaces");
+        expect(
+            runs.iter().all(|l| l.starts_with(&run)),
+            &format!("runs it with `{run}`"),
+        );
+        expect(
+            joined.contains("What to watch for"),
+            "says what to watch for",
+        );
+        let sample = joined
+            .split("//! ```text")
+            .nth(1)
+            .and_then(|s| s.split("//! ```").next());
+        expect(
+            sample.is_some_and(|s| s.contains(" seconds") || s.contains("Answer: 42")),
+            "a sample of its output, with its time or its answer",
+        );
+        let code_lines = text.lines().take_while(|l| *l != "#[cfg(test)]").count();
+        expect(
+            code_lines <= MAX_LINES || joined.contains(&MAX_LINES.to_string()),
+            &format!("{code_lines} lines: at most {MAX_LINES}, or the header says why"),
+        );
+        problems
+    }
+
+    #[test]
+    fn every_example_has_an_honest_header() {
+        let mut problems = Vec::new();
+        for program in PROGRAMS {
+            let path = source(program.package, program.name);
+            let text =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            problems.extend(problems(program.package, program.name, &text));
+        }
+        assert!(
+            problems.is_empty(),
+            "headers to mend:\n{}",
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_bare_example_is_caught() {
+        let found = problems("io_x", "io_x", "fn main() {}\n");
+        assert_eq!(found.len(), 5, "{found:#?}");
+        let long = format!("//! # T\n{}", "x\n".repeat(100));
+        assert!(
+            problems("io_x", "io_x", &long)
+                .iter()
+                .any(|p| p.contains("101 lines"))
+        );
+    }
+}
