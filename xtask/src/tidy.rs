@@ -76,12 +76,12 @@ mod tests {
 
     #[test]
     fn every_example_has_an_honest_header() {
-        let mut problems = Vec::new();
+        let mut found = Vec::new();
         for program in PROGRAMS {
             let path = source(program.package, program.name);
             let text =
                 fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            problems.extend(problems(program.package, program.name, &text));
+            found.extend(problems(program.package, program.name, &text));
         }
         assert!(
             problems.is_empty(),
