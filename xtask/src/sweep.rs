@@ -346,7 +346,7 @@ fn series(
         .collect();
     if let Some(article) = article {
         series.push(svg::Series {
-            name: "Python (article), 200".into(),
+            name: "Python, the article's run".into(),
             points: article.iter().map(|&(w, s)| (w as f64, s)).collect(),
             dashed: true,
         });
