@@ -18,6 +18,9 @@ use crate::runs::{self, Expected, Summary};
 use crate::verify::Faults;
 use crate::{UsageError, cargo, svg};
 
+/// How long the CPU programs run untimed before they are measured.
+const WARM_UP: Duration = Duration::from_millis(500);
+
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Runs of each program (the spinners: see --spinner-runs); the median run is reported.
@@ -230,16 +233,21 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 let (arguments, expected) = settings.arguments(program, &urls);
                 let limit = settings.run_limit;
                 if program.family == Family::Cpu {
-                    // One untimed run first, as `hyperfine --warmup 1`: a CPU program's run is
-                    // a tenth of a second, short enough for an idle core's clock ramp-up to
-                    // show in it.
+                    // Untimed runs first, for at least half a second, as `hyperfine --warmup`:
+                    // a CPU program's run lasts a tenth of a second, short enough for an idle
+                    // core's wake-up (on a VM, the host scheduling the vCPU back in) to show in
+                    // it. Seen here: cpu_threads took 0.053 s cold and 0.030 s warm.
                     progress.show(&format!(
                         "[{}/{}] {}: warm-up",
                         i + 1,
                         selected.len(),
                         program.name
                     ));
-                    let _ = runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit);
+                    let warming = Instant::now();
+                    while warming.elapsed() < WARM_UP {
+                        let _ =
+                            runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit);
+                    }
                 }
                 let count = settings.runs_of(program);
                 let runs = (1..=count)
@@ -443,7 +451,7 @@ fn markdown(settings: &Settings, rows: &[Row]) -> String {
     let mut text = format!(
         "# cargo xtask compare\n\n\
          Downloaders: {sites} downloads ({repeat} x the article's two sites) from {source}. \
-         CPU programs: `--start {start} --count {count}`, after one untimed warm-up run. Spinners: `--seconds {spin}`, \
+         CPU programs: `--start {start} --count {count}`, after half a second of untimed warm-up runs. Spinners: `--seconds {spin}`, \
          {spinner_runs} run(s) each (a spinner's time is its sleep). Every other program ran \
          {runs} time(s); the figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
