@@ -15,6 +15,7 @@ use sites::{StandIn, StandInArgs};
 use crate::programs::{Family, Program, Workers};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Figures};
+use crate::verify::Faults;
 use crate::{cargo, svg};
 
 /// The article's table: `max_workers` and the seconds its threaded Python downloader took
@@ -92,6 +93,8 @@ pub struct SweepRow {
     pub sites: usize,
     pub verified: bool,
     pub failure: Option<String>,
+    /// With faults on: the failures by kind, beside what the stand-in injected.
+    pub faults: Option<Faults>,
     /// Why it was not run.
     pub skipped: Option<String>,
     pub figures: Option<Figures>,
@@ -141,6 +144,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                 sites,
                 verified: false,
                 failure: None,
+                faults: None,
                 skipped: None,
                 figures: None,
             };
@@ -183,6 +187,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             let summary = runs::summarize(runs);
             row.verified = summary.verified();
             row.failure = summary.failure;
+            row.faults = summary.faults;
             row.figures = summary.figures;
             rows.push(row);
         }
@@ -304,10 +309,11 @@ fn detail(rows: &[SweepRow]) -> Table {
     for row in rows {
         let f = row.figures.as_ref();
         let sampled = f.and_then(|f| f.sampled);
-        let status = match (&row.skipped, &row.failure) {
-            (Some(why), _) => format!("skipped: {why}"),
-            (None, Some(why)) => format!("FAILED: {why}"),
-            (None, None) => "verified".into(),
+        let status = match (&row.skipped, &row.failure, &row.faults) {
+            (Some(why), ..) => format!("skipped: {why}"),
+            (None, Some(why), _) => format!("FAILED: {why}"),
+            (None, None, Some(faults)) => format!("verified: {faults}"),
+            (None, None, None) => "verified".into(),
         };
         table.push(vec![
             row.value.to_string(),

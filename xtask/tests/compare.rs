@@ -236,3 +236,37 @@ fn sweep_skips_what_would_take_too_long() {
         rows[1]
     );
 }
+
+#[test]
+fn a_sweep_with_faults_shows_each_rows_failures_beside_the_injected_ones() {
+    let output = xtask(&[
+        "sweep",
+        "--program",
+        "io_async",
+        "--workers",
+        "3,40",
+        "--sites",
+        "40",
+        "--latency-ms",
+        "5",
+        "--error-rate",
+        "0.25",
+        "--drop-rate",
+        "0.1",
+        "--seed",
+        "7",
+    ]);
+    let files = written(&output);
+    let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_eq!(row["verified"], true, "{row}");
+        let faults = &row["faults"];
+        assert!(faults["injected_errors"].as_u64().unwrap() > 0, "{row}");
+        assert_eq!(faults["http_500"], faults["injected_errors"], "{row}");
+        assert_eq!(faults["other"], faults["injected_drops"], "{row}");
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("the stand-in injected"), "{stdout}");
+}
