@@ -241,3 +241,27 @@ fn a_slow_answer_times_out_and_is_counted() {
         sites::testing::check_timeouts(program, &[]);
     }
 }
+
+#[test]
+fn too_low_an_open_file_limit_is_said_and_every_site_accounted_for() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let [jython, dice] = server.urls();
+        // `ulimit -n` in bash lowers both limits, so the program cannot raise its own.
+        let script = format!(
+            "ulimit -n 64 && exec {program} --url {jython} --url {dice} --repeat 100 --timeout 2"
+        );
+        let output = Command::new("bash").args(["-c", &script]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            stderr.contains("the open-file limit is 64"),
+            "{name}: {stderr}"
+        );
+        let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+        assert!(transcript.is_consistent(), "{name}: {transcript:?}");
+        let too_many = |(_, why): &&(String, String)| why.contains("Too many open files");
+        assert!(transcript.failures.iter().any(|f| too_many(&f)), "{name}");
+        assert_eq!(output.status.code(), Some(1), "{name}");
+    }
+}
