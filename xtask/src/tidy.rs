@@ -86,6 +86,22 @@ mod tests {
         assert!(found.is_empty(), "headers to mend:\n{}", found.join("\n"));
     }
 
+    /// `cargo run -p PACKAGE`, as the README says, must know which binary to run.
+    #[test]
+    fn every_package_with_the_name_of_a_program_runs_it_by_default() {
+        for program in PROGRAMS.iter().filter(|p| p.package == p.name) {
+            let manifest = workspace().join(program.package).join("Cargo.toml");
+            let manifest = fs::read_to_string(&manifest).expect("the package has a manifest");
+            let has_other_bins = workspace().join(program.package).join("src/bin").exists();
+            let default_run = format!("default-run = \"{}\"", program.name);
+            assert!(
+                !has_other_bins || manifest.contains(&default_run),
+                "{}: `{default_run}` in its Cargo.toml",
+                program.package
+            );
+        }
+    }
+
     #[test]
     fn a_bare_example_is_caught() {
         let found = problems("io_x", "io_x", "fn main() {}\n");
