@@ -39,6 +39,7 @@
 
 mod pool;
 
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -98,9 +99,11 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     let args = DownloadArgs::parse_args();
     // `multiprocessing.Pool()` starts `os.cpu_count()` processes.
-    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = args.workers.map_or(cpus, |n| n.get());
+    let cpus = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let workers = args.workers.map_or(cpus, NonZeroUsize::get);
     let sites = args.sites().context("cannot start the local stand-in")?;
+    // Every worker holds a connection, and every connection a file descriptor.
+    sites.make_room_for(workers);
     let start_time = Instant::now();
     let failed = download_all_sites(&sites, workers, args.timeout)?;
     let summary = Summary {

@@ -212,12 +212,12 @@ impl Pool {
         // The downloads run at once, in the worker processes; the parent only waits here for
         // whichever worker speaks next, prints what it said, and gives it another site.
         while done < sites.len() {
+            // Checked on every pass, not only when all is quiet: a stuck worker is killed on
+            // time even while the others keep answering.
+            self.kill_stuck();
             let event = match self.events.recv_timeout(Duration::from_millis(100)) {
                 Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.kill_stuck();
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 // Every reader thread has ended, so every worker is gone: handled below.
                 Err(RecvTimeoutError::Disconnected) => break,
             };

@@ -21,6 +21,7 @@
 //! ```
 
 use std::cell::OnceCell;
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -91,8 +92,10 @@ fn download_all_sites(sites: &[String], workers: usize, timeout: Duration) -> us
 
 fn main() -> anyhow::Result<ExitCode> {
     let args = DownloadArgs::parse_args();
-    let workers = args.workers.map_or(DEFAULT_WORKERS, |n| n.get());
+    let workers = args.workers.map_or(DEFAULT_WORKERS, NonZeroUsize::get);
     let sites = args.sites().context("cannot start the local stand-in")?;
+    // Every worker holds a connection, and every connection a file descriptor.
+    sites.make_room_for(workers);
     let start_time = Instant::now();
     let failed = download_all_sites(&sites, workers, args.timeout);
     let summary = Summary {

@@ -1,4 +1,5 @@
-//! The command line every downloader shares (the contract in DEVELOPERS.md).
+//! The command line every downloader shares (the README's "The command line every program
+//! shares").
 //!
 //! Python's article hard-codes its two sites and its pool sizes; here they are flags, so a
 //! learner can turn the knobs the article talks about without editing code.
@@ -6,9 +7,10 @@
 use std::io;
 use std::num::NonZeroUsize;
 use std::ops::Deref;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, Parser};
+use clap::{Args, CommandFactory, Parser};
 
 use crate::server::{Config, StandIn};
 
@@ -34,11 +36,13 @@ pub struct DownloadArgs {
     #[arg(long)]
     pub real: bool,
 
-    /// Worker threads or processes (each program says its default).
+    /// Worker threads or processes: io_threads (default 5), io_multiprocess (default: one per CPU).
+    /// The other downloaders have no workers and ignore it.
     #[arg(long, value_name = "N")]
     pub workers: Option<NonZeroUsize>,
 
-    /// Most requests in flight at once, for the async programs (default: no cap).
+    /// Most requests in flight at once, for the io_async programs (default: no cap, as the
+    /// article). The blocking downloaders are capped by their workers and ignore it.
     #[arg(long, value_name = "N")]
     pub limit: Option<NonZeroUsize>,
 
@@ -84,6 +88,18 @@ pub struct StandInArgs {
 }
 
 impl StandInArgs {
+    /// The rates are shares of the same requests, so together they can be at most 1.
+    pub fn check(&self) -> Result<(), String> {
+        let total = self.error_rate + self.slow_rate + self.drop_rate;
+        if total > 1.0 {
+            return Err(format!(
+                "--error-rate, --slow-rate and --drop-rate are shares of the same requests: \
+                 they add up to {total}, more than 1"
+            ));
+        }
+        Ok(())
+    }
+
     pub fn config(&self) -> Config {
         Config {
             latency: Duration::from_millis(self.latency_ms),
@@ -120,7 +136,11 @@ impl StandInArgs {
 impl DownloadArgs {
     /// Parses the command line; on bad usage prints the error and the usage, and exits with 2.
     pub fn parse_args() -> DownloadArgs {
-        parse_or_exit()
+        let args: DownloadArgs = parse_or_exit();
+        if let Err(e) = args.stand_in.check() {
+            exit_with_usage::<DownloadArgs>(&e);
+        }
+        args
     }
 
     /// The list of sites to download, `--repeat` times over. With neither `--url` nor `--real`
@@ -233,6 +253,21 @@ pub fn parse_or_exit<P: Parser>() -> P {
         eprintln!("{first_line}\n\n{usage}\n\nFor more information, try '--help'.");
         std::process::exit(2);
     })
+}
+
+/// Exits with status 2 after a mistake clap cannot see (flags that disagree), laid out as
+/// [`parse_or_exit`] lays out clap's own: one error line, the usage.
+pub fn exit_with_usage<P: CommandFactory>(message: &str) -> ! {
+    let mut command = P::command();
+    if command.get_bin_name().is_none() {
+        let program = std::env::args_os().next().map(PathBuf::from);
+        if let Some(name) = program.as_deref().and_then(Path::file_name) {
+            command = command.bin_name(name.to_string_lossy().into_owned());
+        }
+    }
+    let usage = command.render_usage();
+    eprintln!("error: {message}\n\n{usage}\n\nFor more information, try '--help'.");
+    std::process::exit(2);
 }
 
 /// Accepts an absolute http or https URL with a host.

@@ -1,4 +1,4 @@
-//! The lines the programs print (DEVELOPERS.md's shared contract), written and read in one place:
+//! The lines the programs print (the README's shared contract), written and read in one place:
 //! the downloaders print a [`Summary`]; tests and `cargo xtask` read every line with [`Line::parse`].
 
 use std::fmt;

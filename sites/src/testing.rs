@@ -37,11 +37,15 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the downloader starts");
-    let mut stdout = child.stdout.take().expect("piped");
-    let reader = thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
+    // Both pipes are read while the program runs, so neither can fill up and stall it.
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            pipe.read_to_string(&mut text).map(|_| text)
+        })
+    };
+    let stdout_reader = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr_reader = read(Box::new(child.stderr.take().expect("piped")));
     // Let the run get going (the first requests answered), then pull the plug.
     let started = Instant::now();
     while server.log().len() < 10 && started.elapsed() < Duration::from_secs(10) {
@@ -63,13 +67,8 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         thread::sleep(Duration::from_millis(10));
     };
     let ended_after = stopped.elapsed();
-    let stdout = reader.join().expect("reader").expect("utf-8 output");
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stderr);
+    let stdout = stdout_reader.join().expect("reader").expect("utf-8 output");
+    let stderr = stderr_reader.join().expect("reader").unwrap_or_default();
     assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
     let transcript = Transcript::parse(&stdout);
     assert!(
@@ -94,7 +93,8 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
 /// Runs `exe` with each bad command line of the contract and checks that it answers the
 /// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
 pub fn check_bad_usage(exe: &str) {
-    let bad: [&[&str]; 7] = [
+    let bad: [&[&str]; 8] = [
+        &["--error-rate", "0.6", "--drop-rate", "0.6"],
         &["--workers", "0"],
         &["--repeat", "-1"],
         &["--limit", "abc"],

@@ -85,6 +85,10 @@ pub struct Settings {
 }
 
 impl CompareArgs {
+    pub fn stand_in(&self) -> &StandInArgs {
+        &self.stand_in
+    }
+
     fn settings(&self) -> Settings {
         let mut stand_in = self.stand_in.clone();
         let (runs, repeat, spinner_seconds, cpu_start, cpu_count) = if self.quick {

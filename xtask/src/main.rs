@@ -62,6 +62,19 @@ pub struct UsageError(pub String);
 
 fn main() -> ExitCode {
     let cli: Cli = sites::cli::parse_or_exit();
+    // The stand-in lives in this process and holds one connection per request in flight, up to
+    // ten thousand in a sweep: raise the soft open-file limit to the hard one, as Go does.
+    if let Err(e) = sites::limits::raise_open_file_limit() {
+        eprintln!("note: cannot raise the open-file limit: {e}");
+    }
+    let stand_in = match &cli.task {
+        Task::Serve { stand_in, .. } => stand_in,
+        Task::Compare(args) => args.stand_in(),
+        Task::Sweep(args) => args.stand_in(),
+    };
+    if let Err(e) = stand_in.check() {
+        sites::cli::exit_with_usage::<Cli>(&e);
+    }
     let result = match cli.task {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
         Task::Compare(args) => compare::compare(&args),

@@ -110,6 +110,12 @@ struct Report<'a> {
     article: Option<&'a [(usize, f64)]>,
 }
 
+impl SweepArgs {
+    pub fn stand_in(&self) -> &StandInArgs {
+        &self.stand_in
+    }
+}
+
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let program = args.program;
     let flag = if program.workers == Workers::PerSite {
