@@ -39,8 +39,9 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 
 /// Python's integers never overflow; ours are u128, and the flags are capped so that no sum
-/// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 3e36).
+/// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 4e32).
 const MAX: u64 = 1_000_000_000;
+const MAX_COUNT: u64 = 1_000_000;
 
 /// How many numbers wait in each worker's pipe: the one it works on and the next, as Python's
 /// pool queues its tasks ahead of the workers.
@@ -52,8 +53,8 @@ struct Args {
     /// The first number, as the article's `5_000_000`.
     #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
     start: u64,
-    /// How many numbers, as the article's `range(20)`.
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX))]
+    /// How many numbers, as the article's `range(20)` (at most a million: they are kept in a list).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
     /// Worker processes [default: one per core, as `multiprocessing.Pool()`]
     #[arg(long, value_name = "N")]

@@ -201,6 +201,7 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         &["--count", "twenty"],
         &["--count", "1.5"],
         &["--start", "1000000001"],
+        &["--count", "1000001"],
         &["--bogus"],
     ];
     bad.extend::<[&[&str]; 3]>(match has_workers {

@@ -76,14 +76,14 @@ impl Status {
 impl Drop for Status {
     fn drop(&mut self) {
         if self.tty && self.drawn > 0 {
-            blank_line(&mut io::stdout().lock(), 0);
+            blank_line(&mut io::stdout().lock(), "| ".len() + self.msg.len());
         }
     }
 }
 
-/// `\r`, as many spaces as the status line (plus `extra`), `\r`: the 2nd edition's last print.
-fn blank_line(out: &mut impl Write, extra: usize) {
-    let blanks = " ".repeat("| ".len() + MSG.len() + extra);
+/// `\r`, `width` spaces, `\r`: the 2nd edition's last print, over a status line that wide.
+fn blank_line(out: &mut impl Write, width: usize) {
+    let blanks = " ".repeat(width);
     let _ = write!(out, "\r{blanks}\r");
     let _ = out.flush();
 }
@@ -103,7 +103,7 @@ pub fn exit_on_ctrl_c_after(mut stop: impl FnMut() + Send + 'static) -> Result<(
         stop();
         if out.is_terminal() {
             // Two more spaces cover the `^C` the terminal echoed after the message.
-            blank_line(&mut out, 2);
+            blank_line(&mut out, "| ".len() + MSG.len() + 2);
         }
         std::process::exit(130);
     })

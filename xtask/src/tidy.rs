@@ -68,10 +68,17 @@ mod tests {
         );
         let code_lines = text.lines().take_while(|l| *l != "#[cfg(test)]").count();
         expect(
-            code_lines <= MAX_LINES || joined.contains(&MAX_LINES.to_string()),
+            code_lines <= MAX_LINES || says_why_it_is_long(&joined),
             &format!("{code_lines} lines: at most {MAX_LINES}, or the header says why"),
         );
         problems
+    }
+
+    /// "longer than 90 lines", "past the usual 90", "110 lines, not 90": the header owns up.
+    fn says_why_it_is_long(header: &str) -> bool {
+        ["than 90 lines", "usual 90", "not 90"]
+            .iter()
+            .any(|why| header.contains(why))
     }
 
     #[test]
@@ -112,5 +119,9 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("101 lines"))
         );
+        // A stray "90" in a figure is no reason.
+        let figure = format!("//! # T\n//! 1.90 s\n{}", "x\n".repeat(100));
+        let found = problems("io_x", "io_x", &figure);
+        assert!(found.iter().any(|p| p.contains("102 lines")), "{found:#?}");
     }
 }

@@ -1,8 +1,7 @@
 //! # CPU-bound, rayon: the idiomatic Rust way to use every core
 //!
-//! The same work as `cpu_threads` (Real Python's `cpu_threading.py`), written as Rust usually
-//! writes it: `numbers.par_iter().map(cpu_bound)`. rayon keeps a pool of one thread per core and
-//! splits the list between them; an idle thread steals work from a busy one.
+//! The same work as `cpu_threads` (Real Python's `cpu_threading.py`) as Rust usually writes it,
+//! `par_iter()`: rayon's pool has one thread per core, and an idle one steals a busy one's work.
 //!
 //!     cargo run --release -p cpu_threads --bin cpu_rayon
 //!     cargo run --release -p cpu_threads --bin cpu_rayon -- --workers 1
@@ -25,8 +24,9 @@ use clap::Parser;
 use rayon::prelude::*;
 
 /// Python's integers never overflow; ours are u128, and the flags are capped so that no sum
-/// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 3e36).
+/// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 4e32).
 const MAX: u64 = 1_000_000_000;
+const MAX_COUNT: u64 = 1_000_000;
 
 /// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
@@ -34,8 +34,8 @@ struct Args {
     /// The first number, as the article's `5_000_000`.
     #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
     start: u64,
-    /// How many numbers, as the article's `range(20)`.
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX))]
+    /// How many numbers, as the article's `range(20)` (at most a million: they are kept in a list).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
     /// Threads in rayon's pool [default: one per core]
     #[arg(long, value_name = "N")]
