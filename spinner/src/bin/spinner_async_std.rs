@@ -32,7 +32,8 @@ async fn spin(msg: &'static str) {
         status.draw(*frame);
         // The only place this task lets others run. Cancelling it drops the task right here:
         // Rust has no `CancelledError` to catch, so the cleanup (blanking the line) is in
-        // `status`'s `Drop`, which runs as the future is dropped.
+        // `status`'s `Drop`, which runs as the future is dropped. Nor can the task refuse to be
+        // cancelled, as the article says a coroutine may by catching the error.
         task::sleep(TICK).await;
     }
 }
