@@ -51,9 +51,6 @@ struct Args {
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
-// Out of line, as Python's is: inlined into `main`, the loop ran at half speed in one run in
-// three on our test VM (0.10 s, not 0.055 s), for a reason we did not pin down.
-#[inline(never)]
 fn cpu_bound(number: u64) -> u128 {
     // u128, where Python's integers simply grow: for 5,000,000 the sum is about 4.2e19, past
     // u64::MAX (1.8e19). A square of a u64 always fits, and costs one 64x64->128-bit multiply.
