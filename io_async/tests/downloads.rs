@@ -16,14 +16,7 @@ const PROGRAMS: [(&str, &str); 3] = [
 ];
 
 fn run(program: &str, args: &[&str]) -> (Output, Transcript) {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .expect("the program runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{program}: {stderr}");
-    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
-    (output, transcript)
+    sites::testing::run(program, args)
 }
 
 fn stand_in(config: Config) -> StandIn {

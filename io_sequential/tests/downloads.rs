@@ -1,20 +1,13 @@
 //! io_sequential as a learner runs it: a real process against a real (local) server.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use sites::server::{Config, max_in_flight};
 use sites::{StandIn, Transcript};
 
 fn run(args: &[&str]) -> (Output, Transcript) {
-    let output = Command::new(env!("CARGO_BIN_EXE_io_sequential"))
-        .args(args)
-        .output()
-        .expect("io_sequential runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
-    (output, transcript)
+    sites::testing::run(env!("CARGO_BIN_EXE_io_sequential"), args)
 }
 
 fn stand_in(config: Config) -> StandIn {

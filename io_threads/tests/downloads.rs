@@ -1,21 +1,14 @@
 //! io_threads as a learner runs it: a real process against a real (local) server.
 
 use std::collections::HashSet;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use sites::server::{Config, max_in_flight};
 use sites::{StandIn, Transcript};
 
 fn run(args: &[&str]) -> (Output, Transcript) {
-    let output = Command::new(env!("CARGO_BIN_EXE_io_threads"))
-        .args(args)
-        .output()
-        .expect("io_threads runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
-    (output, transcript)
+    sites::testing::run(env!("CARGO_BIN_EXE_io_threads"), args)
 }
 
 fn stand_in(config: Config) -> StandIn {

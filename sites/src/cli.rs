@@ -250,8 +250,7 @@ pub fn parse_or_exit<P: Parser>() -> P {
                 }
             }
         };
-        eprintln!("{first_line}\n\n{usage}\n\nFor more information, try '--help'.");
-        std::process::exit(2);
+        exit_with(first_line, &usage)
     })
 }
 
@@ -265,8 +264,12 @@ pub fn exit_with_usage<P: CommandFactory>(message: &str) -> ! {
             command = command.bin_name(name.to_string_lossy().into_owned());
         }
     }
-    let usage = command.render_usage();
-    eprintln!("error: {message}\n\n{usage}\n\nFor more information, try '--help'.");
+    exit_with(&format!("error: {message}"), &command.render_usage())
+}
+
+/// The contract's bad usage: the error line, the usage, a pointer to `--help`, exit status 2.
+fn exit_with(error_line: &str, usage: &impl std::fmt::Display) -> ! {
+    eprintln!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
     std::process::exit(2);
 }
 

@@ -1,7 +1,7 @@
 //! Checks every downloader's tests share: the contract's promises about failure, written once.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -302,18 +302,21 @@ fn quick() -> Config {
     }
 }
 
-/// Runs `exe --url JYTHON --url DICE ARGS` to the end; its exit code and its output, read.
-fn run_against(exe: &str, server: &StandIn, args: &[&str]) -> (Option<i32>, Transcript) {
-    let [jython, dice] = server.urls();
+/// Runs `exe ARGS` to the end, checks it did not panic, and reads its output.
+pub fn run(exe: &str, args: &[&str]) -> (Output, Transcript) {
     let output = Command::new(exe)
-        .args(["--url", &jython, "--url", &dice])
         .args(args)
         .output()
         .expect("the program runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
-    (
-        output.status.code(),
-        Transcript::parse(&String::from_utf8_lossy(&output.stdout)),
-    )
+    let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+    (output, transcript)
+}
+
+/// Runs `exe --url JYTHON --url DICE ARGS` to the end: its exit code and its output, read.
+fn run_against(exe: &str, server: &StandIn, args: &[&str]) -> (Option<i32>, Transcript) {
+    let [jython, dice] = server.urls();
+    let (output, transcript) = run(exe, &[&["--url", &jython, "--url", &dice], args].concat());
+    (output.status.code(), transcript)
 }
