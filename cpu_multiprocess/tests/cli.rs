@@ -16,6 +16,11 @@ fn keeps_the_cpu_programs_contract() {
     sites::testing::check_cpu_program(BIN, true);
 }
 
+#[test]
+fn cpu_bound_keeps_its_sum_in_registers() {
+    sites::testing::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
+}
+
 /// The process ids of `pid`'s children, from Linux's /proc.
 fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {

@@ -5,3 +5,9 @@
 fn keeps_the_cpu_programs_contract() {
     sites::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_sequential"), false);
 }
+
+#[test]
+fn cpu_bound_keeps_its_sum_in_registers() {
+    let exe = env!("CARGO_BIN_EXE_cpu_sequential");
+    sites::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
+}

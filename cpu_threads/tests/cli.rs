@@ -11,3 +11,13 @@ fn cpu_threads_keeps_the_cpu_programs_contract() {
 fn cpu_rayon_keeps_the_cpu_programs_contract() {
     sites::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_rayon"), true);
 }
+
+#[test]
+fn cpu_bound_keeps_its_sum_in_registers() {
+    for (exe, program) in [
+        (env!("CARGO_BIN_EXE_cpu_threads"), "cpu_threads"),
+        (env!("CARGO_BIN_EXE_cpu_rayon"), "cpu_rayon"),
+    ] {
+        sites::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, program);
+    }
+}

@@ -230,6 +230,63 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
     }
 }
 
+/// Disassembles `program`'s `cpu_bound` in `exe` with binutils' `objdump`, and checks that it
+/// is a function of its own and that its loop adds to registers, never to memory. Inlined into
+/// cpu_multiprocess's worker, whose `writeln!` takes the sum's address, the loop once kept its
+/// sum on the stack: the same instructions (callgrind saw no change) at up to twice the time. A
+/// check of machine code, not of seconds, so a busy machine cannot make it flaky.
+pub fn check_cpu_bound_keeps_its_sum_in_registers(exe: &str, program: &str) {
+    if !cfg!(target_arch = "x86_64") {
+        eprintln!("skipped: this check reads x86-64 machine code");
+        return;
+    }
+    let output = Command::new("objdump")
+        .args(["--disassemble", "--no-show-raw-insn", "--demangle", exe])
+        .output()
+        .expect("objdump runs (binutils, which gcc brings)");
+    assert!(output.status.success(), "objdump {exe} failed");
+    let disassembly = String::from_utf8_lossy(&output.stdout);
+    let function = format!("<{program}::cpu_bound>:");
+    let body = function_body(&disassembly, &function)
+        .unwrap_or_else(|| panic!("{exe}: no function {program}::cpu_bound, so it was inlined"));
+    assert!(
+        body.contains("\tmul"),
+        "{exe}: {function} multiplies nothing:\n{body}"
+    );
+    if let Some(add) = add_to_memory(&body) {
+        panic!("{exe}: {function} adds to memory (`{add}`), not to registers:\n{body}");
+    }
+}
+
+/// The lines of one function in `objdump -d` output, from the line after `header` to the blank
+/// line that ends it.
+fn function_body(disassembly: &str, header: &str) -> Option<String> {
+    let mut lines = disassembly
+        .lines()
+        .skip_while(|line| !line.ends_with(header));
+    lines.next()?;
+    Some(
+        lines
+            .take_while(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// The first `add` or `adc` whose destination is memory, in AT&T syntax (`add %rax,0x8(%rsp)`).
+fn add_to_memory(body: &str) -> Option<&str> {
+    body.lines()
+        .filter_map(|line| {
+            line.split_once(":\t")
+                .map(|(_, instruction)| instruction.trim())
+        })
+        .find(|instruction| {
+            let mut parts = instruction.split_whitespace();
+            let is_add = matches!(parts.next(), Some("add" | "adc" | "addq" | "adcq"));
+            is_add && parts.next().is_some_and(|operands| operands.ends_with(')'))
+        })
+}
+
 /// Runs `exe` against a stand-in that answers a quarter of requests with HTTP 500 and drops a
 /// tenth of its connections (seed 7), and checks that every injected failure was reported and
 /// counted, each kind as itself, and that the exit status is 1.
@@ -319,4 +376,49 @@ fn run_against(exe: &str, server: &StandIn, args: &[&str]) -> (Option<i32>, Tran
     let [jython, dice] = server.urls();
     let (output, transcript) = run(exe, &[&["--url", &jython, "--url", &dice], args].concat());
     (output.status.code(), transcript)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// cpu_multiprocess's worker loop as objdump showed it with `cpu_bound` inlined, the sum at
+    /// 0x110(%rsp), and cpu_sequential's with the sum in %rcx:%rsi.
+    const ON_THE_STACK: &str = "\
+   4d160:\tmov    %rcx,0x90(%rsp)
+   4d168:\tinc    %rcx
+   4d16b:\tmov    0x90(%rsp),%rax
+   4d173:\tmul    %rax
+   4d176:\tadd    %rax,0x110(%rsp)
+   4d17e:\tadc    %rdx,0x118(%rsp)
+   4d186:\tcmp    %rcx,%rbx
+   4d189:\tjne    4d160 <cpu_multiprocess::main+0x200>";
+    const IN_REGISTERS: &str = "\
+   40510:\tmov    %r9,-0x8(%rsp)
+   40515:\tinc    %r9
+   40518:\tmov    -0x8(%rsp),%rax
+   4051d:\tmul    %rax
+   40520:\tadd    %rax,%rcx
+   40523:\tadc    %rdx,%rsi
+   40526:\tcmp    %r9,%rdi
+   40529:\tjne    40510 <cpu_sequential::cpu_bound+0x20>";
+
+    #[test]
+    fn an_add_to_memory_is_found_and_an_add_to_registers_is_not() {
+        assert_eq!(add_to_memory(ON_THE_STACK), Some("add    %rax,0x110(%rsp)"));
+        assert_eq!(add_to_memory(IN_REGISTERS), None);
+    }
+
+    #[test]
+    fn a_function_body_ends_at_the_blank_line() {
+        let disassembly = format!(
+            "00000000000404f0 <cpu_sequential::cpu_bound>:\n{IN_REGISTERS}\n\n0000000000040540 <next>:\n   40540:\tret"
+        );
+        let body = function_body(&disassembly, "<cpu_sequential::cpu_bound>:");
+        assert_eq!(body.as_deref(), Some(IN_REGISTERS));
+        assert_eq!(
+            function_body(&disassembly, "<cpu_threads::cpu_bound>:"),
+            None
+        );
+    }
 }
