@@ -65,11 +65,8 @@ struct Args {
 }
 
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
-// Out of line, so that every CPU program runs the same machine code for the loop, whatever its
-// caller does with the sum. Inlined into cpu_multiprocess's worker, whose `writeln!` takes the
-// sum's address, LLVM kept `total` on the stack, not in registers: an add to memory every
-// iteration, and the work took 69-113 ms of CPU instead of 55-64 ms (objdump shows why;
-// callgrind cannot, as the count of instructions is the same). One call per number costs nothing.
+// Out of line, so every CPU program runs the same loop: inlined into cpu_multiprocess's worker,
+// the sum lived on the stack, not in registers, at up to twice the time (the tests check).
 #[inline(never)]
 fn cpu_bound(number: u64) -> u128 {
     // u128, where Python's integers simply grow: for 5,000,000 the sum is about 4.2e19, past
