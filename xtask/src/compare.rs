@@ -14,7 +14,7 @@ use sites::{StandIn, StandInArgs};
 
 use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
-use crate::runs::{self, Expected, Summary};
+use crate::runs::{self, Expected, Run, Summary};
 use crate::verify::Faults;
 use crate::{UsageError, cargo, svg};
 
@@ -183,13 +183,21 @@ pub struct Row {
     pub failure: Option<String>,
     pub runs: usize,
     pub figures: Option<runs::Figures>,
-    /// The family's sequential wall time over this one's.
+    /// The family's sequential own time over this one's (see [`add_speedups`]).
     pub speedup: Option<f64>,
     pub python_seconds: Option<f64>,
     pub python_speedup: Option<f64>,
     pub faults: Option<Faults>,
     /// The timeline picture's file name, for downloaders run against the stand-in.
     pub timeline: Option<String>,
+}
+
+/// One program ready to run: its binary, its arguments and what it must print.
+struct Job<'a> {
+    binary: &'a Path,
+    arguments: Vec<String>,
+    expected: Expected,
+    count: u32,
 }
 
 #[derive(Serialize)]
@@ -233,52 +241,86 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
     let progress = Progress::new();
     let running = Instant::now();
-    let mut rows = Vec::new();
-    let mut summaries = Vec::new();
+    // What each program is run with, or why it cannot be.
+    let jobs: Vec<Result<Job, String>> = selected
+        .iter()
+        .map(|program| {
+            let binary = binaries.get(program.name).ok_or_else(|| {
+                format!(
+                    "no binary {} built by package {} (not written yet, or it does not compile)",
+                    program.name, program.package
+                )
+            })?;
+            let (arguments, expected) = settings.arguments(program, &urls);
+            Ok(Job {
+                binary: binary.as_path(),
+                arguments,
+                expected,
+                count: settings.runs_of(program),
+            })
+        })
+        .collect();
+    let run = |job: &Job| {
+        runs::run_once(
+            job.binary,
+            &job.arguments,
+            job.expected,
+            stand_in.as_ref(),
+            settings.run_limit,
+        )
+    };
+    let mut runs: Vec<Vec<Result<Run, String>>> = selected.iter().map(|_| Vec::new()).collect();
+    // The CPU programs take turns, one run of each per round, where the others run one program
+    // at a time: a CPU run lasts hundredths of a second, and a shared machine's second core
+    // comes and goes over seconds, so runs in blocks would compare one moment's machine with
+    // another's. Taking turns, each CPU program meets the same moments; their speedups are
+    // "in the same run".
+    let cpu: Vec<usize> = (0..selected.len())
+        .filter(|&i| selected[i].family == Family::Cpu && jobs[i].is_ok())
+        .collect();
+    let cpu_job = |i: usize| jobs[i].as_ref().expect("only programs with a binary");
     for (i, program) in selected.iter().enumerate() {
-        let summary = match binaries.get(program.name) {
-            None => Summary::failed(format!(
-                "no binary {} built by package {} (not written yet, or it does not compile)",
-                program.name, program.package
-            )),
-            Some(binary) => {
-                let (arguments, expected) = settings.arguments(program, &urls);
-                let limit = settings.run_limit;
-                if program.family == Family::Cpu {
-                    // Untimed runs first, for at least half a second, as `hyperfine --warmup`:
-                    // a CPU program's run lasts a tenth of a second, short enough for an idle
-                    // core's wake-up (on a VM, the host scheduling the vCPU back in) to show in
-                    // it. Seen here: cpu_threads took 0.053 s cold and 0.030 s warm.
-                    progress.show(&format!(
-                        "[{}/{}] {}: warm-up",
-                        i + 1,
-                        selected.len(),
-                        program.name
-                    ));
-                    let warming = Instant::now();
-                    while warming.elapsed() < WARM_UP {
-                        let _ =
-                            runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit);
-                    }
-                }
-                let count = settings.runs_of(program);
-                let runs = (1..=count)
-                    .map(|run| {
-                        progress.show(&format!(
-                            "[{}/{}] {}: run {run} of {count}",
-                            i + 1,
-                            selected.len(),
-                            program.name
-                        ));
-                        runs::run_once(binary, &arguments, expected, stand_in.as_ref(), limit)
-                    })
-                    .collect();
-                runs::summarize(runs)
+        let Ok(job) = &jobs[i] else { continue };
+        let step = format!("[{}/{}] {}", i + 1, selected.len(), program.name);
+        if program.family != Family::Cpu {
+            for n in 1..=job.count {
+                progress.show(&format!("{step}: run {n} of {}", job.count));
+                runs[i].push(run(job));
             }
-        };
-        rows.push(row(program, &settings, &summary));
-        summaries.push(summary);
+        } else if cpu.first() == Some(&i) {
+            // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a
+            // CPU program's run is short enough for an idle core's wake-up (on a VM, the host
+            // scheduling the vCPU back in) to show in it. Seen here: cpu_threads took 0.053 s
+            // cold and 0.030 s warm.
+            progress.show(&format!("{step}: CPU programs, warm-up"));
+            let warming = Instant::now();
+            while warming.elapsed() < WARM_UP {
+                for &c in &cpu {
+                    let _ = run(cpu_job(c));
+                }
+            }
+            let rounds = settings.cpu_runs;
+            for round in 1..=rounds {
+                progress.show(&format!("{step}: CPU programs, round {round} of {rounds}"));
+                for &c in &cpu {
+                    runs[c].push(run(cpu_job(c)));
+                }
+            }
+        }
     }
+    let summaries: Vec<Summary> = jobs
+        .into_iter()
+        .zip(runs)
+        .map(|(job, runs)| match job {
+            Ok(_) => runs::summarize(runs),
+            Err(why) => Summary::failed(why),
+        })
+        .collect();
+    let mut rows: Vec<Row> = selected
+        .iter()
+        .zip(&summaries)
+        .map(|(program, summary)| row(program, &settings, summary))
+        .collect();
     progress.clear();
     add_speedups(&mut rows);
 
@@ -324,11 +366,22 @@ fn row(program: &Program, settings: &Settings, summary: &Summary) -> Row {
 }
 
 /// Each verified row's speedup against its family's sequential version, and the article's.
+///
+/// Both are taken from the programs' own times, the lines they print (`Duration ...`,
+/// `Downloaded ... in ...`), as the article's are: the time of the work, not of starting a
+/// program. A CPU program's run is a few hundredths of a second, of which starting the binary
+/// takes 2 to 4 ms; wall times, in their own column, keep that in.
 fn add_speedups(rows: &mut [Row]) {
-    let wall: HashMap<&str, f64> = rows
+    let own: HashMap<&str, f64> = rows
         .iter()
         .filter(|r| r.verified)
-        .filter_map(|r| Some((r.program, r.figures.as_ref()?.wall_seconds)))
+        .filter_map(|r| {
+            let figures = r.figures.as_ref()?;
+            Some((
+                r.program,
+                figures.own_seconds.unwrap_or(figures.wall_seconds),
+            ))
+        })
         .collect();
     let python: HashMap<&str, f64> = rows
         .iter()
@@ -339,10 +392,10 @@ fn add_speedups(rows: &mut [Row]) {
             continue;
         };
         if row.verified {
-            row.speedup = wall.get(baseline).map(|base| base / wall[row.program]);
+            row.speedup = own.get(baseline).map(|base| base / own[row.program]);
         }
-        if let (Some(base), Some(own)) = (python.get(baseline), row.python_seconds) {
-            row.python_speedup = Some(base / own);
+        if let (Some(base), Some(seconds)) = (python.get(baseline), row.python_seconds) {
+            row.python_speedup = Some(base / seconds);
         }
     }
 }
@@ -463,12 +516,13 @@ fn markdown(settings: &Settings, rows: &[Row]) -> String {
     let mut text = format!(
         "# cargo xtask compare\n\n\
          Downloaders: {sites} downloads ({repeat} x the article's two sites) from {source}. \
-         CPU programs: `--start {start} --count {count}`, {cpu_runs} run(s) each after half a \
-         second of untimed warm-up runs. Spinners: `--seconds {spin}`, {spinner_runs} run(s) \
+         CPU programs: `--start {start} --count {count}`, {cpu_runs} round(s) in which each \
+         runs once in turn, after half a second of untimed rounds. Spinners: `--seconds {spin}`, {spinner_runs} run(s) \
          each (a spinner's time is its sleep). Every other program ran {runs} time(s). The \
          figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
-         outside; *own* is what the program printed. *peak mem* samples `/proc` every few ms. \
+         outside; *own* is what the program printed, and *speedup* is the family's sequential \
+         program's own time over this one's, as the article's. *peak mem* samples `/proc` every few ms. \
          The Python figures are the article's: a 2019 laptop on the real internet, so compare \
          the speedups, not the seconds.\n\n",
         sites = settings.sites,
