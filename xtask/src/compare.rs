@@ -16,7 +16,7 @@ use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Run, Summary};
 use crate::verify::Faults;
-use crate::{UsageError, cargo, svg};
+use crate::{UsageError, cargo, ceiling, svg};
 
 /// How long the CPU programs run untimed before they are measured.
 const WARM_UP: Duration = Duration::from_millis(500);
@@ -204,10 +204,28 @@ struct Job<'a> {
 struct Report<'a> {
     settings: &'a Settings,
     rows: &'a [Row],
+    /// How many cores' work the machine gave `cpus` copies of cpu_sequential at once: the
+    /// ceiling of the CPU programs' speedups during these rounds (see `ceiling.rs`).
+    cores_worth: Option<f64>,
+}
+
+/// The line under the table that says what the machine gave all its cores at once.
+fn ceiling_sentence(cores: f64, cpus: usize) -> String {
+    format!(
+        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds, did \
+         {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
+    )
+}
+
+/// The median of `values`, which it sorts; `None` when there are none.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let settings = args.settings();
+    let cpus = settings.cpus;
     let selected: Vec<&Program> = PROGRAMS
         .iter()
         .filter(|p| {
@@ -279,6 +297,13 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .filter(|&i| selected[i].family == Family::Cpu && jobs[i].is_ok())
         .collect();
     let cpu_job = |i: usize| jobs[i].as_ref().expect("only programs with a binary");
+    // In every round, as many copies of the sequential CPU program at once as there are cores:
+    // what the machine gives them all together, the ceiling of every speedup (ceiling.rs).
+    let baseline = cpu
+        .iter()
+        .copied()
+        .find(|&i| Family::Cpu.baseline() == Some(selected[i].name));
+    let mut together = Vec::new();
     for (i, program) in selected.iter().enumerate() {
         let Ok(job) = &jobs[i] else { continue };
         let step = format!("[{}/{}] {}", i + 1, selected.len(), program.name);
@@ -305,6 +330,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 for &c in &cpu {
                     runs[c].push(run(cpu_job(c)));
                 }
+                if let Some(job) = baseline.map(cpu_job) {
+                    let slowest = ceiling::slowest_of_copies(job.binary, &job.arguments, cpus);
+                    together.extend(slowest.ok());
+                }
             }
         }
     }
@@ -323,9 +352,17 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .collect();
     progress.clear();
     add_speedups(&mut rows);
+    let alone = baseline.and_then(|i| rows[i].figures.as_ref()?.own_seconds);
+    let cores_worth = match (alone, median(&mut together)) {
+        (Some(alone), Some(together)) => Some(ceiling::cores_worth(alone, together, cpus)),
+        _ => None,
+    };
 
-    let files = write_report(&out_dir, &settings, &mut rows, &summaries)?;
+    let files = write_report(&out_dir, &settings, &mut rows, &summaries, cores_worth)?;
     print!("{}", table(&rows).to_text());
+    if let Some(cores) = cores_worth {
+        println!("\n{}", ceiling_sentence(cores, cpus));
+    }
     println!(
         "\nRan {} programs in {:.1} s.",
         rows.len(),
@@ -458,6 +495,7 @@ fn write_report(
     settings: &Settings,
     rows: &mut [Row],
     summaries: &[Summary],
+    cores_worth: Option<f64>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for (row, summary) in rows.iter_mut().zip(summaries) {
@@ -498,13 +536,18 @@ fn write_report(
         "wall-times.svg",
         &svg::bar_chart(&title, &bars),
     )?);
-    files.push(report::write(dir, "compare.md", &markdown(settings, rows))?);
-    let json = serde_json::to_string_pretty(&Report { settings, rows })?;
+    let markdown = markdown(settings, rows, cores_worth);
+    files.push(report::write(dir, "compare.md", &markdown)?);
+    let json = serde_json::to_string_pretty(&Report {
+        settings,
+        rows,
+        cores_worth,
+    })?;
     files.push(report::write(dir, "compare.json", &json)?);
     Ok(files)
 }
 
-fn markdown(settings: &Settings, rows: &[Row]) -> String {
+fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> String {
     let source = if settings.real {
         "the article's real sites".to_owned()
     } else {
@@ -536,6 +579,9 @@ fn markdown(settings: &Settings, rows: &[Row]) -> String {
         cpus = settings.cpus,
     );
     text += &table(rows).to_markdown();
+    if let Some(cores) = cores_worth {
+        text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
+    }
     text += "\n![Wall times](wall-times.svg)\n";
     let timelines: Vec<&Row> = rows.iter().filter(|r| r.timeline.is_some()).collect();
     if !timelines.is_empty() {

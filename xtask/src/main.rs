@@ -10,6 +10,7 @@
 //! pictures under `target/compare/`.
 
 mod cargo;
+mod ceiling;
 mod compare;
 mod measure;
 mod programs;

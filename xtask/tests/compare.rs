@@ -103,6 +103,16 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
         markdown.contains("](wall-times.svg)") && markdown.contains("](timeline-io_async.svg)")
     );
     assert!(markdown.contains("| io_multiprocess |"));
+    // The machine's own ceiling, measured in the CPU rounds: copies of cpu_sequential at once.
+    let cores = report["cores_worth"]
+        .as_f64()
+        .expect("cores_worth is measured");
+    assert!(cores > 0.0, "{cores}");
+    assert!(
+        stdout.contains("copies of cpu_sequential at once"),
+        "{stdout}"
+    );
+    assert!(markdown.contains("cores' worth of work"));
 }
 
 #[test]
