@@ -143,14 +143,16 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
             let Some(sum) = sum else {
                 // Stop the whole pool, as `pool.terminate()` does, so no thread waits for a sum
                 // that will never come; then say which worker died, and how.
+                let mut statuses = Vec::new();
                 for worker in &mut pool {
                     let _ = worker.kill(); // An error here means it had already exited.
-                    worker.wait()?;
+                    statuses.push(worker.wait()?);
                 }
-                let (pid, status) = (pool[w].id(), pool[w].wait()?);
                 bail!(
-                    "worker process {pid} died while computing cpu_bound({}): {status}",
-                    numbers[i]
+                    "worker process {} died while computing cpu_bound({}): {}",
+                    pool[w].id(),
+                    numbers[i],
+                    statuses[w]
                 );
             };
             results[i] = sum;
