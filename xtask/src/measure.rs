@@ -74,12 +74,16 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     let stdout = read_in_background(child.stdout.take());
     let stderr = read_in_background(child.stderr.take());
 
-    // `wait4` blocks, so a thread of its own waits while this one samples. It reaps the child
+    // Waiting blocks, so a thread of its own waits while this one samples. It reaps the child
     // itself (std's `Child::wait` would not give the rusage), so `child` is never waited on.
     let (exited_tx, exited) = mpsc::channel();
     let waiter = thread::spawn(move || {
-        let result = wait4(pid);
+        let result = wait_exited(pid);
         let ended = Instant::now();
+        // A worker the program left behind would hold the output pipes open forever. The
+        // program is not reaped yet, so its process group id cannot have been reused.
+        kill_group(pid);
+        let result = result.and_then(|()| wait4(pid));
         let _ = exited_tx.send(());
         (result, ended)
     });
@@ -101,8 +105,6 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     }
     let (result, ended) = waiter.join().expect("the waiting thread does not panic");
     let (status, usage) = result?;
-    // A worker the program left behind would hold the output pipes open forever.
-    kill_group(pid);
 
     // Not `usage.ru_maxrss`: after `posix_spawn` it counts this process's own memory too (the
     // kernel keeps the larger of the old and new image's peaks across `exec`).
@@ -134,6 +136,27 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinH
     })
 }
 
+/// Waits until `pid` has exited, and leaves it unreaped (`WNOWAIT`): a zombie still holds its
+/// process id and its group's.
+fn wait_exited(pid: libc::pid_t) -> io::Result<()> {
+    // SAFETY: `siginfo_t` is plain old data that `waitid` fills in; all zeroes is valid.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: the pointer is to a live local of the right type.
+        let id = pid as libc::id_t;
+        let waited =
+            unsafe { libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        if waited == 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Reaps `pid`, which has exited, with its rusage.
 fn wait4(pid: libc::pid_t) -> io::Result<(ExitStatus, libc::rusage)> {
     let mut status = 0;
     // SAFETY: `rusage` is plain old data that `wait4` fills in; all zeroes is a valid value.
@@ -333,6 +356,21 @@ mod tests {
         command.arg("30");
         let m = run(command, Duration::from_millis(100)).unwrap();
         assert_eq!(m.status, None);
+    }
+
+    #[test]
+    fn a_worker_left_behind_is_killed_with_its_group() {
+        // The shell exits at once; its `sleep` would hold stdout open for 30 s.
+        let mut command = Command::new("sh");
+        command.args(["-c", "sleep 30 & echo started"]);
+        let m = run(command, Duration::from_secs(60)).unwrap();
+        assert!(m.status.unwrap().success(), "{m:?}");
+        assert_eq!(m.stdout, "started\n");
+        assert!(
+            m.ended.elapsed() < Duration::from_secs(1),
+            "output arrived with the exit"
+        );
+        assert!(m.wall < Duration::from_secs(10), "{m:?}");
     }
 
     #[test]
