@@ -105,12 +105,11 @@ struct Process {
 }
 
 impl Process {
-    /// Waits for a worker whose pipe has closed, killing it if it does not exit; says how it
-    /// ended.
-    fn reap(&mut self) -> String {
+    /// Waits for a worker whose pipe has closed, killing it if it has not exited by
+    /// `deadline`; says how it ended.
+    fn reap(&mut self, deadline: Instant) -> String {
         self.alive = false;
         self.stdin = None;
-        let deadline = Instant::now() + EXIT_GRACE;
         while Instant::now() < deadline {
             match self.child.try_wait() {
                 Ok(Some(status)) => return status.to_string(),
@@ -130,7 +129,7 @@ impl Drop for Process {
     /// Closing a worker's stdin tells it there is no more work; it exits, and is waited for.
     fn drop(&mut self) {
         if self.alive {
-            self.reap();
+            self.reap(Instant::now() + EXIT_GRACE);
         }
     }
 }
@@ -145,10 +144,14 @@ pub struct Pool {
 
 impl Drop for Pool {
     /// `with Pool(...)` ends here: every worker's stdin is closed first, so they all exit
-    /// together, then each is waited for.
+    /// together, then each is waited for, all within one grace period.
     fn drop(&mut self) {
         for process in &mut self.processes {
             process.stdin = None;
+        }
+        let deadline = Instant::now() + EXIT_GRACE;
+        for process in self.processes.iter_mut().filter(|p| p.alive) {
+            process.reap(deadline);
         }
     }
 }
@@ -256,7 +259,7 @@ impl Pool {
                 Event::Closed(id) => {
                     let process = &mut self.processes[id];
                     let pid = process.child.id();
-                    let mut how = process.reap();
+                    let mut how = process.reap(Instant::now() + EXIT_GRACE);
                     if let Some(reason) = process.killed.take() {
                         how = format!("{how}; {reason}");
                     }
