@@ -314,9 +314,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             }
         } else if cpu.first() == Some(&i) {
             // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a
-            // CPU program's run is short enough for an idle core's wake-up (on a VM, the host
-            // scheduling the vCPU back in) to show in it. Seen here: cpu_threads took 0.053 s
-            // cold and 0.030 s warm.
+            // CPU program's run is short enough for a machine coming out of idleness to show
+            // in it. Seen here: cpu_threads took 0.053 s cold and 0.030 s warm. Every run
+            // still pays a little: after even 5 ms of idleness this VM's kernel first queues a
+            // new thread on the busy core, for 1.8 to 2.9 ms (README, "Measured here").
             progress.show(&format!("{step}: CPU programs, warm-up"));
             let warming = Instant::now();
             while warming.elapsed() < WARM_UP {
