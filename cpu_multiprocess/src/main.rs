@@ -201,18 +201,15 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use sites::contract::expected_sum;
 
-    /// The sum of the squares below n, in closed form: n(n-1)(2n-1)/6.
-    fn closed_form(n: u64) -> u128 {
-        let n = u128::from(n);
-        n * n.saturating_sub(1) * (2 * n).saturating_sub(1) / 6
-    }
+    use super::*;
 
     #[test]
     fn cpu_bound_matches_the_closed_form() {
         for n in [0, 1, 2, 3, 10, 1000, 4_000_000] {
-            assert_eq!(cpu_bound(n), closed_form(n), "n = {n}");
+            // The closed form n(n-1)(2n-1)/6, for the one number n.
+            assert_eq!(cpu_bound(n), expected_sum(n, 1), "n = {n}");
         }
         // The article's first number: its sum is past u64::MAX, and Python prints it exactly.
         assert_eq!(cpu_bound(5_000_000), 41_666_654_166_667_500_000);
