@@ -217,12 +217,6 @@ fn ceiling_sentence(cores: f64, cpus: usize) -> String {
     )
 }
 
-/// The median of `values`, which it sorts; `None` when there are none.
-fn median(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
-}
-
 pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let settings = args.settings();
     let cpus = settings.cpus;
@@ -354,7 +348,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     progress.clear();
     add_speedups(&mut rows);
     let alone = baseline.and_then(|i| rows[i].figures.as_ref()?.own_seconds);
-    let cores_worth = match (alone, median(&mut together)) {
+    let together = report::median_index(&together, |&t| t).map(|i| together[i]);
+    let cores_worth = match (alone, together) {
         (Some(alone), Some(together)) => Some(ceiling::cores_worth(alone, together, cpus)),
         _ => None,
     };
