@@ -138,7 +138,10 @@ impl<R: Runtime> Session<R> {
                 return Ok(connection);
             }
         }
-        self.connect(origin).await
+        // Boxed: opening a connection (TCP, TLS, the HTTP handshake) is the largest state a
+        // download goes through, and a task that waits for its turn would carry room for it all
+        // along. Allocated here, only when needed, ten thousand waiting tasks stay small.
+        Box::pin(self.connect(origin)).await
     }
 
     async fn connect(&self, origin: &Origin) -> Result<Connection, Error> {
