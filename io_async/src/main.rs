@@ -59,7 +59,7 @@ async fn download_site(url: &str, session: &reqwest::Client) -> reqwest::Result<
 /// Starts one task per site and waits for them all; returns how many failed.
 async fn download_all_sites(
     sites: &[String],
-    limit: Option<NonZeroUsize>,
+    limit: NonZeroUsize,
     timeout: Duration,
 ) -> anyhow::Result<usize> {
     // One session shared by every task. The article can share aiohttp's because its tasks run
@@ -67,12 +67,10 @@ async fn download_all_sites(
     // and `reqwest::Client` is `Send + Sync`, an `Arc` around one connection pool, so a clone is
     // a cheap handle to the same pool, with no session per thread or per task.
     let session = new_session(timeout)?;
-    // `--limit N`: a task holds one of N permits while its request is in flight, and the others
-    // wait for one at `acquire().await`. Without it, more permits than tasks: no cap, as in the
-    // article (aiohttp's session caps itself at 100 connections; reqwest has no such cap).
-    let limit = Arc::new(Semaphore::new(
-        limit.map_or(Semaphore::MAX_PERMITS, NonZeroUsize::get),
-    ));
+    // The cap: a task holds one of `limit` permits while its request is in flight, and the
+    // others wait for one at `acquire().await`, as aiohttp's requests wait for one of its
+    // connector's 100 connections. reqwest's pool has no such cap of its own.
+    let limit = Arc::new(Semaphore::new(limit.get()));
     let mut tasks = Vec::with_capacity(sites.len());
     for url in sites {
         let (session, limit, url) = (session.clone(), Arc::clone(&limit), url.clone());
@@ -103,10 +101,11 @@ async fn download_all_sites(
 async fn main() -> anyhow::Result<ExitCode> {
     let args = DownloadArgs::parse_args();
     let sites = args.sites().context("cannot start the local stand-in")?;
-    // Every request in flight holds a connection, and every connection a file descriptor.
-    sites.make_room_for(args.limit.map_or(sites.len(), NonZeroUsize::get));
+    // The most requests waiting at once, and why, in one line: aiohttp's session has such a
+    // cap too (100 connections), and so must a program that opens one connection per request.
+    let limit = sites.in_flight_cap(args.limit);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, args.limit, args.timeout).await?;
+    let failed = download_all_sites(&sites, limit, args.timeout).await?;
     let summary = Summary {
         total: sites.len(),
         failed,

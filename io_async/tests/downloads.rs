@@ -63,7 +63,7 @@ fn every_runtime_downloads_every_site() {
 }
 
 #[test]
-fn without_a_limit_every_request_is_in_flight_at_once() {
+fn at_the_default_cap_twenty_requests_wait_at_once() {
     for (name, program) in PROGRAMS {
         let server = stand_in(Config::default());
         let (output, _) = run_against(program, &server, &["--repeat", "10"]);
@@ -236,19 +236,65 @@ fn a_slow_answer_times_out_and_is_counted() {
 }
 
 #[test]
-fn too_low_an_open_file_limit_is_said_and_every_site_accounted_for() {
+fn at_the_default_cap_a_low_open_file_limit_loses_nothing() {
+    for (name, program) in PROGRAMS {
+        // `ulimit -n` in bash lowers both limits, so the program cannot raise its own. With the
+        // built-in stand-in each connection costs two descriptors: (128 - 32) / 2 = 48 fit.
+        let script = format!("ulimit -n 128 && exec {program} --repeat 100 --latency-ms 10");
+        let output = Command::new("bash").args(["-c", &script]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(
+                "At most 48 requests in flight at once: all the open-file limit (128) has room for"
+            ),
+            "{name}: {stderr}"
+        );
+        let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
+        assert_eq!(transcript.reads.len(), 200, "{name}: {stderr}");
+        assert!(transcript.failures.is_empty(), "{name}: {transcript:?}");
+        assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn against_another_server_the_default_cap_is_aiohttps() {
     for (name, program) in PROGRAMS {
         let server = stand_in(Config::default());
         let [jython, dice] = server.urls();
-        // `ulimit -n` in bash lowers both limits, so the program cannot raise its own.
+        let output = Command::new(program)
+            .args(["--url", &jython, "--url", &dice, "--repeat", "100"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("At most 100 requests in flight at once: aiohttp's default"),
+            "{name}: {stderr}"
+        );
+        assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+        // The server saw the cap: never more than 100 requests at once (200 were asked for).
+        let log = server.log().snapshot();
+        assert_eq!(log.len(), 200, "{name}");
+        assert!(
+            max_in_flight(&log) <= 100,
+            "{name}: {}",
+            max_in_flight(&log)
+        );
+    }
+}
+
+#[test]
+fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
+    for (name, program) in PROGRAMS {
+        let server = stand_in(Config::default());
+        let [jython, dice] = server.urls();
         let script = format!(
-            "ulimit -n 64 && exec {program} --url {jython} --url {dice} --repeat 100 --timeout 2"
+            "ulimit -n 64 && exec {program} --url {jython} --url {dice} --repeat 100 --limit 200 --timeout 2"
         );
         let output = Command::new("bash").args(["-c", &script]).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         assert!(
-            stderr.contains("the open-file limit is 64"),
+            stderr.contains("--limit 200, but the open-file limit (64) has room for about 32"),
             "{name}: {stderr}"
         );
         let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));

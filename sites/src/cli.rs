@@ -41,8 +41,9 @@ pub struct DownloadArgs {
     #[arg(long, value_name = "N")]
     pub workers: Option<NonZeroUsize>,
 
-    /// Most requests in flight at once, for the io_async programs (default: no cap, as the
-    /// article). The blocking downloaders are capped by their workers and ignore it.
+    /// Most requests in flight at once, for the io_async programs (default: 1000 with the local
+    /// stand-in, 100 as aiohttp's session against other servers, fewer if the open-file limit
+    /// has no room for them). The blocking downloaders are capped by their workers and ignore it.
     #[arg(long, value_name = "N")]
     pub limit: Option<NonZeroUsize>,
 
@@ -187,16 +188,105 @@ impl Sites {
     /// is still too low, the downloads beyond it fail with "Too many open files", each one
     /// reported, and this line tells the learner why before they do.
     pub fn make_room_for(&self, connections: usize) {
-        let needed = connections * if self.stand_in.is_some() { 2 } else { 1 } + 64;
-        match crate::limits::raise_open_file_limit() {
-            Ok(limit) if limit < needed as u64 => eprintln!(
-                "note: up to {needed} files may be open at once, but the open-file limit is {limit}; \
-                 downloads beyond it will fail (raise it with `ulimit -n`, or lower --limit/--workers)"
+        match self.room_for_connections() {
+            Some(room) if room.connections < connections => eprintln!(
+                "note: the open-file limit ({}) leaves room for about {} connections, not {connections}; \
+                 downloads beyond it will fail (raise it with `ulimit -n`, or lower --workers)",
+                room.open_file_limit, room.connections
             ),
-            Ok(_) => {}
-            Err(e) => eprintln!("note: cannot read the open-file limit: {e}"),
+            _ => {}
         }
     }
+
+    /// How many requests an async downloader lets wait at once, said with its reason in one
+    /// line on stderr.
+    ///
+    /// The article's `aiohttp.ClientSession()` has a cap the Python code does not show: its
+    /// connector opens at most 100 connections (`TCPConnector(limit=100)`), and a request
+    /// beyond them waits for one to come free. Without a cap, ten thousand tasks open ten
+    /// thousand connections at once: each holds a file descriptor (two with the stand-in in this
+    /// process) and memory, and a server's accept queue may drop what does not fit. So:
+    /// - `--limit N` is taken as given, with a warning if the open-file limit cannot hold it;
+    /// - against any other server (`--url`, `--real`) the default is aiohttp's 100, because
+    ///   we cannot know what it accepts;
+    /// - against the built-in stand-in, whose accept queue is ours, the default is 1,000: 160
+    ///   sites still wait all at once (one latency, not two as under aiohttp's cap), and 10,000
+    ///   go in ten waves of 1,000 connections that are opened once and then reused;
+    /// - and never more than the open-file limit has room for, so a default run loses nothing.
+    pub fn in_flight_cap(&self, limit: Option<NonZeroUsize>) -> NonZeroUsize {
+        let default = if self.stand_in.is_some() {
+            (STAND_IN_LIMIT, "the default with the local stand-in")
+        } else {
+            (AIOHTTP_LIMIT, "aiohttp's default connector limit")
+        };
+        let (cap, why) = choose_in_flight_cap(limit, default, self.room_for_connections());
+        eprintln!("At most {cap} requests in flight at once: {why} (--limit N to change)");
+        cap
+    }
+
+    /// Raises the open-file limit as far as it goes, and says how many connections fit in it.
+    fn room_for_connections(&self) -> Option<Room> {
+        // Every connection is a file descriptor in this process, two when the stand-in is here
+        // too; stdio, the runtime's own descriptors and a few spare come first.
+        const RESERVED: u64 = 32;
+        let per_connection = if self.stand_in.is_some() { 2 } else { 1 };
+        match crate::limits::raise_open_file_limit() {
+            Ok(open_file_limit) => Some(Room {
+                open_file_limit,
+                connections: usize::try_from(
+                    open_file_limit.saturating_sub(RESERVED) / per_connection,
+                )
+                .unwrap_or(usize::MAX)
+                .max(1),
+            }),
+            Err(e) => {
+                eprintln!("note: cannot read the open-file limit: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// The cap, and why: `--limit` if given, else the default, lowered to what the open-file limit
+/// has room for.
+fn choose_in_flight_cap(
+    limit: Option<NonZeroUsize>,
+    (default, whose): (usize, &str),
+    room: Option<Room>,
+) -> (NonZeroUsize, String) {
+    let (cap, why) = match (limit, room) {
+        (Some(limit), Some(room)) if room.connections < limit.get() => (
+            limit.get(),
+            format!(
+                "--limit {limit}, but the open-file limit ({}) has room for about {}: \
+                 downloads beyond it will fail",
+                room.open_file_limit, room.connections
+            ),
+        ),
+        (Some(limit), _) => (limit.get(), format!("--limit {limit}")),
+        (None, Some(room)) if room.connections < default => (
+            room.connections,
+            format!(
+                "all the open-file limit ({}) has room for",
+                room.open_file_limit
+            ),
+        ),
+        (None, _) => (default, whose.to_owned()),
+    };
+    (NonZeroUsize::new(cap).unwrap_or(NonZeroUsize::MIN), why)
+}
+
+/// aiohttp's default: `ClientSession()`'s `TCPConnector(limit=100)`.
+pub const AIOHTTP_LIMIT: usize = 100;
+
+/// The async downloaders' default cap with the built-in stand-in (see [`Sites::in_flight_cap`]).
+pub const STAND_IN_LIMIT: usize = 1000;
+
+/// The open-file limit, and how many connections it has room for.
+#[derive(Clone, Copy, Debug)]
+struct Room {
+    open_file_limit: u64,
+    connections: usize,
 }
 
 impl Drop for Sites {
@@ -358,6 +448,34 @@ mod tests {
             .sites()
             .unwrap();
         assert_eq!(&*sites, REAL_URLS);
+    }
+
+    #[test]
+    fn the_in_flight_cap_is_the_limit_or_the_default_within_the_open_file_limit() {
+        let room = |connections| {
+            Some(Room {
+                open_file_limit: 256,
+                connections,
+            })
+        };
+        let limit = NonZeroUsize::new;
+        let cap = |limit, room| {
+            let (cap, why) = choose_in_flight_cap(limit, (STAND_IN_LIMIT, "the default"), room);
+            (cap.get(), why)
+        };
+        // The default, where there is room for it, or when the limit cannot be read.
+        assert_eq!(cap(None, room(5000)), (1000, "the default".into()));
+        assert_eq!(cap(None, None), (1000, "the default".into()));
+        // Lowered to the room there is, and said why.
+        assert_eq!(
+            cap(None, room(112)),
+            (112, "all the open-file limit (256) has room for".into())
+        );
+        // `--limit` as given, with a warning when it cannot fit.
+        assert_eq!(cap(limit(5), room(112)), (5, "--limit 5".into()));
+        let (cap, why) = cap(limit(500), room(112));
+        assert_eq!(cap, 500);
+        assert!(why.contains("has room for about 112"), "{why}");
     }
 
     #[test]

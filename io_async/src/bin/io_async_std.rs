@@ -76,14 +76,14 @@ async fn download_site(
 /// Starts one task per site and waits for them all; returns how many failed.
 async fn download_all_sites(
     sites: &[String],
-    limit: Option<NonZeroUsize>,
+    limit: NonZeroUsize,
     timeout: Duration,
 ) -> anyhow::Result<usize> {
     // One session shared by every task, in an `Arc`: `Session` is `Send + Sync` (its pool sits
     // behind a mutex), as `task::spawn` demands of whatever a task holds.
     let session = Arc::new(Session::<AsyncStd>::new()?);
-    // `--limit N`: a task holds one of N permits while its request is in flight.
-    let limit = Arc::new(Semaphore::new(limit.map_or(usize::MAX, NonZeroUsize::get)));
+    // The cap: a task holds one of `limit` permits while its request is in flight.
+    let limit = Arc::new(Semaphore::new(limit.get()));
     let mut tasks = Vec::with_capacity(sites.len());
     for url in sites {
         let (session, limit, url) = (Arc::clone(&session), Arc::clone(&limit), url.clone());
@@ -107,10 +107,11 @@ fn main() -> anyhow::Result<ExitCode> {
     task::block_on(async {
         let args = DownloadArgs::parse_args();
         let sites = args.sites().context("cannot start the local stand-in")?;
-        // Every request in flight holds a connection, and every connection a file descriptor.
-        sites.make_room_for(args.limit.map_or(sites.len(), NonZeroUsize::get));
+        // The most requests waiting at once, and why, in one line: aiohttp's session has such a
+        // cap too (100 connections), and so must a program that opens one connection per request.
+        let limit = sites.in_flight_cap(args.limit);
         let start_time = Instant::now();
-        let failed = download_all_sites(&sites, args.limit, args.timeout).await?;
+        let failed = download_all_sites(&sites, limit, args.timeout).await?;
         let summary = Summary {
             total: sites.len(),
             failed,
