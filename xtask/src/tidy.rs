@@ -500,7 +500,7 @@ mod tests {
             assert!(!is_repository_path(not), "{not}");
         }
         assert!(is_absolute_path(
-            "/work/main/target/release/spinner_process"
+            "/home/me/project/target/release/spinner_process"
         ));
         assert!(is_absolute_path("~/src/x"));
         assert!(!is_absolute_path("/"));
