@@ -1,24 +1,15 @@
 //! # CPU-bound, processes: one worker process per core
 //!
-//! Ports Real Python's `cpu_mp.py` (realpython-concurrency-ko.md): the sequential program, with
-//! the numbers handed out to a pool of worker processes, one per core (`multiprocessing.Pool()`),
-//! each taking the next number as soon as it comes free.
+//! Ports Real Python's
+//! [`cpu_mp.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/cpu_mp.py):
+//! the sums mapped over `multiprocessing.Pool()`, here a pool of this same program run again with
+//! `--worker`, over pipes.
 //!
 //!     cargo run --release -p cpu_multiprocess
-//!     cargo run --release -p cpu_multiprocess -- --workers 4
 //!
-//! What to watch for: in Python this is the version that gets faster (7.8 s to 2.5 s), because
-//! each process has its own interpreter and its own GIL. Rust threads already run on every core
-//! (see `cpu_threads`), so here processes buy the same speed-up at a higher price: starting the
-//! workers (about 2 ms here) and sending every number and sum through a pipe. Same lesson, dearer
-//! tool; processes pay off when a crash in one worker must not take down the others.
-//!
-//! Python's `multiprocessing` gives the pool for free; here it is written out, which is why this
-//! file runs past the usual 90 lines. The workers start as Python's `spawn` start method does: this
-//! very program runs again, with the hidden flag `--worker` (Rust's standard library has no
-//! `fork`: a forked copy of a program with threads may do little but `exec`). A worker reads
-//! numbers from stdin and writes sums to stdout, one a line. A worker that dies ends the run with
-//! an error naming it, never a hang.
+//! What to watch for: in Python this is the version that gets faster (7.8 s to 2.5 s: one GIL per
+//! process). Rust threads already use every core, so processes buy the same speed-up at a higher
+//! price: starting workers and piping every number. More in `docs/cpu.md`.
 //!
 //! ```text
 //! Sum of results: 833337833344750010830
@@ -64,6 +55,7 @@ struct Args {
     worker: bool,
 }
 
+// region: cpu_bound
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
 // Out of line, so every CPU program runs the same loop: inlined into cpu_multiprocess's worker,
 // the sum lived on the stack, not in registers, at up to twice the time (the tests check).
@@ -83,6 +75,7 @@ fn cpu_bound(number: u64) -> u128 {
     }
     total
 }
+// endregion: cpu_bound
 
 /// Computes every sum on `workers` processes, and returns them in the order of `numbers`.
 fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {

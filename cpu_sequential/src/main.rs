@@ -1,17 +1,14 @@
 //! # CPU-bound, sequential: one sum after another
 //!
-//! Ports Real Python's `cpu_non_concurrent.py` (realpython-concurrency-ko.md): `cpu_bound(n)`
-//! adds up `i * i` for every `i` below `n`, for the 20 numbers 5,000,000 to 5,000,019, one after
-//! another on one thread. This is the baseline the other CPU programs are measured against.
+//! Ports Real Python's
+//! [`cpu_non_concurrent.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/cpu_non_concurrent.py):
+//! `sum(i * i for i in range(n))` for the 20 numbers from 5,000,000, on one thread.
 //!
 //!     cargo run --release -p cpu_sequential
-//!     cargo run --release -p cpu_sequential -- --start 10000000 --count 5
 //!
-//! What to watch for: 10^8 loop iterations take about 0.05 s (half a nanosecond each) and keep
-//! one core busy; the article's Python took 7.8 s, CPython 3.11 takes 5 s on this machine. The
-//! loop really runs: `cpu_bound` says why that takes a `black_box`, and a profiler shows it (8
-//! instructions per iteration; `--start 10000000` does exactly twice the work). The Python throws
-//! the results away; this prints their sum, so a run can be checked.
+//! What to watch for: 10^8 iterations in about 0.05 s, on one core (the article's Python took
+//! 7.8 s). The sums need u128, and the loop a `black_box`, or LLVM replaces it with a formula: see
+//! `cpu_bound` and `docs/cpu.md`.
 //!
 //! ```text
 //! Sum of results: 833337833344750010830
@@ -39,6 +36,7 @@ struct Args {
     count: u64,
 }
 
+// region: cpu_bound
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
 // Out of line, so every CPU program runs the same loop: inlined into cpu_multiprocess's worker,
 // the sum lived on the stack, not in registers, at up to twice the time (the tests check).
@@ -58,6 +56,7 @@ fn cpu_bound(number: u64) -> u128 {
     }
     total
 }
+// endregion: cpu_bound
 
 /// Computes every sum, one after another, and returns them in order.
 fn find_sums(numbers: &[u64]) -> Vec<u128> {

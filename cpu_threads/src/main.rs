@@ -1,18 +1,14 @@
 //! # CPU-bound, threads: five OS threads, and no GIL
 //!
-//! Ports Real Python's `cpu_threading.py` (realpython-concurrency-ko.md, in Real Python's GitHub
-//! repository): the sequential program, with the numbers handed out to a pool of 5 worker threads
-//! (`ThreadPoolExecutor(max_workers=5)`), each taking the next number as soon as it comes free.
+//! Ports Real Python's
+//! [`cpu_threading.py`](https://github.com/realpython/materials/blob/bf724a9059e6264ed3d51e19467740ab57d790e1/concurrency-overview/cpu_threading.py):
+//! the sums handed to `ThreadPoolExecutor(max_workers=5)`, here a pool written out.
 //!
 //!     cargo run --release -p cpu_threads
-//!     cargo run --release -p cpu_threads -- --workers 2
 //!
-//! What to watch for: in the article this version is *slower* than the sequential one (10.4 s
-//! against 7.8 s), because CPython's GIL lets only one thread run Python code at a time. Rust has
-//! no GIL: the threads run on every core at once, so on 2 cores this takes about half the
-//! sequential time. More threads than cores only take turns. The pool is written out, which makes
-//! this file longer than 90 lines, to show what `ThreadPoolExecutor` does; `cpu_rayon` is the
-//! short, idiomatic way.
+//! What to watch for: in Python this version is slower than the sequential one (10.4 s against
+//! 7.8 s: the GIL runs one thread at a time). Rust has no GIL, so on 2 cores it takes about half
+//! the sequential time. `cpu_rayon` is the short way; more in `docs/cpu.md`.
 //!
 //! ```text
 //! Sum of results: 833337833344750010830
@@ -50,6 +46,7 @@ struct Args {
     workers: Option<NonZeroUsize>,
 }
 
+// region: cpu_bound
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
 // Out of line, so every CPU program runs the same loop: inlined into cpu_multiprocess's worker,
 // the sum lived on the stack, not in registers, at up to twice the time (the tests check).
@@ -69,6 +66,7 @@ fn cpu_bound(number: u64) -> u128 {
     }
     total
 }
+// endregion: cpu_bound
 
 /// Computes every sum on `workers` threads, and returns them in the order of `numbers`.
 fn find_sums(numbers: &[u64], workers: usize) -> Vec<u128> {

@@ -1,27 +1,17 @@
 //! # I/O-bound, async on tokio: one task per site, all on one thread
 //!
-//! Ports Real Python's `io_asyncio.py` (realpython-concurrency-ko.md): one task per site, every
-//! task started at once (`asyncio.ensure_future`), all awaited together
-//! (`asyncio.gather(..., return_exceptions=True)`), with one `reqwest::Client` shared by all
-//! (aiohttp's `ClientSession`). `--limit N` caps the requests in flight with a semaphore, as
-//! python-async-basics-ko.md's gevent `Pool(5)` and semaphore do. The same program on smol and
-//! on async-std is in src/bin/. (About 110 lines, not 90: the comments answer the questions the
-//! article leaves open, why the session may be shared and what a cap changes.)
+//! Ports Real Python's
+//! [`io_asyncio.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_asyncio.py):
+//! one task per site, awaited together, one shared session.
 //!
 //!     cargo run --release -p io_async
 //!     cargo run --release -p io_async -- --limit 5
 //!
-//! What to watch for: one thread does all the work. A task runs until it reaches an `.await`
-//! whose answer is not there yet, then yields, and the runtime runs another task that can go on.
-//! So all 160 requests wait for their answers at the same time, and the run takes about one
-//! latency (50 ms against the local stand-in, plus the time this one thread needs to open 160
-//! connections), not 160 of them. With `--limit 5` only five wait at once: 160 / 5 x 50 ms =
-//! 1.6 s, the threads' time with no threads.
+//! What to watch for: one thread, every request waiting at once: about one latency, not 160. With
+//! `--limit 5` (a semaphore) the threads' 1.6 s, on one thread. More in `docs/io.md`.
 //!
 //! ```text
-//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
-//! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
 //! Downloaded 160 sites in 0.084 seconds
 //! ```

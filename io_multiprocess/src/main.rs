@@ -1,37 +1,16 @@
 //! # I/O-bound, processes: a pool of worker processes, one per CPU
 //!
-//! Ports Real Python's `io_mp.py` (realpython-concurrency-ko.md): the sequential downloader,
-//! with the sites mapped over a `multiprocessing.Pool` of as many processes as there are CPUs,
-//! each with its own HTTP client made once by the pool's `initializer=set_global_session`.
+//! Ports Real Python's
+//! [`io_mp.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_mp.py):
+//! `multiprocessing.Pool(initializer=set_global_session)`.
 //!
 //!     cargo run --release -p io_multiprocess
-//!     cargo run --release -p io_multiprocess -- --workers 8
 //!
-//! What to watch for: each line names the process that downloaded it. Each process has its own
-//! memory, so nothing can be shared between them, not even a session: each makes its own, once.
-//! A process is far heavier than a thread: a new program, loaded and started, with pipes to talk
-//! to it (the `ready after` line on stderr says how long the pool took to start: a few ms, where
-//! two threads take tens of microseconds). And it buys nothing for I/O: the workers spend their
-//! time waiting, as threads would. With 2 CPUs there are 2 workers, so 160 / 2 x 50 ms = 4 s,
-//! slower than five threads. The article found the same (5.7 s against threading's 3.7 s).
-//!
-//! Where Rust differs: Python needs processes to get around the GIL, which only pays for CPU
-//! work. Rust has no GIL, so its threads already run in parallel, and a process pool is the wrong
-//! tool here for any kind of work. What a process still buys in Rust is isolation: a worker that
-//! crashes or is killed loses the one site it held, and the run goes on (try `kill -9` on a
-//! `--pool-worker` process while it runs).
-//!
-//! Rust has no `multiprocessing`, so the pool is written out in `pool.rs` (longer than 90 lines
-//! for that reason) with std alone, rather than taken from a crate, to show what Python's Pool
-//! does behind `pool.map`. The parent starts this same binary again as each worker
-//! (`std::env::current_exe()`) and talks to it over its stdin and stdout. std has no bare `fork`,
-//! and a process that already runs threads (this one runs the stand-in's) cannot safely go on
-//! after one, so this is Python's "spawn" start method, whose workers are `SpawnPoolWorker-N`.
+//! What to watch for: each line names the worker process that read it. A process costs far more
+//! than a thread and buys nothing for waiting: 2 CPUs, 2 workers, 160 / 2 x 50 ms = 4 s. Kill a
+//! `--pool-worker` process and only its site is lost. The pool: `docs/io.md`.
 //!
 //! ```text
-//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
-//! 2 worker processes ready after 3.6 ms
-//! SpawnPoolWorker-1:Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
 //! SpawnPoolWorker-2:Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
 //! Downloaded 160 sites in 4.19 seconds
@@ -47,6 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sites::{DownloadArgs, Summary};
 
+// region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
@@ -54,6 +34,7 @@ fn new_session(timeout: Duration) -> ureq::Agent {
         .build();
     config.into()
 }
+// endregion: new_session
 
 /// Downloads one site in this worker process and says how big it was, and who read it.
 fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {

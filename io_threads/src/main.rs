@@ -1,21 +1,17 @@
 //! # I/O-bound, threads: five blocking requests at a time
 //!
-//! Ports Real Python's `io_threading.py` (realpython-concurrency-ko.md): the sequential
-//! downloader, with the sites handed out to a pool of 5 worker threads
-//! (`ThreadPoolExecutor(max_workers=5)`), each with its own HTTP client (`threading.local()`).
+//! Ports Real Python's
+//! [`io_threading.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_threading.py):
+//! `ThreadPoolExecutor(max_workers=5)`, a session per thread.
 //!
 //!     cargo run --release -p io_threads
-//!     cargo run --release -p io_threads -- --workers 20
 //!
-//! What to watch for: while one thread waits for its answer, the other four wait for theirs, so
-//! the waits overlap: about 160 / 5 x 50 ms = 1.6 s instead of 8 s. The OS switches between the
-//! threads whenever one blocks; nothing in this code says where. (About 100 lines, past the
-//! usual 90: the comment on `thread_local!` answers the article's doubt about sharing a session.)
+//! What to watch for: five waits overlap, so 160 / 5 x 50 ms = 1.6 s instead of 8 s; the OS
+//! switches threads whenever one blocks; try `--workers 20`. Why Rust needs no doubt about sharing
+//! a session, and how many threads to use: `docs/io.md`.
 //!
 //! ```text
-//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
-//! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
 //! Downloaded 160 sites in 1.63 seconds
 //! ```
@@ -45,6 +41,7 @@ thread_local! {
     static SESSION: OnceCell<ureq::Agent> = const { OnceCell::new() };
 }
 
+// region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
@@ -52,6 +49,7 @@ fn new_session(timeout: Duration) -> ureq::Agent {
         .build();
     config.into()
 }
+// endregion: new_session
 
 /// This thread's session, made the first time the thread asks (the article's `get_session`).
 fn get_session(timeout: Duration) -> ureq::Agent {

@@ -1,6 +1,7 @@
-//! `cargo xtask sweep`: the table of thread-vs-async-fastapi-ko.md, measured. One downloader,
-//! run with each worker count (`--workers` for threads, `--limit` for async), for each amount
-//! of work, to show where more workers stop helping and what each one costs.
+//! `cargo xtask sweep`: the worker table of a post that ran the article's threaded downloader
+//! with `max_workers` from 1 to 500 (see `docs/io.md`), measured. One downloader, run with each
+//! worker count (`--workers` for threads, `--limit` for async), for each amount of work, to show
+//! where more workers stop helping and what each one costs.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;

@@ -1,14 +1,14 @@
 //! # CPU-bound, rayon: the idiomatic Rust way to use every core
 //!
-//! The same work as `cpu_threads` (Real Python's `cpu_threading.py`) as Rust usually writes it,
-//! `par_iter()`: rayon's pool has one thread per core, and an idle one steals a busy one's work.
+//! The work of Real Python's
+//! [`cpu_threading.py`](https://github.com/realpython/materials/blob/bf724a9059e6264ed3d51e19467740ab57d790e1/concurrency-overview/cpu_threading.py),
+//! as Rust usually writes it: `par_iter()`.
 //!
 //!     cargo run --release -p cpu_threads --bin cpu_rayon
-//!     cargo run --release -p cpu_threads --bin cpu_rayon -- --workers 1
 //!
-//! What to watch for: the one-line change from the sequential `iter()` to `par_iter()`. There is
-//! no GIL, so the pool's threads compute at the same time: on 2 cores about half the sequential
-//! time. `--workers` sets the pool's size (default: rayon's, one thread per core).
+//! What to watch for: the one-line change from `iter()` to `par_iter()`. rayon's pool has one
+//! thread per core and an idle thread steals a busy one's work: on 2 cores about half the
+//! sequential time. More in `docs/cpu.md`.
 //!
 //! ```text
 //! Sum of results: 833337833344750010830
@@ -42,6 +42,7 @@ struct Args {
     workers: Option<NonZeroUsize>,
 }
 
+// region: cpu_bound
 /// The sum of `i * i` for every `i` in `0..number`, Python's `sum(i * i for i in range(number))`.
 // Out of line, so every CPU program runs the same loop: inlined into cpu_multiprocess's worker,
 // the sum lived on the stack, not in registers, at up to twice the time (the tests check).
@@ -61,6 +62,7 @@ fn cpu_bound(number: u64) -> u128 {
     }
     total
 }
+// endregion: cpu_bound
 
 /// Computes every sum on rayon's pool, and returns them in the order of `numbers`.
 fn find_sums(numbers: &[u64]) -> Vec<u128> {

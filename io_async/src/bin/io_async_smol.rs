@@ -1,25 +1,17 @@
 //! # I/O-bound, async on smol: the tokio program on another runtime
 //!
-//! Ports Real Python's `io_asyncio.py` (realpython-concurrency-ko.md) as `io_async` does, on
-//! smol instead of tokio: one task per site, all started at once and awaited together, one
-//! session shared by all, `--limit N` as a semaphore. reqwest runs only on tokio, so the session
-//! is hyper's HTTP/1.1 client over smol's own `TcpStream` (`io_async::Session`, src/lib.rs).
-//! (About 110 lines, not 90: the `Runtime` impl tells that session how to use smol.)
+//! Ports Real Python's
+//! [`io_asyncio.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_asyncio.py)
+//! on smol: hyper's client over smol's `TcpStream` (`io_async/src/lib.rs`).
 //!
 //!     cargo run --release -p io_async --bin io_async_smol
-//!     cargo run --release -p io_async --bin io_async_smol -- --limit 5
+//!     diff io_async/src/bin/io_async_smol.rs io_async/src/bin/io_async_std.rs
 //!
-//! What to watch for: the same times as tokio's, about one latency for all 160 sites, for the
-//! same reason: tasks yield at `.await`. What differs is the runtime. smol's tasks run on its
-//! global executor, one background thread by default (`SMOL_THREADS`), while `main` waits in
-//! `block_on`; a task's handle cancels it when dropped, so a connection's driver is detached;
-//! there is no client with a timeout, so smol's timer races each download.
-//! `diff src/bin/io_async_smol.rs src/bin/io_async_std.rs` shows the runtime and nothing else.
+//! What to watch for: tokio's times, for tokio's reason (tasks yield at `.await`). The diff shows
+//! the runtime: how tasks start, what a dropped handle does. More in `docs/io.md`.
 //!
 //! ```text
-//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
-//! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
 //! Downloaded 160 sites in 0.076 seconds
 //! ```

@@ -1,29 +1,17 @@
 //! # I/O-bound, async on async-std: the tokio program on another runtime
 //!
-//! Ports Real Python's `io_asyncio.py` (realpython-concurrency-ko.md) as `io_async` does, on
-//! async-std instead of tokio: one task per site, all started at once and awaited together, one
-//! session shared by all, `--limit N` as a semaphore. reqwest runs only on tokio, so the session
-//! is hyper's HTTP/1.1 client over async-std's own `TcpStream` (`io_async::Session`, lib.rs).
-//! (About 110 lines, not 90: the `Runtime` impl tells that session how to use async-std.)
-//!
-//! async-std was discontinued by its maintainers in 2025, who point its users to smol. It stays
-//! here because for years it was the other big runtime and much code still runs on it; for new
-//! code read io_async_smol.rs, of which this file is a copy with the runtime swapped.
+//! Ports Real Python's
+//! [`io_asyncio.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_asyncio.py)
+//! on async-std, discontinued in 2025 in favour of smol but still under much code.
 //!
 //!     cargo run --release -p io_async --bin io_async_std
-//!     cargo run --release -p io_async --bin io_async_std -- --limit 5
+//!     diff io_async/src/bin/io_async_smol.rs io_async/src/bin/io_async_std.rs
 //!
-//! What to watch for: the same times as tokio's, about one latency for all 160 sites, for the
-//! same reason: tasks yield at `.await`. What differs is the runtime. async-std's tasks run on a
-//! global pool of one thread per core (`ASYNC_STD_THREAD_COUNT`), so unlike asyncio's two tasks
-//! may run at the same moment, though the waits overlap because tasks yield, not because of the
-//! threads; a dropped task handle lets its task run on; the timer wraps a future in a timeout.
-//! `diff src/bin/io_async_smol.rs src/bin/io_async_std.rs` shows the runtime and nothing else.
+//! What to watch for: smol's times. Tasks run on one thread per core here, yet the waits overlap
+//! because tasks yield at `.await`, not because of the threads. More in `docs/io.md`.
 //!
 //! ```text
-//! Serving the article's two sites from a local stand-in at http://127.0.0.1:40393 (50 ms per request); --real for the real ones
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
-//! Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
 //! Downloaded 160 sites in 0.068 seconds
 //! ```

@@ -1,15 +1,15 @@
 //! # Spinner, asyncio-style: a tokio task draws while `slow().await` waits
 //!
-//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md): the thread version
-//! with the thread turned into a task, `time.sleep` into `tokio::time::sleep(..).await`, and
-//! the `Event` into cancelling the task (`JoinHandle::abort`, the article's `spinner.cancel()`).
+//! Ports Fluent Python's
+//! [`spinner_async.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async.py):
+//! the thread becomes a task, stopped by cancelling it (`JoinHandle::abort` for
+//! `spinner.cancel()`).
 //!
 //!     cargo run --release -p spinner --bin spinner_async
-//!     cargo run --release -p spinner --bin spinner_async -- --seconds 1
+//!     diff spinner/src/bin/spinner_thread.rs spinner/src/bin/spinner_async.rs
 //!
-//! What to watch for: one thread does everything, as asyncio's event loop does (the runtime is
-//! `current_thread`). The spinner only draws while `supervisor` waits at `.await`; each `.await`
-//! is where one task hands the thread to the other. Piped, it prints the message once.
+//! What to watch for: one thread; the spinner draws only while `supervisor` waits at `.await`, and
+//! cancelling drops it there. More in `docs/spinners.md`.
 //!
 //! ```text
 //! spinner object: JoinHandle { id: Id(1) }
@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use spinner::{Args, FRAMES, MSG, Status, TICK};
 
+// region: spin
 /// Draws a frame every 0.1 s until the task is cancelled.
 async fn spin(msg: &'static str) {
     let mut status = Status::new(msg);
@@ -33,6 +34,7 @@ async fn spin(msg: &'static str) {
         tokio::time::sleep(TICK).await;
     }
 }
+// endregion: spin
 
 /// Pretends to wait a long time for I/O, giving the thread back to the runtime meanwhile.
 async fn slow(seconds: Duration) -> i64 {

@@ -1,18 +1,15 @@
 //! # Spinner, asyncio-style, blocked: a slow call that never gives the thread back
 //!
-//! Ports the experiment of Fluent Python's 2nd edition (fluent-python-spinner-ko.md, ch. 18's
-//! `spinner_async_experiment.py`): `spinner_async` with one change, `slow()` calls the blocking
-//! `std::thread::sleep` (Python's `time.sleep(3)`) instead of awaiting `tokio::time::sleep`.
+//! Ports Fluent Python's
+//! [`spinner_async_experiment.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async_experiment.py):
+//! `spinner_async` with `slow()` calling the blocking `std::thread::sleep`.
 //!
 //!     cargo run --release -p spinner --bin spinner_async_blocked
 //!     diff spinner/src/bin/spinner_async.rs spinner/src/bin/spinner_async_blocked.rs
 //!
-//! What to watch for: the spinner never turns. `spinner object:` appears, then nothing at all
-//! for 3 s (no frame, not even the message), then `Answer: 42`. The runtime has one thread and
-//! `slow` holds it: a task runs only when the running one reaches an `.await`, and `slow` has
-//! none before it returns. By then the spinner is cancelled before it ever ran. A task that does
-//! not cooperate blocks every other task on its thread. (On tokio's default multi-thread
-//! runtime the spinner would turn on another worker thread, hiding the mistake, not fixing it.)
+//! What to watch for: the spinner never turns, not even once. The runtime has one thread, `slow`
+//! holds it and never reaches an `.await`: a task that does not cooperate blocks every other task
+//! on its thread. More in `docs/spinners.md`.
 //!
 //! ```text
 //! spinner object: JoinHandle { id: Id(1) }
@@ -23,6 +20,7 @@ use std::time::Duration;
 
 use spinner::{Args, FRAMES, MSG, Status, TICK};
 
+// region: spin
 /// Draws a frame every 0.1 s until the task is cancelled.
 async fn spin(msg: &'static str) {
     let mut status = Status::new(msg);
@@ -35,6 +33,7 @@ async fn spin(msg: &'static str) {
         tokio::time::sleep(TICK).await;
     }
 }
+// endregion: spin
 
 /// Pretends to wait for I/O the wrong way: this blocks the runtime's only thread for the
 /// whole time, so no other task runs. (`tokio::task::spawn_blocking` is the way to call

@@ -1,21 +1,17 @@
 //! # Spinner, asyncio-style on async-std: a local task draws while `slow()` waits
 //!
-//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md), as
-//! `spinner_async` does with tokio, on async-std: `task::spawn_local` is `asyncio.create_task`,
-//! `task::sleep` is `asyncio.sleep`, and `JoinHandle::cancel` is `spinner.cancel()`.
-//!
-//! async-std was discontinued in 2025; its authors point to smol (`spinner_smol`), on whose
-//! parts it is built. It is kept here because older tutorials and code still use it.
+//! Ports Fluent Python's
+//! [`spinner_async.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async.py)
+//! on async-std (discontinued in 2025 for smol): `task::spawn_local` is `asyncio.create_task`.
 //!
 //!     cargo run --release -p spinner --bin spinner_async_std
 //!     diff spinner/src/bin/spinner_smol.rs spinner/src/bin/spinner_async_std.rs
 //!
-//! What to watch for: `spawn_local` keeps the spinner on this thread, as asyncio does (plain
-//! `task::spawn` would put it on async-std's thread pool). Piped, it prints the message once.
+//! What to watch for: `spawn_local` keeps the spinner on this thread, as asyncio does (`spawn`
+//! would put it on async-std's pool). More in `docs/spinners.md`.
 //!
 //! ```text
-//! (the `spinner object` line abridged)
-//! spinner object: JoinHandle { handle: Some(Task { header: Header { .. } }), task: Task { id: TaskId(2), name: None } }
+//! spinner object: JoinHandle { handle: Some(Task { .. }), task: Task { id: TaskId(2), name: None } }
 //! | thinking!          <- turns in place for 3 s on a terminal, then is blanked
 //! Answer: 42
 //! ```

@@ -1,22 +1,17 @@
 //! # Spinner, processes: a child process draws while the parent waits
 //!
-//! Ports Fluent Python's 2nd-edition `spinner_proc.py` (fluent-python-spinner-ko.md): the
-//! thread version with the spinner moved into a child process (`multiprocessing.Process`). This
-//! program starts itself again (`current_exe`) in a hidden `--spin` mode to be that child, so
-//! the file holds two programs, parent and child: hence its 110 lines, past the usual 90.
+//! Ports Fluent Python's
+//! [`spinner_proc.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_proc.py):
+//! the spinner in a child process, here this same program run again with `--spin`.
 //!
 //!     cargo run --release -p spinner --bin spinner_process
 //!     diff spinner/src/bin/spinner_thread.rs spinner/src/bin/spinner_process.rs
 //!
-//! What to watch for: Rust's standard library has no `Event` that crosses processes (Python's
-//! is a shared semaphore), so it becomes a pipe: the parent holds the child's stdin and closes
-//! it when `slow()` returns; a thread in the child turns that end-of-file into the channel
-//! message of `spinner_thread`, whose `spin` this is. If the parent dies, the pipe closes too,
-//! so the child never outlives it. Both processes write to one terminal. Piped, the child
-//! prints the message once.
+//! What to watch for: Python's cross-process `Event` becomes a pipe, the child's stdin, which the
+//! parent closes when `slow()` returns, or by dying. More in `docs/spinners.md`.
 //!
 //! ```text
-//! spinner object: "/work/main/target/release/spinner_process" "--spin"
+//! spinner object: ".../target/release/spinner_process" "--spin"
 //! - thinking!          <- drawn by the child for 3 s on a terminal, then blanked
 //! Answer: 42
 //! ```

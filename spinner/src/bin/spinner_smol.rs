@@ -1,15 +1,14 @@
 //! # Spinner, asyncio-style on smol: a task on a local executor draws while `slow()` waits
 //!
-//! Ports Fluent Python's `spinner_asyncio.py` (fluent-python-spinner-ko.md), as
-//! `spinner_async` does with tokio, on smol: a `LocalExecutor` driven by `block_on` is the event
-//! loop, `smol::Timer` is `asyncio.sleep`, and `Task::cancel` is `spinner.cancel()`.
+//! Ports Fluent Python's
+//! [`spinner_async.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async.py)
+//! on smol: a `LocalExecutor` is the event loop, `Task::cancel` is `spinner.cancel()`.
 //!
 //!     cargo run --release -p spinner --bin spinner_smol
 //!     diff spinner/src/bin/spinner_async.rs spinner/src/bin/spinner_smol.rs
 //!
-//! What to watch for: one thread does everything, as asyncio's event loop does. smol has no
-//! built-in runtime to configure: the executor is a value we make, and tasks spawned on it run
-//! only while `block_on` drives `ex.run(..)`. Piped, it prints the message once.
+//! What to watch for: one thread does everything. The executor is a value we make, and its tasks
+//! run only while `block_on` drives `ex.run(..)`. More in `docs/spinners.md`.
 //!
 //! ```text
 //! spinner object: Task { header: Header { scheduled: true, running: false, completed: false, .. } }

@@ -1,18 +1,13 @@
 //! # Spinner, threads: a second thread draws while the main thread waits
 //!
-//! Ports Fluent Python's `spinner_thread.py` (fluent-python-spinner-ko.md), as its 2nd edition
-//! reworked it: `slow()` sleeps 3 s on the main thread and returns 42, while a second thread
-//! draws `|/-\` beside "thinking!" ten times a second, until it is told to stop.
+//! Ports Fluent Python's
+//! [`spinner_thread.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_thread.py):
+//! `slow()` sleeps 3 s and returns 42 while a thread draws `|/-\` until told to stop.
 //!
-//!     cargo run --release -p spinner --bin spinner_thread
 //!     cargo run --release -p spinner --bin spinner_thread -- --seconds 1
 //!
-//! What to watch for: the OS runs both threads side by side; neither ever gives way to the
-//! other in this code. The stop signal is a channel: `recv_timeout` is both the 0.1 s pause
-//! between frames and the wait for "done", so the spinner stops the moment `slow()` returns (the
-//! 1st edition's `Signal` flag was only seen on the next tick): measured, the line is blank
-//! about 0.1 ms after `slow()` returns, and spinning costs 0.2% of a core. Piped, it prints the
-//! message once.
+//! What to watch for: the OS runs both threads side by side. The stop signal is a channel, so the
+//! spinner stops the moment `slow()` returns. More in `docs/spinners.md`.
 //!
 //! ```text
 //! spinner object: Builder { name: Some("spinner"), stack_size: None, no_hooks: false }
