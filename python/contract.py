@@ -2,8 +2,8 @@
 
 The Rust programs take these from the workspace's `sites` crate (`sites/src/cli.rs`,
 `sites/src/contract.rs`); the Python programs import them from here, as Fluent Python's
-`flags_*.py` import `flags.py`. With them, `cargo xtask` runs and checks a Python program
-exactly as it does a Rust one. Nothing in this file is about concurrency.
+`flags_*.py` import `flags.py`. With them, `cargo xtask` can run and check a Python program
+as it does a Rust one. Nothing in this file is about concurrency.
 """
 
 import argparse

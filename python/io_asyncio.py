@@ -37,7 +37,9 @@ async def download_site(session, url):
 
 async def download_all_sites(sites, timeout):
     # The session's connector opens at most 100 connections at once; the other tasks wait for
-    # one, and that wait counts in the total timeout, which starts at session.get().
+    # one, and that wait counts in the total timeout, which starts at session.get(). When the
+    # server closes a connection without answering, aiohttp sends the GET once more (RFC 9112
+    # allows it; requests does not): the server sees two requests, the program one download.
     timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         tasks = []
@@ -57,7 +59,7 @@ if __name__ == "__main__":
     sites = args.sites
     with contract.quiet_when_stdout_closes():
         start_time = time.time()
-        # The article's asyncio.get_event_loop().run_until_complete(...), as Python 3.7 on says it.
+        # asyncio.run: since Python 3.7, the article's get_event_loop().run_until_complete().
         failed = asyncio.run(download_all_sites(sites, args.timeout))
         duration = time.time() - start_time
         status = contract.summary(len(sites), failed, duration)
