@@ -37,14 +37,11 @@ pub struct SweepArgs {
     #[arg(long, value_name = "NAME", default_value = "io_threads", value_parser = parse_program)]
     program: &'static Program,
 
-    /// The worker counts (or async limits) to try, comma-separated.
-    #[arg(
-        long,
-        value_name = "N,N,..",
-        value_delimiter = ',',
-        default_value = "1,5,10,20,30,100,500"
-    )]
-    workers: Vec<NonZeroUsize>,
+    /// The worker counts (or async limits) to try, comma-separated [default: 1,5,10,20,30,100,500;
+    /// for the async programs also 1000]. The async programs also run once with no --limit: the
+    /// cap they choose themselves.
+    #[arg(long, value_name = "N,N,..", value_delimiter = ',')]
+    workers: Option<Vec<NonZeroUsize>>,
 
     /// The numbers of downloads to try, comma-separated; even, as the sites come in pairs.
     #[arg(long, value_name = "N,N,..", value_delimiter = ',', default_value = "160,1000,10000", value_parser = parse_sites)]
@@ -90,7 +87,10 @@ fn parse_sites(text: &str) -> Result<usize, String> {
 pub struct SweepRow {
     /// `--workers` or `--limit`.
     pub flag: &'static str,
-    pub value: usize,
+    /// The flag's value; `None`: the flag left out, the program's own default.
+    pub value: Option<usize>,
+    /// With the flag left out, the cap the program said it chose ("At most N requests ...").
+    pub default_cap: Option<usize>,
     pub sites: usize,
     pub verified: bool,
     pub failure: Option<String>,
@@ -141,13 +141,14 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 
     let progress = Progress::new();
     let mut rows = Vec::new();
-    let total = args.sites.len() * args.workers.len();
+    let settings = settings(args);
+    let total = args.sites.len() * settings.len();
     for &sites in &args.sites {
-        for &value in &args.workers {
-            let value = value.get();
+        for &value in &settings {
             let mut row = SweepRow {
                 flag,
                 value,
+                default_cap: None,
                 sites,
                 verified: false,
                 failure: None,
@@ -155,7 +156,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                 skipped: None,
                 figures: None,
             };
-            let least = latency * sites.div_ceil(value) as u32;
+            // The least time it can take: every request one latency, `value` at a time.
+            let least = value.map_or(Duration::ZERO, |v| latency * sites.div_ceil(v) as u32);
             if least.as_secs_f64() > args.max_seconds {
                 row.skipped = Some(format!(
                     "would take at least {}",
@@ -169,12 +171,10 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .flat_map(|u| ["--url".into(), u.clone()])
                 .collect();
-            arguments.extend([
-                flag.into(),
-                value.to_string(),
-                "--repeat".into(),
-                (sites / 2).to_string(),
-            ]);
+            if let Some(value) = value {
+                arguments.extend([flag.into(), value.to_string()]);
+            }
+            arguments.extend(["--repeat".into(), (sites / 2).to_string()]);
             let expected = Expected::Downloads {
                 total: sites,
                 faults,
@@ -182,15 +182,20 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             let runs = (1..=args.runs)
                 .map(|run| {
                     progress.show(&format!(
-                        "[{}/{total}] {} {flag} {value}, {sites} sites: run {run} of {}",
+                        "[{}/{total}] {} {}, {sites} sites: run {run} of {}",
                         rows.len() + 1,
                         program.name,
+                        row.setting(),
                         args.runs
                     ));
                     let limit = Duration::from_secs(args.run_limit);
                     runs::run_once(binary, &arguments, expected, Some(&stand_in), limit)
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            row.default_cap = runs
+                .iter()
+                .flatten()
+                .find_map(|run| said_cap(&run.measurement.stderr));
             let summary = runs::summarize(runs);
             row.verified = summary.verified();
             row.failure = summary.failure;
@@ -261,6 +266,51 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The values of the flag to try: `--workers`'s list, or the program's; for the async programs
+/// also none at all, the program's own default, first.
+fn settings(args: &SweepArgs) -> Vec<Option<usize>> {
+    let asynchronous = args.program.workers == Workers::PerSite;
+    let values: Vec<usize> = match &args.workers {
+        Some(values) => values.iter().map(|v| v.get()).collect(),
+        None if asynchronous => vec![1, 5, 10, 20, 30, 100, 500, 1000],
+        None => vec![1, 5, 10, 20, 30, 100, 500],
+    };
+    let default = asynchronous.then_some(None);
+    default
+        .into_iter()
+        .chain(values.into_iter().map(Some))
+        .collect()
+}
+
+/// The cap an async downloader says it chose: "At most 1000 requests in flight at once: ...".
+fn said_cap(stderr: &str) -> Option<usize> {
+    stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("At most "))
+        .and_then(|rest| rest.split_once(" requests in flight"))
+        .and_then(|(n, _)| n.parse().ok())
+}
+
+impl SweepRow {
+    /// "--limit 5", or "no --limit (1000)" for the program's own default.
+    fn setting(&self) -> String {
+        match (self.value, self.default_cap) {
+            (Some(value), _) => format!("{} {value}", self.flag),
+            (None, Some(cap)) => format!("no {} ({cap})", self.flag),
+            (None, None) => format!("no {}", self.flag),
+        }
+    }
+
+    /// The row's first cell: the flag's value, or "default (N)".
+    fn label(&self) -> String {
+        match (self.value, self.default_cap) {
+            (Some(value), _) => value.to_string(),
+            (None, Some(cap)) => format!("default ({cap})"),
+            (None, None) => "default".into(),
+        }
+    }
+}
+
 /// Workers down, sites across: the shape of the article's table.
 fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>) -> Table {
     let flag = rows.first().map_or("--workers", |r| r.flag);
@@ -271,8 +321,12 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
     }
     let columns: Vec<(&str, Align)> = headers.iter().map(|h| (h.as_str(), Align::Right)).collect();
     let mut table = Table::new(&columns);
-    for value in args.workers.iter().map(|v| v.get()) {
-        let mut cells = vec![value.to_string()];
+    for value in settings(args) {
+        let label = rows
+            .iter()
+            .find(|r| r.value == value)
+            .map_or_else(|| "default".into(), SweepRow::label);
+        let mut cells = vec![label];
         for &sites in &args.sites {
             let row = rows.iter().find(|r| r.value == value && r.sites == sites);
             cells.push(match row {
@@ -289,7 +343,7 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
             });
         }
         if let Some(article) = article {
-            let python = article.iter().find(|(w, _)| *w == value);
+            let python = article.iter().find(|(w, _)| Some(*w) == value);
             cells.push(or_dash(python, |(_, s)| seconds(*s)));
         }
         table.push(cells);
@@ -323,7 +377,7 @@ fn detail(rows: &[SweepRow]) -> Table {
             (None, None, None) => "verified".into(),
         };
         table.push(vec![
-            row.value.to_string(),
+            row.label(),
             row.sites.to_string(),
             or_dash(f, |f| seconds(f.wall_seconds)),
             or_dash(f.and_then(|f| f.own_seconds), seconds),
@@ -352,7 +406,7 @@ fn series(
             points: rows
                 .iter()
                 .filter(|r| r.sites == sites && r.verified)
-                .filter_map(|r| Some((r.value as f64, r.figures.as_ref()?.wall_seconds)))
+                .filter_map(|r| Some((r.value? as f64, r.figures.as_ref()?.wall_seconds)))
                 .collect(),
             dashed: false,
         })
@@ -365,4 +419,36 @@ fn series(
         });
     }
     series
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_a_program_chose_is_read_from_its_line() {
+        let stderr = "Serving the article's two sites from a local stand-in at ...\n\
+                      At most 1000 requests in flight at once: the default with the local stand-in (--limit N to change)\n";
+        assert_eq!(said_cap(stderr), Some(1000));
+        assert_eq!(said_cap("At most a few requests in flight"), None);
+        assert_eq!(said_cap(""), None);
+    }
+
+    #[test]
+    fn async_programs_are_swept_with_their_own_default_first() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            sweep: SweepArgs,
+        }
+        let parse = |args: &[&str]| Cli::parse_from(["sweep"].iter().chain(args)).sweep;
+        let async_default = settings(&parse(&["--program", "io_async"]));
+        assert_eq!(async_default.first(), Some(&None));
+        assert!(async_default.contains(&Some(1000)));
+        let threads = settings(&parse(&["--program", "io_threads"]));
+        assert!(!threads.contains(&None));
+        let given = settings(&parse(&["--program", "io_async_smol", "--workers", "5,50"]));
+        assert_eq!(given, [None, Some(5), Some(50)]);
+    }
 }
