@@ -85,10 +85,10 @@ mod tests {
     fn every_example_has_an_honest_header() {
         let mut found = Vec::new();
         for program in PROGRAMS {
-            let path = source(program.package, program.name);
+            let path = source(program.package, program.binary);
             let text =
                 fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            found.extend(problems(program.package, program.name, &text));
+            found.extend(problems(program.package, program.binary, &text));
         }
         assert!(found.is_empty(), "headers to mend:\n{}", found.join("\n"));
     }

@@ -1,8 +1,8 @@
 //! # Async basics, a pool in batches: gevent's `Pool(30)` and `Pool(5)`, ten 1 s tasks
 //!
 //! Ports the gevent program of the asyncio basics: ten tasks that `gevent.sleep(1)`, spawned
-//! into a `gevent.pool.Pool` (https://www.gevent.org/api/gevent.pool.html) by a loop that
-//! calls `pool.join()` whenever `pool.full()`; here a `tokio::task::JoinSet` and `--size`.
+//! into a `Pool` (`gevent/pool.py`, https://www.gevent.org/api/gevent.pool.html) by a loop
+//! that calls `pool.join()` whenever `pool.full()`; here a `tokio::task::JoinSet` and `--size`.
 //!
 //!     cargo run --release -p async_basics --bin gevent_pool -- --scale 0.01 --size 5
 //!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs

@@ -1,8 +1,8 @@
 //! # Async basics, spawned: tornado's two coroutines, 5 s and 10 s, as tasks of their own
 //!
-//! Ports the tornado program of the asyncio basics: `@gen.coroutine` functions that
-//! `yield gen.sleep(5)` and `gen.sleep(10)`, and a `runner` that yields the list of both
-//! (https://www.tornadoweb.org/en/stable/gen.html). Tornado starts a coroutine the moment it is
+//! Ports the tornado program of the asyncio basics: `@gen.coroutine` functions (`tornado/gen.py`,
+//! https://www.tornadoweb.org/en/stable/gen.html) that `yield gen.sleep(5)` and `gen.sleep(10)`,
+//! and a `runner` that yields the list of both. Tornado starts a coroutine the moment it is
 //! called, so here each is `tokio::spawn`ed: a task of its own, which `runner` then awaits.
 //!
 //!     cargo run --release -p async_basics --bin tornado_coroutines -- --scale 0.01
