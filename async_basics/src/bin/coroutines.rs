@@ -17,7 +17,7 @@
 //! [ 0.00] coroutine 2 paused... waiting 4 s
 //! [ 4.00] coroutine 2 resumed
 //! [ 5.00] coroutine 1 resumed
-//! time taken: 5.0012 seconds (5.00 units)
+//! time taken: 5.0019 seconds (5.00 units)
 //! ```
 
 use async_basics::{Args, Clock};

@@ -4,7 +4,7 @@
 //! into a `Pool` (`gevent/pool.py`, https://www.gevent.org/api/gevent.pool.html) by a loop
 //! that calls `pool.join()` whenever `pool.full()`; here a `tokio::task::JoinSet` and `--size`.
 //!
-//!     cargo run --release -p async_basics --bin gevent_pool -- --scale 0.01 --size 5
+//!     cargo run --release -p async_basics --bin gevent_pool -- --size 5
 //!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs
 //!
 //! What to watch for: `--size 30` takes 1 s, `--size 5` 2 s: five tasks, a wait for all five,
@@ -17,7 +17,7 @@
 //! [ 1.00] Task 4 Finish
 //! [ 1.00] Task 5 Start
 //! ...
-//! time taken: 2.0034 seconds (2.00 units)
+//! time taken: 2.0024 seconds (2.00 units)
 //! ```
 
 use async_basics::{Clock, PoolArgs, TASKS, task_seconds};

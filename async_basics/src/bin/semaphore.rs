@@ -4,7 +4,7 @@
 //! `asyncio.Semaphore` (https://docs.python.org/3/library/asyncio-sync.html#asyncio.Semaphore)
 //! and `async with semaphore:`, here `tokio::sync::Semaphore`, around `gevent_pool`'s tasks.
 //!
-//!     cargo run --release -p async_basics --bin semaphore -- --scale 0.01 --size 5 --uneven
+//!     cargo run --release -p async_basics --bin semaphore -- --size 5 --uneven
 //!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs
 //!
 //! What to watch for: all ten tasks are spawned at once and wait for a permit; each finished
@@ -17,7 +17,7 @@
 //! [ 1.00] Task 4 Finish
 //! [ 1.00] Task 5 Start
 //! ...
-//! time taken: 4.0029 seconds (4.00 units)
+//! time taken: 4.0016 seconds (4.00 units)
 //! ```
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@
 //! [ 5.00] sub_routine 2 start
 //! [ 5.00] sub_routine 2 paused... waiting 4 s
 //! [ 9.00] sub_routine 2 end
-//! time taken: 9.0013 seconds (9.00 units)
+//! time taken: 9.0003 seconds (9.00 units)
 //! ```
 
 use async_basics::{Args, Clock};

@@ -5,7 +5,7 @@
 //! and a `runner` that yields the list of both. Tornado starts a coroutine the moment it is
 //! called, so here each is `tokio::spawn`ed: a task of its own, which `runner` then awaits.
 //!
-//!     cargo run --release -p async_basics --bin tornado_coroutines -- --scale 0.01
+//!     cargo run --release -p async_basics --bin tornado_coroutines
 //!     diff async_basics/src/bin/coroutines.rs async_basics/src/bin/tornado_coroutines.rs
 //!
 //! What to watch for: 10 s, the longer of the two, not 15. Unlike `join!` in `coroutines`,
@@ -20,7 +20,7 @@
 //! [ 0.00] coroutine2 waiting 10 s
 //! [ 5.00] coroutine1 resumed and done
 //! [10.00] coroutine2 resumed and done
-//! time taken: 10.0021 seconds (10.00 units)
+//! time taken: 10.0014 seconds (10.00 units)
 //! ```
 
 use async_basics::{Args, Clock};

@@ -4,8 +4,8 @@
 //! (https://docs.python.org/3/library/asyncio-task.html#asyncio.wait_for) around the 5 s
 //! coroutine of the asyncio basics: here `tokio::time::timeout`, which wraps any future.
 //!
-//!     cargo run --release -p async_basics --bin wait_for -- --scale 0.01
-//!     cargo run --release -p async_basics --bin wait_for -- --scale 0.01 --timeout 6
+//!     cargo run --release -p async_basics --bin wait_for
+//!     cargo run --release -p async_basics --bin wait_for -- --timeout 6
 //!
 //! What to watch for: 3 s, and no `coroutine 1 resumed`. Where Python raises `TimeoutError` in
 //! the waiter and `CancelledError` inside the coroutine, tokio simply drops the future at its
@@ -15,7 +15,7 @@
 //! [ 0.00] coroutine 1 start
 //! [ 0.00] coroutine 1 paused... waiting 5 s
 //! [ 3.00] coroutine 1 timed out after 3 s, and was dropped
-//! time taken: 3.0011 seconds (3.00 units)
+//! time taken: 3.0012 seconds (3.00 units)
 //! ```
 
 use async_basics::{Clock, TimeoutArgs};

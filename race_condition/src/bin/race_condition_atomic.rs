@@ -16,7 +16,7 @@
 //!
 //! ```text
 //! Counter: 500000
-//! Duration 0.25 seconds
+//! Duration 0.2603 seconds
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
