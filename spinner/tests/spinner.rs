@@ -18,9 +18,10 @@ const SMOL: &str = env!("CARGO_BIN_EXE_spinner_smol");
 const ASYNC_STD: &str = env!("CARGO_BIN_EXE_spinner_async_std");
 const PROCESS: &str = env!("CARGO_BIN_EXE_spinner_process");
 const BLOCKED: &str = env!("CARGO_BIN_EXE_spinner_async_blocked");
+const UNBLOCKED: &str = env!("CARGO_BIN_EXE_spinner_async_unblocked");
 
-/// The spinners that turn; `BLOCKED` is the one that must not.
-const TURNING: [&str; 5] = [THREAD, ASYNC, SMOL, ASYNC_STD, PROCESS];
+/// The spinners that turn; `BLOCKED` is the one that must not, and `UNBLOCKED` its fix.
+const TURNING: [&str; 6] = [THREAD, ASYNC, SMOL, ASYNC_STD, PROCESS, UNBLOCKED];
 const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
 const MSG: &str = "thinking!";
 /// Generous bounds: no test waits longer than this for anything, and none asserts a speed.

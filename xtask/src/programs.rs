@@ -13,6 +13,11 @@ pub enum Family {
     Cpu,
     /// `--seconds`; `Answer: 42`.
     Spinner,
+    /// The asyncio basics, at `--scale`: `time taken: {secs} seconds ({units} units)`, the units
+    /// within 10% of the article's seconds.
+    Async,
+    /// `--workers`; `Counter: 500000` and `Duration`.
+    Race,
 }
 
 impl Family {
@@ -21,7 +26,8 @@ impl Family {
         match self {
             Family::Io => Some("io_sequential"),
             Family::Cpu => Some("cpu_sequential"),
-            Family::Spinner => None,
+            Family::Race => Some("race_condition"),
+            Family::Spinner | Family::Async => None,
         }
     }
 }
@@ -55,6 +61,12 @@ pub struct Program {
     pub workers: Workers,
     /// The article's figure for its Python version, in seconds.
     pub python_seconds: Option<f64>,
+    /// The binary to run: `name`, but for the async basics run at several settings.
+    pub binary: &'static str,
+    /// Arguments of this row's own, before the family's.
+    pub args: &'static [&'static str],
+    /// The async basics: the time the run must take, in units (the article's seconds).
+    pub units: Option<f64>,
 }
 
 const fn program(
@@ -74,10 +86,40 @@ const fn program(
         runtime,
         workers,
         python_seconds,
+        binary: name,
+        args: &[],
+        units: None,
     }
 }
 
-use Family::{Cpu, Io, Spinner};
+/// An async basics program at one setting: `name` as the table shows it, the `binary` it runs
+/// with `args`, and the `units` its run must take: the article's seconds, where it has them.
+const fn basics(
+    name: &'static str,
+    binary: &'static str,
+    args: &'static [&'static str],
+    technique: &'static str,
+    units: f64,
+    article: bool,
+) -> Program {
+    let python_seconds = if article { Some(units) } else { None };
+    Program {
+        binary,
+        args,
+        units: Some(units),
+        ..program(
+            name,
+            "async_basics",
+            Async,
+            technique,
+            "tokio",
+            NotApplicable,
+            python_seconds,
+        )
+    }
+}
+
+use Family::{Async, Cpu, Io, Race, Spinner};
 use Workers::{Cpus, Fixed, NotApplicable, One, PerSite};
 
 /// Every program, in the order of the table: each family's sequential version first.
@@ -99,6 +141,18 @@ pub const PROGRAMS: &[Program] = &[
     program("spinner_async_std", "spinner", Spinner, "async task", "async-std", NotApplicable, None),
     program("spinner_process", "spinner", Spinner, "process", "std::process", NotApplicable, None),
     program("spinner_async_blocked", "spinner", Spinner, "async, blocked", "tokio", NotApplicable, None),
+    program("spinner_async_unblocked", "spinner", Spinner, "async, spawn_blocking", "tokio", NotApplicable, None),
+    Program { runtime: "std", ..basics("sub_routines", "sub_routines", &[], "sequential sleeps", 9.0, true) },
+    basics("coroutines", "coroutines", &[], "gather (join!)", 5.0, true),
+    basics("tornado_coroutines", "tornado_coroutines", &[], "spawned tasks", 10.0, true),
+    basics("wait_for", "wait_for", &[], "timeout", 3.0, false),
+    basics("gevent_pool", "gevent_pool", &[], "pool of 30", 1.0, true),
+    basics("gevent_pool --size 5", "gevent_pool", &["--size", "5"], "pool of 5, batches", 2.0, true),
+    basics("gevent_pool --size 5 --uneven", "gevent_pool", &["--size", "5", "--uneven"], "pool of 5, batches", 6.0, false),
+    basics("semaphore --size 5 --uneven", "semaphore", &["--size", "5", "--uneven"], "semaphore, sliding window", 4.0, false),
+    program("race_condition", "race_condition", Race, "Mutex", "std::thread", Fixed(5000), None),
+    program("race_condition_atomic", "race_condition", Race, "AtomicU64", "std::thread", Fixed(5000), None),
+    program("race_condition_sums", "race_condition", Race, "per-thread sums", "std::thread", Fixed(5000), None),
 ];
 
 /// The number of CPUs, as Python's `os.cpu_count()`.
@@ -154,7 +208,7 @@ mod tests {
 
     #[test]
     fn every_family_starts_with_its_baseline() {
-        for family in [Io, Cpu] {
+        for family in [Io, Cpu, Race] {
             let first = PROGRAMS.iter().find(|p| p.family == family).unwrap();
             assert_eq!(Some(first.name), family.baseline());
         }

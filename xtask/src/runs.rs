@@ -16,9 +16,16 @@ use crate::verify::{self, Check, Expect, Faults};
 /// What a run must print, before the stand-in's log of it is known.
 #[derive(Clone, Copy, Debug)]
 pub enum Expected {
-    Downloads { total: usize, faults: bool },
+    Downloads {
+        total: usize,
+        faults: bool,
+    },
     Sum(u128),
     Answer,
+    /// `time taken: ... ({units} units)`, within 10% of these.
+    Units(f64),
+    /// `Counter: {n}`.
+    Counter(u64),
 }
 
 /// One run, measured and checked.
@@ -70,6 +77,8 @@ pub fn run_once(
         },
         Expected::Sum(sum) => Expect::Sum(sum),
         Expected::Answer => Expect::Answer,
+        Expected::Units(units) => Expect::Units(units),
+        Expected::Counter(n) => Expect::Counter(n),
     };
     let m = &measurement;
     let check = verify::check(expect, m.status, &m.stdout, &m.stderr);

@@ -358,12 +358,12 @@ mod tests {
         let exists = |path: &str| workspace().join(path).exists();
         let mut found = Vec::new();
         for program in PROGRAMS {
-            let path = source(program.package, program.name);
+            let path = source(program.package, program.binary);
             let text =
                 fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             found.extend(header_problems(
                 program.package,
-                program.name,
+                program.binary,
                 &text,
                 &exists,
             ));

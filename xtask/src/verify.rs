@@ -23,6 +23,10 @@ pub enum Expect<'a> {
     Sum(u128),
     /// `Answer: 42`.
     Answer,
+    /// `time taken: {secs} seconds ({units} units)`, the units within 10% of these.
+    Units(f64),
+    /// `Counter: {n}` and `Duration {secs} seconds`.
+    Counter(u64),
 }
 
 /// The verdict on one run.
@@ -137,8 +141,46 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
                 None => Err("no `Answer: 42` line".into()),
             }
         }
+        Expect::Units(expected) => {
+            let taken = stdout.lines().find_map(time_taken);
+            check.own_seconds = taken.map(|(seconds, _)| seconds);
+            match taken {
+                _ if !status.success() => failed_status(),
+                None => Err("no `time taken: ... seconds (... units)` line".into()),
+                Some((_, units)) if (units - expected).abs() > 0.1 * expected => {
+                    Err(format!("took {units} units, not {expected} within 10%"))
+                }
+                Some(_) => Ok(()),
+            }
+        }
+        Expect::Counter(expected) => {
+            let mut counter = None;
+            for line in stdout.lines() {
+                match Line::parse(line) {
+                    Line::Duration(d) => check.own_seconds = Some(d),
+                    _ => counter = counter.or(line.strip_prefix("Counter: ")),
+                }
+            }
+            match counter.map(|n| n.trim().parse::<u64>()) {
+                _ if !status.success() => failed_status(),
+                None => Err("no `Counter` line".into()),
+                Some(Ok(n)) if n == expected => match check.own_seconds {
+                    Some(_) => Ok(()),
+                    None => Err("no `Duration` line".into()),
+                },
+                Some(n) => Err(format!("counted {n:?}, not {expected}")),
+            }
+        }
     };
     check
+}
+
+/// The async basics' last line, `time taken: {secs} seconds ({units} units)`: (secs, units).
+fn time_taken(line: &str) -> Option<(f64, f64)> {
+    let rest = line.trim_end().strip_prefix("time taken: ")?;
+    let (seconds, rest) = rest.split_once(" seconds (")?;
+    let units = rest.strip_suffix(" units)")?;
+    Some((seconds.parse().ok()?, units.parse().ok()?))
 }
 
 fn check_downloads(
@@ -263,6 +305,47 @@ mod tests {
         assert!(
             why.contains("not translated yet") && why.contains('1'),
             "{why}"
+        );
+    }
+
+    #[test]
+    fn async_basics_must_take_their_units_within_10_percent() {
+        let run = "[ 0.00] coroutine 1 start\ntime taken: 0.2600 seconds (5.20 units)\n";
+        let verdict = check(Expect::Units(5.0), exited(0), run, "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.26)));
+        assert!(
+            check(Expect::Units(9.0), exited(0), run, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(Expect::Units(5.0), exited(1), run, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(Expect::Units(5.0), exited(0), "time taken: 5\n", "")
+                .result
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_counter_must_be_exact_and_timed() {
+        let good = "Counter: 500000\nDuration 0.25 seconds\n";
+        let verdict = check(Expect::Counter(500_000), exited(0), good, "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
+        let lost = "Counter: 499873\nDuration 0.25 seconds\n";
+        assert!(
+            check(Expect::Counter(500_000), exited(0), lost, "")
+                .result
+                .is_err()
+        );
+        let untimed = "Counter: 500000\n";
+        assert!(
+            check(Expect::Counter(500_000), exited(0), untimed, "")
+                .result
+                .is_err()
         );
     }
 

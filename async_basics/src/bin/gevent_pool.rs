@@ -1,0 +1,56 @@
+//! # Async basics, a pool in batches: gevent's `Pool(30)` and `Pool(5)`, ten 1 s tasks
+//!
+//! Ports the gevent program of the asyncio basics: ten tasks that `gevent.sleep(1)`, spawned
+//! into a `Pool` (`gevent/pool.py`, https://www.gevent.org/api/gevent.pool.html) by a loop
+//! that calls `pool.join()` whenever `pool.full()`; here a `tokio::task::JoinSet` and `--size`.
+//!
+//!     cargo run --release -p async_basics --bin gevent_pool -- --size 5
+//!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs
+//!
+//! What to watch for: `--size 30` takes 1 s, `--size 5` 2 s: five tasks, a wait for all five,
+//! five more. Batches: with `--uneven` (tasks 0 and 5 sleep 3 s) each batch waits for its
+//! slowest task, 3 + 3 = 6 s, where `semaphore`'s sliding window takes 4.
+//!
+//! ```text
+//! [ 0.00] Task 0 Start
+//! ...
+//! [ 1.00] Task 4 Finish
+//! [ 1.00] Task 5 Start
+//! ...
+//! time taken: 2.0024 seconds (2.00 units)
+//! ```
+
+use async_basics::{Clock, PoolArgs, TASKS, task_seconds};
+use tokio::task::JoinSet;
+
+async fn task(clock: Clock, i: usize, seconds: f64) {
+    clock.say(&format!("Task {i} Start"));
+    tokio::time::sleep(clock.seconds(seconds)).await;
+    clock.say(&format!("Task {i} Finish"));
+}
+
+/// `pool.join()`: waits until every task in the pool has finished.
+async fn join(pool: &mut JoinSet<()>) {
+    while let Some(finished) = pool.join_next().await {
+        finished.expect("a task panicked");
+    }
+}
+
+// One thread, as gevent's hub.
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: PoolArgs = sites::cli::parse_or_exit();
+    let clock = Clock::start(args.scale);
+    // `Pool(size)`: a set of spawned tasks that can be waited for together.
+    let mut pool = JoinSet::new();
+    for i in 0..TASKS {
+        // `if pool.full(): pool.join()`: once `size` tasks run, wait for all of them, even
+        // though the first to finish has left a free place long before the last.
+        if pool.len() == args.size {
+            join(&mut pool).await;
+        }
+        pool.spawn(task(clock, i, task_seconds(i, args.uneven)));
+    }
+    join(&mut pool).await;
+    clock.report();
+}
