@@ -1,5 +1,6 @@
 //! `cargo xtask compare`: every program, built in release, run against the local stand-in,
-//! each run checked, measured from outside, and reported beside the article's Python figures.
+//! each run checked, measured from outside, and reported beside the article's Python figures
+//! and beside the article's Python programs (`python/`), run here in the same rounds.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use sites::contract::expected_sum;
 use sites::{StandIn, StandInArgs};
 
 use crate::programs::{self, Family, PROGRAMS, Program};
+use crate::python::{self, Python};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Run, Summary};
 use crate::verify::Faults;
@@ -56,6 +58,20 @@ pub struct CompareArgs {
     #[arg(long)]
     real: bool,
 
+    /// Leave out the article's Python programs (python/), which otherwise run beside the Rust
+    /// ones, in a venv under target/ made on first use.
+    #[arg(long)]
+    no_python: bool,
+
+    /// Runs of each Python downloader, right after the Rust program's, against the same stand-in.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    python_runs: u32,
+
+    /// Runs of each Python CPU program, one in each of the first N rounds of the Rust ones. A
+    /// Python run takes seconds where a Rust one takes hundredths, and its noise is small.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    python_cpu_runs: u32,
+
     /// Where to write the report (default: target/compare).
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
@@ -84,6 +100,12 @@ pub struct Settings {
     /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`).
     pub faults: bool,
     pub cpus: usize,
+    /// Runs of each Python downloader and spinner; of each Python CPU program. `None` with
+    /// `--no-python`.
+    pub python_runs: Option<u32>,
+    pub python_cpu_runs: Option<u32>,
+    /// Which interpreter ran the Python programs, or why it could not.
+    pub python: Option<String>,
     #[serde(skip)]
     pub stand_in: StandInArgs,
     #[serde(skip)]
@@ -116,6 +138,13 @@ impl CompareArgs {
             real: self.real,
             faults: !self.real && (stand_in.error_rate > 0.0 || stand_in.drop_rate > 0.0),
             cpus: programs::cpus(),
+            python_runs: (!self.no_python).then_some(self.python_runs),
+            python_cpu_runs: (!self.no_python).then_some(if self.quick {
+                1
+            } else {
+                self.python_cpu_runs
+            }),
+            python: None,
             stand_in,
             run_limit: Duration::from_secs(self.run_limit),
         }
@@ -145,6 +174,7 @@ impl Settings {
                 Expected::Downloads {
                     total: self.sites,
                     faults: self.faults,
+                    retries_drops: false,
                 }
             }
             Family::Cpu => {
@@ -173,6 +203,41 @@ impl Settings {
             _ => self.runs,
         }
     }
+
+    /// How `program`'s Python original runs: its interpreter, the script and the same
+    /// arguments as the Rust program's; or, when it cannot run, the one word that says why.
+    fn python_job<'a>(
+        &self,
+        program: &Program,
+        python: &'a Python,
+        urls: &[String],
+    ) -> Option<Result<Job<'a>, &'static str>> {
+        let script = program.python_script()?;
+        let interpreter = match python.interpreter(script) {
+            Ok(path) => path,
+            Err(why) => return Some(Err(why.word)),
+        };
+        let (args, mut expected) = self.arguments(program, urls);
+        // aiohttp sends a GET once more when the server closes the connection without an
+        // answer (the stand-in's --drop-rate): the log then holds one request more per drop
+        // that did not end in a failure, which the check allows for this program alone.
+        if let Expected::Downloads { retries_drops, .. } = &mut expected {
+            *retries_drops = script == "io_asyncio.py";
+        }
+        let mut arguments = vec![python::script(script).display().to_string()];
+        arguments.extend(args);
+        let count = match program.family {
+            Family::Cpu => self.python_cpu_runs,
+            Family::Spinner => Some(self.spinner_runs),
+            _ => self.python_runs,
+        };
+        Some(Ok(Job {
+            binary: interpreter,
+            arguments,
+            expected,
+            count: count.unwrap_or(0),
+        }))
+    }
 }
 
 /// The async basics' `--scale`: one of the article's seconds is 50 ms, long beside a busy
@@ -200,6 +265,31 @@ pub struct Row {
     pub faults: Option<Faults>,
     /// The timeline picture's file name, for downloaders run against the stand-in.
     pub timeline: Option<String>,
+    /// Its Python original, run here: `None` when it has none, or with `--no-python`.
+    pub python_here: Option<PythonRow>,
+    /// The Python original's own time over this program's: how many times faster Rust is.
+    pub vs_python: Option<f64>,
+}
+
+/// A Python original's runs, beside its Rust program's row.
+#[derive(Debug, Serialize)]
+pub struct PythonRow {
+    pub script: &'static str,
+    /// Why it did not run, in one word: `no-python3`, `no-venv`, `offline`, `pip-failed`.
+    pub unavailable: Option<&'static str>,
+    pub verified: bool,
+    pub failure: Option<String>,
+    pub runs: usize,
+    pub figures: Option<runs::Figures>,
+    pub faults: Option<Faults>,
+}
+
+impl PythonRow {
+    /// Its own time (what it printed), or its wall time, when verified.
+    fn seconds(&self) -> Option<f64> {
+        let figures = self.figures.as_ref().filter(|_| self.verified)?;
+        Some(figures.own_seconds.unwrap_or(figures.wall_seconds))
+    }
 }
 
 /// One program ready to run: its binary, its arguments and what it must print.
@@ -263,6 +353,17 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
     let progress = Progress::new();
     let running = Instant::now();
+    let mut settings = settings;
+    let python = match settings.python_runs {
+        Some(_) => Some(Python::set_up(&cargo::target_dir()?)),
+        None => None,
+    };
+    settings.python = python.as_ref().map(|p| match (p.unavailable(), &p.venv) {
+        (None, Ok(venv)) => format!("python3 in the venv {}", venv.display()),
+        (Some(why), _) => why.to_string(),
+        (None, Err(why)) => why.to_string(),
+    });
+    let settings = settings;
     // What each program is run with, or why it cannot be.
     let jobs: Vec<Result<Job, String>> = selected
         .iter()
@@ -282,6 +383,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             })
         })
         .collect();
+    let python_jobs: Vec<Option<Result<Job, &str>>> = selected
+        .iter()
+        .map(|program| settings.python_job(program, python.as_ref()?, &urls))
+        .collect();
     let run = |job: &Job| {
         runs::run_once(
             job.binary,
@@ -292,6 +397,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         )
     };
     let mut runs: Vec<Vec<Result<Run, String>>> = selected.iter().map(|_| Vec::new()).collect();
+    let mut python_runs: Vec<Vec<Result<Run, String>>> =
+        selected.iter().map(|_| Vec::new()).collect();
     // The CPU programs take turns, one run of each per round, where the others run one program
     // at a time: a CPU run lasts hundredths of a second, and a shared machine's second core
     // comes and goes over seconds, so runs in blocks would compare one moment's machine with
@@ -316,6 +423,13 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 progress.show(&format!("{step}: run {n} of {}", job.count));
                 runs[i].push(run(job));
             }
+            // Its Python original right after it, against the same stand-in.
+            if let Some(Ok(python)) = &python_jobs[i] {
+                for n in 1..=python.count {
+                    progress.show(&format!("{step}: Python, run {n} of {}", python.count));
+                    python_runs[i].push(run(python));
+                }
+            }
         } else if cpu.first() == Some(&i) {
             // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a
             // CPU program's run is short enough for a machine coming out of idleness to show
@@ -334,6 +448,18 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 progress.show(&format!("{step}: CPU programs, round {round} of {rounds}"));
                 for &c in &cpu {
                     runs[c].push(run(cpu_job(c)));
+                }
+                // The Python originals in the first rounds, in the same turns.
+                for &c in &cpu {
+                    if let Some(Ok(python)) = &python_jobs[c]
+                        && round <= python.count
+                    {
+                        progress.show(&format!(
+                            "{step}: CPU programs, round {round} of {rounds}, Python {}",
+                            selected[c].name
+                        ));
+                        python_runs[c].push(run(python));
+                    }
                 }
                 if let Some(job) = baseline.map(cpu_job) {
                     let slowest = ceiling::slowest_of_copies(job.binary, &job.arguments, cpus);
@@ -355,6 +481,37 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .zip(&summaries)
         .map(|(program, summary)| row(program, &settings, summary))
         .collect();
+    for ((row, job), runs) in rows.iter_mut().zip(&python_jobs).zip(python_runs) {
+        let (Some(job), Some(script)) = (
+            job,
+            Program::find(row.program).and_then(|p| p.python_script()),
+        ) else {
+            continue;
+        };
+        row.python_here = Some(match job {
+            Err(word) => PythonRow {
+                script,
+                unavailable: Some(word),
+                verified: false,
+                failure: None,
+                runs: 0,
+                figures: None,
+                faults: None,
+            },
+            Ok(_) => {
+                let summary = runs::summarize(runs);
+                PythonRow {
+                    script,
+                    unavailable: None,
+                    verified: summary.verified(),
+                    failure: summary.failure,
+                    runs: summary.runs,
+                    figures: summary.figures,
+                    faults: summary.faults,
+                }
+            }
+        });
+    }
     progress.clear();
     add_speedups(&mut rows);
     let alone = baseline.and_then(|i| rows[i].figures.as_ref()?.own_seconds);
@@ -369,6 +526,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     if let Some(cores) = cores_worth {
         println!("\n{}", ceiling_sentence(cores, cpus));
     }
+    if let Some(why) = python.as_ref().and_then(|p| p.unavailable()) {
+        println!("\n{}", python_missing_sentence(why));
+    }
     println!(
         "\nRan {} programs in {:.1} s.",
         rows.len(),
@@ -377,7 +537,15 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     for file in files {
         println!("Wrote {}", file.display());
     }
-    let failed = rows.iter().filter(|r| !r.verified).count();
+    let python_failed = rows
+        .iter()
+        .filter_map(|r| r.python_here.as_ref())
+        .filter(|p| p.unavailable.is_none() && !p.verified)
+        .count();
+    if python_failed > 0 {
+        println!("{python_failed} Python programs failed verification: see the last column.");
+    }
+    let failed = rows.iter().filter(|r| !r.verified).count() + python_failed;
     if failed > 0 {
         println!(
             "{failed} of {} programs failed verification: see the last column.",
@@ -405,7 +573,17 @@ fn row(program: &Program, settings: &Settings, summary: &Summary) -> Row {
         python_speedup: None,
         faults: summary.faults,
         timeline: None,
+        python_here: None,
+        vs_python: None,
     }
+}
+
+/// Why the Python column is empty, or partly empty.
+fn python_missing_sentence(why: &python::Unavailable) -> String {
+    format!(
+        "Python: {}; the rows that need it say `{}` in the Python column.",
+        why.detail, why.word
+    )
 }
 
 /// Each verified row's speedup against its family's sequential version, and the article's.
@@ -441,6 +619,17 @@ fn add_speedups(rows: &mut [Row]) {
             row.python_speedup = Some(base / seconds);
         }
     }
+    // Against its Python original: own time over own time, where both print one (a spinner's
+    // time is its sleep, and its wall time mostly the interpreter's start-up).
+    for row in rows.iter_mut() {
+        let rust = row.figures.as_ref().filter(|_| row.verified);
+        let rust = rust.and_then(|f| f.own_seconds);
+        let python = row.python_here.as_ref().filter(|p| p.verified);
+        let python = python.and_then(|p| p.figures.as_ref()?.own_seconds);
+        if let (Some(python), Some(rust)) = (python, rust) {
+            row.vs_python = Some(python / rust);
+        }
+    }
 }
 
 fn table(rows: &[Row]) -> Table {
@@ -460,17 +649,30 @@ fn table(rows: &[Row]) -> Table {
         ("procs", Right),
         ("speedup", Right),
         ("Python (article)", Right),
+        ("Python (here)", Right),
+        ("vs Python", Right),
         ("status", Left),
     ]);
     for row in rows {
         let f = row.figures.as_ref();
         let sampled = f.and_then(|f| f.sampled);
-        let status = match (&row.failure, &row.faults) {
+        let mut status = match (&row.failure, &row.faults) {
             (Some(why), _) => format!("FAILED: {why}"),
             (None, Some(faults)) => format!("verified: {faults}"),
             (None, None) if row.runs > 1 => format!("verified ({} runs)", row.runs),
             (None, None) => "verified".into(),
         };
+        let python = row.python_here.as_ref();
+        match python {
+            Some(PythonRow {
+                failure: Some(why), ..
+            }) => status += &format!("; Python FAILED: {why}"),
+            Some(PythonRow {
+                faults: Some(faults),
+                ..
+            }) => status += &format!("; Python: {faults}"),
+            _ => {}
+        }
         table.push(vec![
             row.program.into(),
             row.technique.into(),
@@ -489,6 +691,12 @@ fn table(rows: &[Row]) -> Table {
                 Some(s) => format!("{p} s ({s:.1}x)"),
                 None => format!("{p} s"),
             }),
+            or_dash(python, |p| match (p.unavailable, p.seconds()) {
+                (Some(word), _) => word.into(),
+                (None, Some(s)) => seconds(s),
+                (None, None) => "FAILED".into(),
+            }),
+            or_dash(row.vs_python, |r| format!("{r:.1}x")),
             status,
         ]);
     }
@@ -534,6 +742,10 @@ fn write_report(
                 .filter(|_| r.verified)
                 .map(|f| f.wall_seconds),
             python: r.python_seconds,
+            python_here: r.python_here.as_ref().and_then(|p| {
+                let figures = p.figures.as_ref().filter(|_| p.verified)?;
+                Some(figures.wall_seconds)
+            }),
         })
         .collect();
     let title = "Wall time, median run".to_owned();
@@ -551,6 +763,27 @@ fn write_report(
     })?;
     files.push(report::write(dir, "compare.json", &json)?);
     Ok(files)
+}
+
+/// What the Python columns hold and how they were measured.
+fn python_paragraph(settings: &Settings) -> String {
+    let (Some(runs), Some(cpu_runs), Some(python)) = (
+        settings.python_runs,
+        settings.python_cpu_runs,
+        settings.python.as_deref(),
+    ) else {
+        return "The article's Python programs were left out (`--no-python`).\n\n".into();
+    };
+    format!(
+        "*Python (here)* is the article's own program (`python/`) run on this machine, with \
+         the same arguments, checked the same way (the stand-in's log, the exact sum, \
+         `Answer: 42`), its own time as it printed it: each downloader {runs} time(s) right \
+         after its Rust program, against the same stand-in; each CPU program {cpu_runs} \
+         time(s), in the first of the Rust programs' rounds, in the same turns (a Python CPU \
+         run takes seconds, not hundredths, so fewer runs tell as much); each spinner as often \
+         as the Rust ones. *vs Python* is its own time over the Rust program's: how many times \
+         faster the Rust program is. Interpreter: {python}.\n\n"
+    )
 }
 
 fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> String {
@@ -586,6 +819,7 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
         runs = settings.runs,
         cpus = settings.cpus,
     );
+    text += &python_paragraph(settings);
     text += &table(rows).to_markdown();
     if let Some(cores) = cores_worth {
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));

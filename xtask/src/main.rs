@@ -4,6 +4,7 @@
 //!     cargo xtask compare          # every program, measured, beside the article's figures
 //!     cargo xtask compare --quick  # the same, small and fast
 //!     cargo xtask sweep            # io_threads with 1 to 500 workers, as the article's table
+//!     cargo xtask python           # the venv python/'s programs run in (compare makes it too)
 //!
 //! `compare` and `sweep` build the programs in release, run them against a stand-in started in
 //! this process, check every run's output before trusting its time, and write their tables and
@@ -14,6 +15,7 @@ mod ceiling;
 mod compare;
 mod measure;
 mod programs;
+mod python;
 mod report;
 mod runs;
 mod svg;
@@ -53,6 +55,8 @@ enum Task {
     Compare(compare::CompareArgs),
     /// Run one downloader with more and more workers, for more and more sites.
     Sweep(sweep::SweepArgs),
+    /// Set up (or reuse) the venv the Python programs of python/ run in, and print its python.
+    Python,
 }
 
 /// A mistake in the command line that clap cannot see (a pattern that matches no program):
@@ -69,17 +73,19 @@ fn main() -> ExitCode {
         eprintln!("note: cannot raise the open-file limit: {e}");
     }
     let stand_in = match &cli.task {
-        Task::Serve { stand_in, .. } => stand_in,
-        Task::Compare(args) => args.stand_in(),
-        Task::Sweep(args) => args.stand_in(),
+        Task::Serve { stand_in, .. } => Some(stand_in),
+        Task::Compare(args) => Some(args.stand_in()),
+        Task::Sweep(args) => Some(args.stand_in()),
+        Task::Python => None,
     };
-    if let Err(e) = stand_in.check() {
+    if let Some(Err(e)) = stand_in.map(StandInArgs::check) {
         sites::cli::exit_with_usage::<Cli>(&e);
     }
     let result = match cli.task {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
         Task::Compare(args) => compare::compare(&args),
         Task::Sweep(args) => sweep::sweep(&args),
+        Task::Python => set_up_python(),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
@@ -88,6 +94,18 @@ fn main() -> ExitCode {
             None => ExitCode::FAILURE,
         }
     })
+}
+
+/// The venv's python on stdout, or why there is none (exit status 1).
+fn set_up_python() -> anyhow::Result<ExitCode> {
+    let python = python::Python::set_up(&cargo::target_dir()?);
+    match (&python.venv, python.unavailable()) {
+        (Ok(venv), None) => {
+            println!("{}", venv.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        (_, Some(why)) | (Err(why), None) => anyhow::bail!("{why}"),
+    }
 }
 
 fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {

@@ -155,6 +155,21 @@ pub const PROGRAMS: &[Program] = &[
     program("race_condition_sums", "race_condition", Race, "per-thread sums", "std::thread", Fixed(5000), None),
 ];
 
+/// The programs whose Python original is in `python/`, and its file: `compare` runs it beside
+/// them. The other binaries of a crate (io_async_smol, cpu_rayon) share their sibling's original
+/// and so are not run against it again.
+pub const PYTHON: &[(&str, &str)] = &[
+    ("io_sequential", "io_non_concurrent.py"),
+    ("io_threads", "io_threading.py"),
+    ("io_async", "io_asyncio.py"),
+    ("io_multiprocess", "io_mp.py"),
+    ("cpu_sequential", "cpu_non_concurrent.py"),
+    ("cpu_threads", "cpu_threading.py"),
+    ("cpu_multiprocess", "cpu_mp.py"),
+    ("spinner_thread", "spinner_thread.py"),
+    ("spinner_async", "spinner_async.py"),
+];
+
 /// The number of CPUs, as Python's `os.cpu_count()`.
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -163,6 +178,14 @@ pub fn cpus() -> usize {
 impl Program {
     pub fn find(name: &str) -> Option<&'static Program> {
         PROGRAMS.iter().find(|p| p.name == name)
+    }
+
+    /// The file of its Python original in `python/`, if it has one there.
+    pub fn python_script(&self) -> Option<&'static str> {
+        PYTHON
+            .iter()
+            .find(|(name, _)| *name == self.name)
+            .map(|&(_, script)| script)
     }
 
     /// The `--workers` value to pass, if any.
@@ -203,6 +226,15 @@ mod tests {
                 );
                 seen.push(program.package);
             }
+        }
+    }
+
+    #[test]
+    fn every_python_original_is_beside_a_program_and_in_python() {
+        for (name, script) in PYTHON {
+            assert!(Program::find(name).is_some(), "{name}");
+            let path = crate::python::script(script);
+            assert!(path.is_file(), "{}", path.display());
         }
     }
 

@@ -19,6 +19,9 @@ pub enum Expected {
     Downloads {
         total: usize,
         faults: bool,
+        /// The client sends a request again once when the server drops its connection
+        /// (aiohttp does): see [`Expect::Downloads`].
+        retries_drops: bool,
     },
     Sum(u128),
     Answer,
@@ -70,10 +73,15 @@ pub fn run_once(
         None => (Vec::new(), (Duration::ZERO, measurement.wall)),
     };
     let expect = match expected {
-        Expected::Downloads { total, faults } => Expect::Downloads {
+        Expected::Downloads {
+            total,
+            faults,
+            retries_drops,
+        } => Expect::Downloads {
             total,
             log: stand_in.map(|_| log.as_slice()),
             faults,
+            retries_drops,
         },
         Expected::Sum(sum) => Expect::Sum(sum),
         Expected::Answer => Expect::Answer,

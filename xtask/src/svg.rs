@@ -211,21 +211,23 @@ fn seconds_label(value: f64, step: f64) -> String {
     format!("{value:.decimals$}")
 }
 
-/// One bar of [`bar_chart`]: our time, and the article's Python figure if it has one.
+/// One bar of [`bar_chart`]: our time, the article's Python figure if it has one, and its
+/// Python original's time here, if it ran.
 pub struct Bar {
     pub label: String,
     pub seconds: Option<f64>,
     pub python: Option<f64>,
+    pub python_here: Option<f64>,
 }
 
-/// Horizontal bars of wall time, one per program, with the article's Python figure as a
-/// thinner grey bar under ours.
+/// Horizontal bars of wall time, one per program, with its Python original's time here as an
+/// orange bar and the article's Python figure as a thinner grey bar under ours.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
-    let (left, top, right, row) = (170.0, 50.0, 80.0, 26.0);
+    let (left, top, right, row) = (170.0, 50.0, 80.0, 34.0);
     let plot_width = WIDTH - left - right;
     let most = bars
         .iter()
-        .flat_map(|b| [b.seconds, b.python])
+        .flat_map(|b| [b.seconds, b.python, b.python_here])
         .flatten()
         .fold(0.0f64, f64::max)
         .max(1e-3);
@@ -233,12 +235,14 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     svg.title(title);
     svg.rect(left, 30.0, 12.0, 10.0, "#4878a8", None);
     svg.text(left + 16.0, 39.0, "start", "Rust, here (median run)");
-    svg.rect(left + 190.0, 30.0, 12.0, 10.0, "#b8b8b8", None);
+    svg.rect(left + 170.0, 30.0, 12.0, 10.0, "#d06030", None);
+    svg.text(left + 186.0, 39.0, "start", "Python, here");
+    svg.rect(left + 270.0, 30.0, 12.0, 10.0, "#b8b8b8", None);
     svg.text(
-        left + 206.0,
+        left + 286.0,
         39.0,
         "start",
-        "Python, the article (2019 laptop, real internet)",
+        "Python, the article (2019, real internet)",
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = top + i as f64 * row;
@@ -258,10 +262,16 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
             }
             None => svg.text(left + 4.0, y + 14.0, "start", "failed: no time"),
         }
+        if let Some(p) = bar.python_here {
+            let width = p / most * plot_width;
+            let tip = format!("Python here: {p:.3} s");
+            svg.rect(left, y + 17.0, width, 9.0, "#d06030", Some(&tip));
+            svg.text(left + width + 4.0, y + 26.0, "start", &format!("{p:.2} s"));
+        }
         if let Some(p) = bar.python {
             svg.rect(
                 left,
-                y + 17.0,
+                y + 27.0,
                 p / most * plot_width,
                 5.0,
                 "#b8b8b8",
@@ -546,11 +556,13 @@ pub mod tests {
                 label: "io_sequential".into(),
                 seconds: Some(8.1),
                 python: Some(14.3),
+                python_here: Some(8.6),
             },
             Bar {
                 label: "io_async".into(),
                 seconds: None,
                 python: Some(2.6),
+                python_here: None,
             },
         ];
         assert_eq!(well_formed(&bar_chart("Wall <times>", &bars)), Ok(()));

@@ -1,7 +1,8 @@
 //! `cargo xtask sweep`: the worker table of a post that ran the article's threaded downloader
 //! with `max_workers` from 1 to 500 (see `docs/io.md`), measured. One downloader, run with each
 //! worker count (`--workers` for threads, `--limit` for async), for each amount of work, to show
-//! where more workers stop helping and what each one costs.
+//! where more workers stop helping and what each one costs. `--program io_threading.py` sweeps
+//! the article's own Python downloader (`python/`) the same way.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use clap::Args;
 use serde::Serialize;
 use sites::{StandIn, StandInArgs};
 
-use crate::programs::{Family, Program, Workers};
+use crate::programs::{Family, PYTHON, Program, Workers};
+use crate::python::{self, Python};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
 use crate::runs::{self, Expected, Figures};
 use crate::verify::Faults;
@@ -33,9 +35,10 @@ const ARTICLE: [(usize, f64); 7] = [
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// The downloader to sweep: io_threads or io_multiprocess (--workers), io_async* (--limit).
+    /// The downloader to sweep: io_threads or io_multiprocess (--workers), io_async* (--limit),
+    /// or the article's Python io_threading.py or io_mp.py (--workers).
     #[arg(long, value_name = "NAME", default_value = "io_threads", value_parser = parse_program)]
-    program: &'static Program,
+    program: Swept,
 
     /// The worker counts (or async limits) to try, comma-separated [default: 1,5,10,20,30,100,500;
     /// for the async programs also 1000]. The async programs also run once with no --limit: the
@@ -68,10 +71,41 @@ pub struct SweepArgs {
     stand_in: StandInArgs,
 }
 
-fn parse_program(name: &str) -> Result<&'static Program, String> {
-    match Program::find(name) {
-        Some(p) if p.family == Family::Io && p.workers != Workers::One => Ok(p),
-        _ => Err("must be a downloader with workers: io_threads, io_multiprocess, io_async, io_async_smol or io_async_std".into()),
+/// The downloader swept: a Rust program, or the Python original of one (`python`: its file).
+#[derive(Clone, Copy, Debug)]
+struct Swept {
+    program: &'static Program,
+    python: Option<&'static str>,
+}
+
+impl Swept {
+    fn name(&self) -> &'static str {
+        self.python.unwrap_or(self.program.name)
+    }
+}
+
+fn parse_program(name: &str) -> Result<Swept, String> {
+    // A Python downloader with workers: its Rust sibling says how it is driven.
+    let python = PYTHON
+        .iter()
+        .find(|&&(_, script)| script == name)
+        .and_then(|&(rust, script)| Some((Program::find(rust)?, script)));
+    match (Program::find(name), python) {
+        (Some(p), _) if p.family == Family::Io && p.workers != Workers::One => Ok(Swept {
+            program: p,
+            python: None,
+        }),
+        (_, Some((p, script))) if matches!(p.workers, Workers::Fixed(_) | Workers::Cpus) => {
+            Ok(Swept {
+                program: p,
+                python: Some(script),
+            })
+        }
+        _ => Err(
+            "must be a downloader with workers: io_threads, io_multiprocess, io_async, \
+                  io_async_smol or io_async_std, or the Python io_threading.py or io_mp.py"
+                .into(),
+        ),
     }
 }
 
@@ -118,7 +152,9 @@ impl SweepArgs {
 }
 
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
-    let program = args.program;
+    let swept = args.program;
+    let program = swept.program;
+    let name = swept.name();
     let flag = if program.workers == Workers::PerSite {
         "--limit"
     } else {
@@ -128,13 +164,28 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => cargo::target_dir()?.join("compare"),
     };
-    let binaries = cargo::build_release(&[program.package])?;
-    let binary = binaries.get(program.name).with_context(|| {
-        format!(
-            "{} was not built (not written yet, or it does not compile)",
-            program.name
-        )
-    })?;
+    // The program to run, and the arguments before the sweep's: a Python program is its
+    // interpreter and its script.
+    let (binary, script): (PathBuf, Option<String>) = match swept.python {
+        None => {
+            let binaries = cargo::build_release(&[program.package])?;
+            let binary = binaries.get(program.name).with_context(|| {
+                format!(
+                    "{} was not built (not written yet, or it does not compile)",
+                    program.name
+                )
+            })?;
+            (binary.clone(), None)
+        }
+        Some(script) => {
+            let python = Python::set_up(&cargo::target_dir()?);
+            let interpreter = python
+                .interpreter(script)
+                .map_err(|why| anyhow::anyhow!("cannot run {script}: {why}"))?;
+            let path = python::script(script).display().to_string();
+            (interpreter.to_path_buf(), Some(path))
+        }
+    };
     let stand_in = StandIn::start(args.stand_in.config()).context("cannot start the stand-in")?;
     let latency = Duration::from_millis(args.stand_in.latency_ms);
     let faults = args.stand_in.error_rate > 0.0 || args.stand_in.drop_rate > 0.0;
@@ -166,11 +217,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                 rows.push(row);
                 continue;
             }
-            let mut arguments: Vec<String> = stand_in
-                .urls()
-                .iter()
-                .flat_map(|u| ["--url".into(), u.clone()])
-                .collect();
+            let mut arguments: Vec<String> = script.iter().cloned().collect();
+            arguments.extend(
+                stand_in
+                    .urls()
+                    .iter()
+                    .flat_map(|u| ["--url".into(), u.clone()]),
+            );
             if let Some(value) = value {
                 arguments.extend([flag.into(), value.to_string()]);
             }
@@ -178,18 +231,19 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             let expected = Expected::Downloads {
                 total: sites,
                 faults,
+                retries_drops: false,
             };
             let runs = (1..=args.runs)
                 .map(|run| {
                     progress.show(&format!(
                         "[{}/{total}] {} {}, {sites} sites: run {run} of {}",
                         rows.len() + 1,
-                        program.name,
+                        name,
                         row.setting(),
                         args.runs
                     ));
                     let limit = Duration::from_secs(args.run_limit);
-                    runs::run_once(binary, &arguments, expected, Some(&stand_in), limit)
+                    runs::run_once(&binary, &arguments, expected, Some(&stand_in), limit)
                 })
                 .collect::<Vec<_>>();
             row.default_cap = runs
@@ -206,12 +260,14 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     }
     progress.clear();
 
+    // The article's table is of its threaded Python downloader: beside io_threads, and beside
+    // that very program run here.
     let article = (program.name == "io_threads").then_some(&ARTICLE[..]);
     let (matrix, detail) = (matrix(args, &rows, article), detail(&rows));
     print!("{}\n{}", matrix.to_text(), detail.to_text());
     let title = format!(
-        "{}: wall time against {flag} ({} ms per request)",
-        program.name, args.stand_in.latency_ms
+        "{name}: wall time against {flag} ({} ms per request)",
+        args.stand_in.latency_ms
     );
     let chart = svg::line_chart(
         &title,
@@ -219,7 +275,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         "wall seconds (log scale)",
         &series(args, &rows, article),
     );
-    let chart_name = format!("sweep-{}.svg", program.name);
+    let chart_name = format!("sweep-{name}.svg");
     let markdown = format!(
         "# cargo xtask sweep --program {name}\n\n\
          Each cell is the wall time of {name} with that many {flag}, downloading that many \
@@ -227,7 +283,6 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
          {}\n![{name} sweep]({chart_name})\n\n## Every run\n\n{}",
         matrix.to_markdown(),
         detail.to_markdown(),
-        name = program.name,
         latency = args.stand_in.latency_ms,
         runs = args.runs,
         python = match article {
@@ -237,7 +292,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         },
     );
     let report = Report {
-        program: program.name,
+        program: name,
         latency_ms: args.stand_in.latency_ms,
         runs: args.runs,
         rows: &rows,
@@ -247,8 +302,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     println!();
     for (name, contents) in [
         (chart_name.as_str(), chart.as_str()),
-        (&format!("sweep-{}.md", program.name), &markdown),
-        (&format!("sweep-{}.json", program.name), &json),
+        (&format!("sweep-{name}.md"), &markdown),
+        (&format!("sweep-{name}.json"), &json),
     ] {
         println!(
             "Wrote {}",
@@ -269,7 +324,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 /// The values of the flag to try: `--workers`'s list, or the program's; for the async programs
 /// also none at all, the program's own default, first.
 fn settings(args: &SweepArgs) -> Vec<Option<usize>> {
-    let asynchronous = args.program.workers == Workers::PerSite;
+    let asynchronous = args.program.program.workers == Workers::PerSite;
     let values: Vec<usize> = match &args.workers {
         Some(values) => values.iter().map(|v| v.get()).collect(),
         None if asynchronous => vec![1, 5, 10, 20, 30, 100, 500, 1000],
@@ -450,5 +505,29 @@ mod tests {
         assert!(!threads.contains(&None));
         let given = settings(&parse(&["--program", "io_async_smol", "--workers", "5,50"]));
         assert_eq!(given, [None, Some(5), Some(50)]);
+        let python = settings(&parse(&["--program", "io_threading.py"]));
+        assert_eq!(python, threads, "the Python program's table is io_threads'");
+    }
+
+    #[test]
+    fn python_downloaders_with_workers_can_be_swept() {
+        let python = parse_program("io_threading.py").unwrap();
+        assert_eq!(
+            (python.name(), python.program.name),
+            ("io_threading.py", "io_threads")
+        );
+        assert_eq!(
+            parse_program("io_mp.py").unwrap().program.name,
+            "io_multiprocess"
+        );
+        // aiohttp's program has no --limit; the sequential ones have no workers.
+        for refused in [
+            "io_asyncio.py",
+            "io_non_concurrent.py",
+            "io_sequential",
+            "cpu_mp.py",
+        ] {
+            assert!(parse_program(refused).is_err(), "{refused}");
+        }
     }
 }
