@@ -34,7 +34,7 @@ fn venv() -> &'static Result<PathBuf, String> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         match stdout.lines().last() {
             Some(path) if output.status.success() => Ok(PathBuf::from(path)),
-            _ => Err(stderr.trim().to_owned()),
+            _ => Err(stderr.trim().trim_start_matches("error: ").to_owned()),
         }
     })
 }
@@ -86,10 +86,11 @@ fn stand_in() -> StandIn {
 
 #[test]
 fn downloaders_read_every_site_as_their_technique_allows() {
-    // The most requests each has in flight at once: one, five threads, every task (under
-    // aiohttp's 100 connections), one per process.
+    // The most requests each has in flight at once, as the Rust programs' tests check theirs:
+    // one; five threads; many more tasks (all 40 when the machine keeps up, under aiohttp's 100
+    // connections); more than one, and at most one per process.
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let in_flight = [1, 5, 40, cpus];
+    let in_flight = [1..=1, 5..=5, 6..=40, cpus.min(2)..=cpus];
     for (script, most) in DOWNLOADERS.into_iter().zip(in_flight) {
         let Some(exe) = python(script) else { return };
         let server = stand_in();
@@ -111,7 +112,11 @@ fn downloaders_read_every_site_as_their_technique_allows() {
         );
         let log = server.log().snapshot();
         assert_eq!(log.len(), 40, "{script}: one request per site");
-        assert_eq!(max_in_flight(&log), most, "{script}");
+        let seen = max_in_flight(&log);
+        assert!(
+            most.contains(&seen),
+            "{script}: {seen} in flight, not {most:?}"
+        );
         if script == "io_threading.py" {
             // A session per thread: one kept-alive connection each.
             let connections: HashSet<_> = log.iter().map(|r| r.connection).collect();
@@ -174,8 +179,12 @@ fn spinners_answer_42() {
         let (output, _) = testing::run(&exe, &["--seconds", "0.3"]);
         assert!(output.status.success(), "{script}: {output:?}");
         let stdout = String::from_utf8_lossy(&output.stdout);
-        // Into a pipe, as the Rust spinners: plain lines, ending with the answer.
-        let lines: Vec<&str> = stdout.lines().collect();
+        // The original draws its frames into a pipe too: a line is what a terminal would show
+        // of it, the text after its last `\r`.
+        let lines: Vec<&str> = stdout
+            .lines()
+            .map(|l| l.rsplit('\r').next().unwrap_or(l))
+            .collect();
         assert!(
             lines
                 .first()
