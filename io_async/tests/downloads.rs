@@ -258,3 +258,10 @@ fn too_low_an_open_file_limit_is_said_and_every_site_accounted_for() {
         assert_eq!(output.status.code(), Some(1), "{name}");
     }
 }
+
+#[test]
+fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_hostile_server(program, &[]);
+    }
+}

@@ -1,12 +1,31 @@
 //! Checks every downloader's tests share: the contract's promises about failure, written once.
 
+mod hostile;
+
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
-use std::thread;
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+pub use hostile::{CASES, Expect, Hostile, OK_BODY, check_hostile_server};
 
 use crate::contract::{Line, Transcript, expected_sum};
 use crate::server::{Config, Outcome, StandIn};
+
+/// Reads a child's stdout and stderr to their ends, each on a thread of its own, so that
+/// neither pipe can fill up and stall it while it runs.
+fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
+    fn read(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    }
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    (read(stdout), read(stderr))
+}
 
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
 /// died, and checks the contract: the run ends within its `--timeout` plus one second of the
@@ -37,15 +56,7 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the downloader starts");
-    // Both pipes are read while the program runs, so neither can fill up and stall it.
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            pipe.read_to_string(&mut text).map(|_| text)
-        })
-    };
-    let stdout_reader = read(Box::new(child.stdout.take().expect("piped")));
-    let stderr_reader = read(Box::new(child.stderr.take().expect("piped")));
+    let (stdout_reader, stderr_reader) = read_both(&mut child);
     // Let the run get going (the first requests answered), then pull the plug.
     let started = Instant::now();
     while server.log().len() < 10 && started.elapsed() < Duration::from_secs(10) {
@@ -67,8 +78,8 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         thread::sleep(Duration::from_millis(10));
     };
     let ended_after = stopped.elapsed();
-    let stdout = stdout_reader.join().expect("reader").expect("utf-8 output");
-    let stderr = stderr_reader.join().expect("reader").unwrap_or_default();
+    let stdout = stdout_reader.join().expect("reader");
+    let stderr = stderr_reader.join().expect("reader");
     assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
     let transcript = Transcript::parse(&stdout);
     assert!(
