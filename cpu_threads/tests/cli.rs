@@ -21,3 +21,10 @@ fn cpu_bound_keeps_its_sum_in_registers() {
         sites::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, program);
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let args = ["--start", "1000", "--count", "3"];
+    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_threads"), &args);
+    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
+}

@@ -265,3 +265,10 @@ fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
         sites::testing::check_hostile_server(program, &[]);
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
+    }
+}

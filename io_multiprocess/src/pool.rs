@@ -70,6 +70,8 @@ impl Worker {
             std::process::exit(2);
         };
         NAME.get_or_init(|| name.clone());
+        // A worker's stdout is a pipe to its parent: if the parent is gone, it ends quietly.
+        sites::cli::end_quietly_on_closed_stdout();
         Some(Worker { timeout })
     }
 

@@ -386,3 +386,9 @@ fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
     // other downloaders' lines.
     sites::testing::check_hostile_server(EXE, &["--workers", "3"]);
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let args = ["--repeat", "2", "--latency-ms", "1", "--workers", "2"];
+    sites::testing::check_closed_stdout(EXE, &args);
+}

@@ -224,7 +224,11 @@ impl Deref for Sites {
 
 /// Parses the command line into any clap parser. Bad usage gets a one-line error, then the
 /// usage, and exit status 2; `--help` and `--version` print and exit 0, as clap does.
+///
+/// Every program of the workspace starts here, so this is also where a closed stdout is made to
+/// end it quietly ([`end_quietly_on_closed_stdout`]).
 pub fn parse_or_exit<P: Parser>() -> P {
+    end_quietly_on_closed_stdout();
     let mut command = P::command();
     // Parsing through `&mut command` lets clap name the program as it was run (`io_threads`)
     // in the usage printed below.
@@ -252,6 +256,44 @@ pub fn parse_or_exit<P: Parser>() -> P {
         };
         exit_with(first_line, &usage)
     })
+}
+
+/// Makes a closed stdout end the program at once, quietly, with exit status 0, as `yes | head -1`
+/// ends `yes` and as ripgrep does (the status it chose: the reader has all it wanted).
+///
+/// Rust ignores SIGPIPE, so where a C program is killed by it, a write to a pipe whose reader has
+/// gone (`io_sequential | head -2`) fails with EPIPE instead, and `println!` panics on it. There
+/// are two ways out: reset SIGPIPE to its default, or handle EPIPE. Resetting it is Unix only,
+/// and would kill the program on a write to *any* closed pipe or socket, not only stdout: a
+/// downloader writing a request to a server that hung up (std's `send` asks the kernel to spare
+/// it, but the vectored writes hyper uses do not), a pool writing to a dead worker's stdin. So
+/// this handles EPIPE, for stdout alone and on every platform: a panic hook that recognises the
+/// panic of `print!`/`println!` on a broken pipe and exits instead; every other panic goes on to
+/// the default hook. The examples' `println!`s stay as they are.
+pub fn end_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        if message.is_some_and(is_closed_stdout) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// Whether `message` is the panic of `println!` on a stdout whose reader has gone, such as
+/// "failed printing to stdout: Broken pipe (os error 32)": the OS's error number says so, on
+/// Windows as on Unix.
+fn is_closed_stdout(message: &str) -> bool {
+    message
+        .strip_prefix("failed printing to stdout: ")
+        .and_then(|error| error.strip_suffix(')')?.rsplit_once("(os error "))
+        .and_then(|(_, code)| code.parse().ok())
+        .is_some_and(|code| io::Error::from_raw_os_error(code).kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Exits with status 2 after a mistake clap cannot see (flags that disagree), laid out as
@@ -358,6 +400,24 @@ mod tests {
             .sites()
             .unwrap();
         assert_eq!(&*sites, REAL_URLS);
+    }
+
+    #[test]
+    fn only_a_broken_pipe_on_stdout_ends_a_program_quietly() {
+        let broken = io::Error::from_raw_os_error(libc::EPIPE);
+        assert!(is_closed_stdout(&format!(
+            "failed printing to stdout: {broken}"
+        )));
+        let full = io::Error::from_raw_os_error(libc::ENOSPC);
+        assert!(!is_closed_stdout(&format!(
+            "failed printing to stdout: {full}"
+        )));
+        assert!(!is_closed_stdout(&format!(
+            "failed printing to stderr: {broken}"
+        )));
+        assert!(!is_closed_stdout(
+            "called `Option::unwrap()` on a `None` value"
+        ));
     }
 
     #[test]

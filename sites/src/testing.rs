@@ -27,6 +27,55 @@ fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
     (read(stdout), read(stderr))
 }
 
+/// Runs `exe ARGS` with a stdout whose reader has already gone, as in `exe | head -0`, and
+/// checks that it ends quietly: exit status 0, no panic, no complaint about the pipe.
+pub fn check_closed_stdout(exe: &str, args: &[&str]) {
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: this check makes its closed pipe with Linux's pipe2");
+        return;
+    }
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(closed_pipe())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr);
+    let status = child.wait().expect("wait works");
+    assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("broken pipe"),
+        "{exe} {args:?}: {stderr}"
+    );
+    assert_eq!(status.code(), Some(0), "{exe} {args:?}: {stderr}");
+}
+
+/// A pipe whose reading end is closed, for a child's stdout: its first write fails with EPIPE.
+/// (`O_CLOEXEC`, so that no other test's child inherits the reading end and keeps it open.)
+#[cfg(target_os = "linux")]
+fn closed_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills `fds` with two new descriptors, which are owned from here on.
+    let (read, write) = unsafe {
+        assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0, "pipe2");
+        (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+    };
+    drop(read);
+    Stdio::from(write)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn closed_pipe() -> Stdio {
+    unreachable!("check_closed_stdout returns first")
+}
+
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
 /// died, and checks the contract: the run ends within its `--timeout` plus one second of the
 /// stop, every site is either read or reported failed, and the exit status is 1.

@@ -250,3 +250,10 @@ fn ctrl_c_while_spinning_leaves_a_clean_line_and_exits_130() {
 fn ctrl_c_to_the_parent_alone_stops_the_child_process_too() {
     ctrl_c(PROCESS, false, &format!("{MSG}\r"));
 }
+
+#[test]
+fn a_closed_stdout_ends_every_spinner_quietly() {
+    for bin in TURNING.into_iter().chain([BLOCKED]) {
+        sites::testing::check_closed_stdout(bin, &["--seconds", "0.2"]);
+    }
+}
