@@ -45,13 +45,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
-        .max_redirects(sites::MAX_REDIRECTS)
+        .max_redirects(MAX_REDIRECTS)
         .build();
     config.into()
 }
@@ -65,10 +65,7 @@ fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {
     if !response.status().is_success() {
         return Err(ureq::Error::StatusCode(response.status().as_u16()));
     }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(sites::MAX_BODY_BYTES);
+    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES);
     let body = body.read_to_vec()?;
     let name = pool::current_process_name();
     // This goes up a pipe to the parent, which prints it: the worker's stdout is not the

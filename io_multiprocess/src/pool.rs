@@ -71,7 +71,7 @@ impl Worker {
         };
         NAME.get_or_init(|| name.clone());
         // A worker's stdout is a pipe to its parent: if the parent is gone, it ends quietly.
-        sites::cli::end_quietly_on_closed_stdout();
+        sites::exits::install();
         Some(Worker { timeout })
     }
 
@@ -176,7 +176,8 @@ impl Pool {
             // std cannot wait on several pipes at once, so each worker's stdout gets a thread
             // that passes its lines on (Python's Pool also runs helper threads for this).
             let sender = sender.clone();
-            thread::spawn(move || {
+            // A `Builder`, whose `spawn` returns an error where `thread::spawn` would panic.
+            thread::Builder::new().spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
                     if sender.send(Event::Line(id, line)).is_err() {
@@ -184,7 +185,7 @@ impl Pool {
                     }
                 }
                 let _ = sender.send(Event::Closed(id));
-            });
+            })?;
             processes.push(Process {
                 name,
                 stdin: child.stdin.take(),

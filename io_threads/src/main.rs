@@ -28,7 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 
 /// The article's `max_workers=5`.
 const DEFAULT_WORKERS: usize = 5;
@@ -49,7 +49,7 @@ thread_local! {
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
-        .max_redirects(sites::MAX_REDIRECTS)
+        .max_redirects(MAX_REDIRECTS)
         .build();
     config.into()
 }
@@ -71,25 +71,28 @@ fn download_site(url: &str, timeout: Duration) -> Result<(), ureq::Error> {
     if !response.status().is_success() {
         return Err(ureq::Error::StatusCode(response.status().as_u16()));
     }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(sites::MAX_BODY_BYTES);
+    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES);
     let body = body.read_to_vec()?;
     println!("Read {} bytes from {url}", body.len());
     Ok(())
 }
 
 /// Downloads every site on `workers` threads; returns how many failed.
-fn download_all_sites(sites: &[String], workers: usize, timeout: Duration) -> usize {
+fn download_all_sites(
+    sites: &[String],
+    workers: usize,
+    timeout: Duration,
+) -> anyhow::Result<usize> {
     // The executor's work queue: the index of the next site nobody has taken yet.
     let next = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
     // Scoped threads, like `with ThreadPoolExecutor(...)`: the scope ends only when every
     // worker has, so the workers may borrow `sites`, `next` and `failed` without an `Arc`.
-    thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
+    thread::scope(|scope| -> anyhow::Result<()> {
+        for n in 1..=workers {
+            // `Builder` rather than `scope.spawn`, which panics when the OS refuses a thread
+            // (out of memory, or past the process limit): the error says so instead.
+            let worker = thread::Builder::new().spawn_scoped(scope, || {
                 while let Some(url) = sites.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Err(e) = download_site(url, timeout) {
                         println!("Failed {url}: {e}");
@@ -97,9 +100,15 @@ fn download_all_sites(sites: &[String], workers: usize, timeout: Duration) -> us
                     }
                 }
             });
+            if let Err(e) = worker {
+                // The workers already started stop after the site they hold.
+                next.store(sites.len(), Ordering::Relaxed);
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+            }
         }
-    });
-    failed.into_inner()
+        Ok(())
+    })?;
+    Ok(failed.into_inner())
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -109,7 +118,7 @@ fn main() -> anyhow::Result<ExitCode> {
     // Every worker holds a connection, and every connection a file descriptor.
     sites.make_room_for(workers);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, workers, args.timeout);
+    let failed = download_all_sites(&sites, workers, args.timeout)?;
     let summary = Summary {
         total: sites.len(),
         failed,

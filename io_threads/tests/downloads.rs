@@ -121,3 +121,15 @@ fn a_closed_stdout_ends_the_run_quietly() {
         &["--repeat", "2", "--latency-ms", "1"],
     );
 }
+
+#[test]
+fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
+    // A 200 ms answer keeps the first threads busy while the next ones start.
+    let server = stand_in(Config {
+        latency: Duration::from_millis(200),
+        ..Config::default()
+    });
+    let [jython, _] = server.urls();
+    let args = ["--url", &jython, "--repeat", "20", "--workers", "8"];
+    sites::testing::check_thread_refused(env!("CARGO_BIN_EXE_io_threads"), &args);
+}

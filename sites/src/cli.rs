@@ -20,6 +20,21 @@ pub const REAL_URLS: [&str; 2] = [
     "http://olympus.realpython.org/dice",
 ];
 
+/// The most `--repeat`: the list of sites is held in memory, and 200,000 downloads are plenty.
+pub const MAX_REPEAT: u32 = 100_000;
+/// The most `--workers` of a downloader: each is an OS thread or a process, and the sweep's
+/// largest, 500, already waits more on the server than on itself.
+pub const MAX_WORKERS: usize = 1_000;
+/// The most `--limit`: each request in flight holds a connection, a file descriptor twice over
+/// with the built-in stand-in, and no open-file limit holds many more.
+pub const MAX_LIMIT: usize = 100_000;
+/// `--timeout`, in seconds: at least the timers' 1 ms resolution, at most an hour.
+pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 3600.0);
+/// The most the stand-in waits before an answer, in milliseconds, `--slow-ms` aside: a minute.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// The most `--slow-ms`: ten minutes, longer than any `--timeout` worth trying against it.
+pub const MAX_SLOW_MS: u64 = 600_000;
+
 /// Flags shared by every downloader.
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Downloads the article's two sites, 80 times each, and says how long it took.")]
@@ -28,8 +43,8 @@ pub struct DownloadArgs {
     #[arg(long = "url", value_name = "URL", value_parser = parse_url, conflicts_with = "real")]
     pub urls: Vec<String>,
 
-    /// How many times the site list is repeated, as the article's `* 80`.
-    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..))]
+    /// How many times the site list is repeated, as the article's `* 80` (1 to 100000).
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
     pub repeat: u32,
 
     /// Download the article's real sites (needs the internet).
@@ -37,17 +52,19 @@ pub struct DownloadArgs {
     pub real: bool,
 
     /// Worker threads or processes: io_threads (default 5), io_multiprocess (default: one per CPU).
-    /// The other downloaders have no workers and ignore it.
-    #[arg(long, value_name = "N")]
+    /// The other downloaders have no workers and ignore it. (1 to 1000: each one is an OS thread
+    /// or a process.)
+    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_WORKERS))]
     pub workers: Option<NonZeroUsize>,
 
     /// Most requests in flight at once, for the io_async programs (default: no cap, as the
-    /// article). The blocking downloaders are capped by their workers and ignore it.
-    #[arg(long, value_name = "N")]
+    /// article). The blocking downloaders are capped by their workers and ignore it. (1 to
+    /// 100000: each request in flight holds an open file.)
+    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_LIMIT))]
     pub limit: Option<NonZeroUsize>,
 
-    /// Give up on one request after this many seconds.
-    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds)]
+    /// Give up on one request after this many seconds (0.001 to 3600).
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     #[command(flatten)]
@@ -58,12 +75,12 @@ pub struct DownloadArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Local stand-in")]
 pub struct StandInArgs {
-    /// Delay before every answer of the local stand-in, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 50)]
+    /// Delay before every answer of the local stand-in, in milliseconds (0 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 50, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub latency_ms: u64,
 
-    /// Up to this many milliseconds more, drawn per request.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Up to this many milliseconds more, drawn per request (0 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub jitter_ms: u64,
 
     /// Share of requests the stand-in answers with HTTP 500 (0 to 1).
@@ -74,8 +91,8 @@ pub struct StandInArgs {
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
     pub slow_rate: f64,
 
-    /// The delay of a slow answer, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    /// The delay of a slow answer, in milliseconds (0 to 600000).
+    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(..=MAX_SLOW_MS))]
     pub slow_ms: u64,
 
     /// Share of requests whose connection the stand-in closes without answering (0 to 1).
@@ -225,10 +242,10 @@ impl Deref for Sites {
 /// Parses the command line into any clap parser. Bad usage gets a one-line error, then the
 /// usage, and exit status 2; `--help` and `--version` print and exit 0, as clap does.
 ///
-/// Every program of the workspace starts here, so this is also where a closed stdout is made to
-/// end it quietly ([`end_quietly_on_closed_stdout`]).
+/// Every program of the workspace starts here, so this is also where two of std's panics are
+/// made clean exits ([`crate::exits::install`]).
 pub fn parse_or_exit<P: Parser>() -> P {
-    end_quietly_on_closed_stdout();
+    crate::exits::install();
     let mut command = P::command();
     // Parsing through `&mut command` lets clap name the program as it was run (`io_threads`)
     // in the usage printed below.
@@ -256,44 +273,6 @@ pub fn parse_or_exit<P: Parser>() -> P {
         };
         exit_with(first_line, &usage)
     })
-}
-
-/// Makes a closed stdout end the program at once, quietly, with exit status 0, as `yes | head -1`
-/// ends `yes` and as ripgrep does (the status it chose: the reader has all it wanted).
-///
-/// Rust ignores SIGPIPE, so where a C program is killed by it, a write to a pipe whose reader has
-/// gone (`io_sequential | head -2`) fails with EPIPE instead, and `println!` panics on it. There
-/// are two ways out: reset SIGPIPE to its default, or handle EPIPE. Resetting it is Unix only,
-/// and would kill the program on a write to *any* closed pipe or socket, not only stdout: a
-/// downloader writing a request to a server that hung up (std's `send` asks the kernel to spare
-/// it, but the vectored writes hyper uses do not), a pool writing to a dead worker's stdin. So
-/// this handles EPIPE, for stdout alone and on every platform: a panic hook that recognises the
-/// panic of `print!`/`println!` on a broken pipe and exits instead; every other panic goes on to
-/// the default hook. The examples' `println!`s stay as they are.
-pub fn end_quietly_on_closed_stdout() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied());
-        if message.is_some_and(is_closed_stdout) {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
-}
-
-/// Whether `message` is the panic of `println!` on a stdout whose reader has gone, such as
-/// "failed printing to stdout: Broken pipe (os error 32)": the OS's error number says so, on
-/// Windows as on Unix.
-fn is_closed_stdout(message: &str) -> bool {
-    message
-        .strip_prefix("failed printing to stdout: ")
-        .and_then(|error| error.strip_suffix(')')?.rsplit_once("(os error "))
-        .and_then(|(_, code)| code.parse().ok())
-        .is_some_and(|code| io::Error::from_raw_os_error(code).kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Exits with status 2 after a mistake clap cannot see (flags that disagree), laid out as
@@ -329,14 +308,35 @@ pub fn parse_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let (min, max) = TIMEOUT_RANGE;
+    seconds_in(text, min, max)
+}
+
+/// Parses a number of seconds from `min` to `max`, both included (NaN and infinities are not
+/// in any range): for every flag in seconds, so none can overflow a `Duration` or round to 0.
+pub fn seconds_in(text: &str, min: f64, max: f64) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number"))?;
-    if seconds.is_finite() && seconds > 0.0 {
+    if (min..=max).contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
-        Err("must be a positive number of seconds".into())
+        Err(format!("{text} is not in {min}..={max} seconds"))
+    }
+}
+
+/// A clap value parser for a count from 1 to `max`, as clap's own ranges for integers.
+pub fn count_up_to(
+    max: usize,
+) -> impl Fn(&str) -> Result<NonZeroUsize, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let n: usize = text
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number"))?;
+        NonZeroUsize::new(n)
+            .filter(|n| n.get() <= max)
+            .ok_or_else(|| format!("{n} is not in 1..={max}"))
     }
 }
 
@@ -403,21 +403,28 @@ mod tests {
     }
 
     #[test]
-    fn only_a_broken_pipe_on_stdout_ends_a_program_quietly() {
-        let broken = io::Error::from_raw_os_error(libc::EPIPE);
-        assert!(is_closed_stdout(&format!(
-            "failed printing to stdout: {broken}"
-        )));
-        let full = io::Error::from_raw_os_error(libc::ENOSPC);
-        assert!(!is_closed_stdout(&format!(
-            "failed printing to stdout: {full}"
-        )));
-        assert!(!is_closed_stdout(&format!(
-            "failed printing to stderr: {broken}"
-        )));
-        assert!(!is_closed_stdout(
-            "called `Option::unwrap()` on a `None` value"
-        ));
+    fn every_range_includes_its_ends_and_the_defaults() {
+        let args = parse(&[
+            "--repeat",
+            "100000",
+            "--workers",
+            "1000",
+            "--limit",
+            "100000",
+            "--timeout",
+            "3600",
+            "--latency-ms",
+            "60000",
+            "--jitter-ms",
+            "60000",
+            "--slow-ms",
+            "600000",
+        ])
+        .unwrap();
+        assert_eq!(args.timeout, Duration::from_secs(3600));
+        let args = parse(&["--timeout", "0.001", "--workers", "1", "--limit", "1"]).unwrap();
+        assert_eq!(args.timeout, Duration::from_millis(1));
+        assert_eq!(parse(&[]).unwrap().timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -431,6 +438,18 @@ mod tests {
             &["--url", "ftp://example.com/"],
             &["--url", "example.com"],
             &["--timeout", "0"],
+            &["--timeout", "1e300"],
+            &["--timeout", "1e-12"],
+            &["--timeout", "NaN"],
+            &["--timeout", "inf"],
+            &["--limit", "2305843009213693952"],
+            &["--limit", "100001"],
+            &["--workers", "5000"],
+            &["--repeat", "4294967295"],
+            &["--latency-ms", "18446744073709551615"],
+            &["--jitter-ms", "60001"],
+            &["--slow-ms", "600001"],
+            &["--error-rate", "NaN"],
             &["--error-rate", "1.5"],
             &["--real", "--url", "http://a.test/"],
             &["--frobnicate"],

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod contract;
+pub mod exits;
 pub mod limits;
 pub mod pages;
 pub mod server;

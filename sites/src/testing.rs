@@ -27,6 +27,30 @@ fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
     (read(stdout), read(stderr))
 }
 
+/// Runs `exe ARGS` where the OS can start only a few threads, and checks that the refusal is
+/// reported as an error, an `Error:` line that names the thread, with exit status 1: not a panic.
+///
+/// Every thread asks for a 1 GiB stack (`RUST_MIN_STACK`) in a 4 GB address space (`ulimit -v`,
+/// which bash sets as both limits): the third or fourth thread finds no room, whoever starts it,
+/// while ordinary allocations still do. ARGS should keep the first threads busy meanwhile.
+pub fn check_thread_refused(exe: &str, args: &[&str]) {
+    let script = format!("ulimit -v 4000000 && exec {exe} {}", args.join(" "));
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .env("RUST_MIN_STACK", (1u64 << 30).to_string())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    let error = stderr.lines().find(|l| l.starts_with("Error: "));
+    assert!(
+        error.is_some_and(|l| l.contains("thread")),
+        "{exe} {args:?}: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{exe} {args:?}: {stderr}");
+}
+
 /// Runs `exe ARGS` with a stdout whose reader has already gone, as in `exe | head -0`, and
 /// checks that it ends quietly: exit status 0, no panic, no complaint about the pipe.
 pub fn check_closed_stdout(exe: &str, args: &[&str]) {
@@ -153,7 +177,7 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
 /// Runs `exe` with each bad command line of the contract and checks that it answers the
 /// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
 pub fn check_bad_usage(exe: &str) {
-    let bad: [&[&str]; 8] = [
+    let bad: [&[&str]; 14] = [
         &["--error-rate", "0.6", "--drop-rate", "0.6"],
         &["--workers", "0"],
         &["--repeat", "-1"],
@@ -162,6 +186,13 @@ pub fn check_bad_usage(exe: &str) {
         &["--url", "ftp://example.com/"],
         &["--timeout", "0"],
         &["--frobnicate"],
+        // Numbers out of their range, each once a panic somewhere.
+        &["--timeout", "1e300"],
+        &["--timeout", "1e-12"],
+        &["--limit", "2305843009213693952"],
+        &["--workers", "5000"],
+        &["--repeat", "4294967295"],
+        &["--latency-ms", "18446744073709551615"],
     ];
     for args in bad {
         let output = Command::new(exe)
@@ -187,6 +218,20 @@ pub fn check_bad_usage(exe: &str) {
         assert!(stderr.contains("Usage: "), "{exe} {args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
     }
+    // Every flag that takes a number says its range in the help.
+    let numeric = [
+        "--repeat",
+        "--workers",
+        "--limit",
+        "--timeout",
+        "--latency-ms",
+        "--jitter-ms",
+        "--error-rate",
+        "--slow-rate",
+        "--slow-ms",
+        "--drop-rate",
+    ];
+    check_ranges_in_help(exe, &numeric);
 }
 
 /// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`
@@ -264,17 +309,19 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         &["--count", "1000001"],
         &["--bogus"],
     ];
-    bad.extend::<[&[&str]; 3]>(match has_workers {
+    bad.extend::<[&[&str]; 4]>(match has_workers {
         true => [
             &["--workers", "0"],
             &["--workers", "-2"],
             &["--workers", "five"],
+            &["--workers", "20000"],
         ],
         // No pool, no flag for one: the sequential program refuses it.
         false => [
             &["--workers", "2"],
             &["--workers", "1"],
             &["--workers", "0"],
+            &["--workers", "20000"],
         ],
     });
     for args in bad {
@@ -287,6 +334,24 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         assert!(stderr.starts_with("error:"), "{exe} {args:?}: {stderr}");
         assert!(stderr.contains("Usage:"), "{exe} {args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{exe} {args:?}");
+    }
+    let flags = ["--start", "--count", "--workers"];
+    check_ranges_in_help(exe, &flags[..2 + usize::from(has_workers)]);
+}
+
+/// Checks that `exe --help` gives every one of `flags` a range (`(1 to 256: ...)`).
+fn check_ranges_in_help(exe: &str, flags: &[&str]) {
+    let help = Command::new(exe)
+        .arg("--help")
+        .output()
+        .expect("the program runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in flags {
+        let line = help.lines().find(|l| l.trim_start().starts_with(flag));
+        assert!(
+            line.is_some_and(|l| l.contains(" to ")),
+            "{exe}: no range in the help of {flag}:\n{help}"
+        );
     }
 }
 
