@@ -326,6 +326,12 @@ pub fn seconds_in(text: &str, min: f64, max: f64) -> Result<Duration, String> {
     }
 }
 
+/// The spinners' `--seconds`, 0 to an hour (long enough to watch one turn); `cargo xtask
+/// compare` checks its `--spinner-seconds` with it before it passes them on.
+pub fn parse_spinner_seconds(text: &str) -> Result<Duration, String> {
+    seconds_in(text, 0.0, 3600.0)
+}
+
 /// A clap value parser for a count from 1 to `max`, as clap's own ranges for integers.
 pub fn count_up_to(
     max: usize,

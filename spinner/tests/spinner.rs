@@ -65,7 +65,7 @@ fn piped_output_is_plain_lines_ending_with_the_answer() {
 #[test]
 fn bad_seconds_are_a_usage_error() {
     for bin in TURNING.into_iter().chain([BLOCKED]) {
-        for bad in ["abc", "-1", "nan", "inf", "", "1e300"] {
+        for bad in ["abc", "-1", "nan", "inf", "", "1e300", "3601"] {
             let out = run_piped(bin, &["--seconds", bad]);
             assert_eq!(out.status.code(), Some(2), "{bin} --seconds {bad:?}");
             let stderr = String::from_utf8_lossy(&out.stderr);

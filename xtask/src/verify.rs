@@ -75,6 +75,24 @@ fn visible(line: &str) -> &str {
         .unwrap_or("")
 }
 
+/// What a failed program said went wrong, whole: its first `error:` line (clap's, or `Error:` from
+/// `main`), or a panic's message, or else its last line. (The last line of a usage error is only
+/// "For more information, try '--help'.")
+fn first_error(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Some(error) = lines.iter().find(|l| l.to_lowercase().starts_with("error")) {
+        return Some(error.to_string());
+    }
+    if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
+        return Some(lines[i..lines.len().min(i + 2)].join(" "));
+    }
+    lines.last().map(|l| l.to_string())
+}
+
 /// Checks a run's exit status and output against what it must have printed.
 pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stderr: &str) -> Check {
     let mut check = Check {
@@ -88,9 +106,8 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
     };
     let lines = || stdout.lines().map(visible).map(Line::parse);
     let failed_status = || {
-        let said = stderr.lines().rev().find(|l| !l.trim().is_empty());
-        Err(match said {
-            Some(said) => format!("{status}: {}", said.trim()),
+        Err(match first_error(stderr) {
+            Some(said) => format!("{status}: {said}"),
             None => status.to_string(),
         })
     };
@@ -262,6 +279,27 @@ mod tests {
         let why = check.result.unwrap_err();
         assert!(
             why.contains("not translated yet") && why.contains('1'),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_usage_error_shows_its_whole_error_line() {
+        let stderr = "error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds\n\n\
+                      Usage: spinner_thread [OPTIONS]\n\nFor more information, try '--help'.\n";
+        let why = check(Expect::Answer, exited(2), "", stderr)
+            .result
+            .unwrap_err();
+        assert_eq!(
+            why,
+            "exit status: 2: error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds"
+        );
+        let panic = "\nthread 'main' (7) panicked at src/main.rs:3:5:\nno sum\nnote: run with `RUST_BACKTRACE=1`\n";
+        let why = check(Expect::Answer, exited(101), "", panic)
+            .result
+            .unwrap_err();
+        assert!(
+            why.ends_with("panicked at src/main.rs:3:5: no sum"),
             "{why}"
         );
     }

@@ -169,6 +169,19 @@ fn bad_command_lines_exit_2_with_one_error_line_and_the_usage() {
             &["compare", "--error-rate", "2"],
             "Usage: cargo xtask compare",
         ),
+        // Checked here, as the spinners would check them, not passed on to fail every row.
+        (
+            &["compare", "--spinner-seconds", "nan"],
+            "Usage: cargo xtask compare",
+        ),
+        (
+            &["compare", "--spinner-seconds", "1e300"],
+            "Usage: cargo xtask compare",
+        ),
+        (
+            &["compare", "--run-limit", "18446744073709551615"],
+            "Usage: cargo xtask compare",
+        ),
         (&["sweep", "--workers", "0"], "Usage: cargo xtask sweep"),
         (
             &["sweep", "--program", "cpu_sequential"],
