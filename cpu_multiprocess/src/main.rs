@@ -42,8 +42,6 @@ use clap::Parser;
 /// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 4e32).
 const MAX: u64 = 1_000_000_000;
 const MAX_COUNT: u64 = 1_000_000;
-/// The most workers: more than cores only take turns, and each costs a thread (or a process).
-const MAX_WORKERS: usize = 256;
 
 /// How many numbers wait in each worker's pipe: the one it works on and the next, as Python's
 /// pool queues its tasks ahead of the workers.
@@ -60,7 +58,7 @@ struct Args {
     count: u64,
     /// Worker processes (1 to 256: more than cores only take turns) [default: one per core, as
     /// `multiprocessing.Pool()`]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(MAX_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
     /// Run as one of the pool's workers: numbers in on stdin, sums out on stdout.
     #[arg(long, hide = true)]

@@ -32,8 +32,6 @@ use clap::Parser;
 /// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 4e32).
 const MAX: u64 = 1_000_000_000;
 const MAX_COUNT: u64 = 1_000_000;
-/// The most workers: more than cores only take turns, and each costs a thread (or a process).
-const MAX_WORKERS: usize = 256;
 
 /// The article's `max_workers=5`.
 const DEFAULT_WORKERS: usize = 5;
@@ -49,7 +47,7 @@ struct Args {
     count: u64,
     /// Worker threads (1 to 256: more than cores only take turns) [default: 5, as the article's
     /// `max_workers=5`]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(MAX_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
 }
 

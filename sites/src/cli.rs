@@ -28,6 +28,9 @@ pub const MAX_WORKERS: usize = 1_000;
 /// The most `--limit`: each request in flight holds a connection, a file descriptor twice over
 /// with the built-in stand-in, and no open-file limit holds many more.
 pub const MAX_LIMIT: usize = 100_000;
+/// The most `--workers` of a CPU program: more than cores only take turns, and rayon's idle
+/// threads spin a while before they sleep, so a pool of 1,000 took 9 s to start here.
+pub const MAX_CPU_WORKERS: usize = 256;
 /// `--timeout`, in seconds: at least the timers' 1 ms resolution, at most an hour.
 pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 3600.0);
 /// The most the stand-in waits before an answer, in milliseconds, `--slow-ms` aside: a minute.
@@ -224,8 +227,11 @@ impl Drop for Sites {
         if let Some(stand_in) = &self.stand_in {
             let c = stand_in.config();
             if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
-                let log = stand_in.log().snapshot();
-                eprintln!("Local stand-in: {}", crate::server::tally(&log));
+                // Every request that arrived, those the program gave up on included: the
+                // stand-in's thread sees a closed connection a moment after the program.
+                let log = stand_in.log();
+                log.settle(Duration::from_secs(1));
+                eprintln!("Local stand-in: {}", log.tally());
             }
         }
     }

@@ -89,7 +89,8 @@ pub struct Settings {
     pub cpu_start: u64,
     pub cpu_count: u64,
     pub real: bool,
-    /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`).
+    /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`), or slow answers
+    /// (`--slow-rate`) that a program may give up on.
     pub faults: bool,
     pub cpus: usize,
     #[serde(skip)]
@@ -123,7 +124,8 @@ impl CompareArgs {
             cpu_start,
             cpu_count,
             real: self.real,
-            faults: !self.real && (stand_in.error_rate > 0.0 || stand_in.drop_rate > 0.0),
+            faults: !self.real
+                && (stand_in.error_rate + stand_in.drop_rate + stand_in.slow_rate > 0.0),
             cpus: programs::cpus(),
             stand_in,
             run_limit: Duration::from_secs(self.run_limit),

@@ -49,11 +49,14 @@ pub struct Faults {
     pub injected_errors: usize,
     /// Connections the stand-in closed without answering.
     pub injected_drops: usize,
+    /// Requests the program gave up on before their (slow) answer: its timeouts, as the
+    /// stand-in saw them.
+    pub abandoned: usize,
 }
 
 impl Faults {
     fn agree(&self) -> bool {
-        self.http_500 == self.injected_errors && self.other == self.injected_drops
+        self.http_500 == self.injected_errors && self.other == self.injected_drops + self.abandoned
     }
 }
 
@@ -61,8 +64,14 @@ impl fmt::Display for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops",
-            self.failed, self.http_500, self.other, self.injected_errors, self.injected_drops
+            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops, and \
+             saw {} requests abandoned",
+            self.failed,
+            self.http_500,
+            self.other,
+            self.injected_errors,
+            self.injected_drops,
+            self.abandoned
         )
     }
 }
@@ -215,6 +224,7 @@ fn check_faults(
         other: transcript.failures.len() - http_500,
         injected_errors: injected(Outcome::Error),
         injected_drops: injected(Outcome::Dropped),
+        abandoned: injected(Outcome::Abandoned),
     };
     let result = if !transcript.is_consistent() {
         Err("its lines do not add up to its `Downloaded` line".into())
@@ -367,6 +377,19 @@ mod tests {
                 .result
                 .is_err()
         );
+        // A timeout is the client's doing: the stand-in logs the request it gave up on.
+        let timed_out = "Read 276 bytes from http://x/dice\n\
+                         Failed http://x/dice: timeout: global\n\
+                         Downloaded 1 of 2 sites in 1.25 seconds (1 failed)\n";
+        let abandoned = served(&[Outcome::Ok, Outcome::Abandoned]);
+        let two = Expect::Downloads {
+            total: 2,
+            log: Some(&abandoned),
+            faults: true,
+        };
+        let verdict = check(two, exited(1), timed_out, "");
+        assert_eq!(verdict.result, Ok(()));
+        assert_eq!(verdict.faults.unwrap().abandoned, 1);
         // Failures must show in the exit status.
         assert!(
             check(expect(Some(&log)), exited(0), stdout, "")

@@ -27,8 +27,6 @@ use rayon::prelude::*;
 /// passes `u128::MAX` (all together stay below count x (start + count)^3 / 3 < 4e32).
 const MAX: u64 = 1_000_000_000;
 const MAX_COUNT: u64 = 1_000_000;
-/// The most workers: more than cores only take turns, and each costs a thread (or a process).
-const MAX_WORKERS: usize = 256;
 
 /// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
@@ -39,9 +37,8 @@ struct Args {
     /// How many numbers, as the article's `range(20)` (0 to 1000000: they are kept in a list).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
-    /// Threads in rayon's pool (1 to 256: its idle threads spin a while, so a thousand take
-    /// seconds to start) [default: one per core]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(MAX_WORKERS))]
+    /// Threads in rayon's pool (1 to 256: idle ones spin, slow to start) [default: one per core]
+    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
 }
 
