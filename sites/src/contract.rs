@@ -276,6 +276,15 @@ mod tests {
                 url: "https://www.jython.org"
             }
         );
+        // io_multiprocess's worker lines, as the README's contract allows them.
+        assert_eq!(
+            Line::parse("SpawnPoolWorker-2:Failed http://127.0.0.1:9/x: http status: 404"),
+            Line::Failed {
+                worker: Some("SpawnPoolWorker-2"),
+                url: "http://127.0.0.1:9/x",
+                reason: "http status: 404"
+            }
+        );
         assert_eq!(
             Line::parse("Failed http://127.0.0.1:9/x: connection refused"),
             Line::Failed {
