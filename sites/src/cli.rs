@@ -4,7 +4,7 @@
 //! Python's article hard-codes its two sites and its pool sizes; here they are flags, so a
 //! learner can turn the knobs the article talks about without editing code.
 
-use std::io;
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -386,7 +386,9 @@ pub fn exit_with_usage<P: CommandFactory>(message: &str) -> ! {
 
 /// The contract's bad usage: the error line, the usage, a pointer to `--help`, exit status 2.
 fn exit_with(error_line: &str, usage: &impl std::fmt::Display) -> ! {
-    eprintln!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
+    // A stderr whose reader has gone (`2>&1 | head -1`) changes nothing: the status is still 2.
+    let text = format!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
+    let _ = writeln!(io::stderr(), "{text}");
     std::process::exit(2);
 }
 

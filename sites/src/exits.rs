@@ -1,5 +1,6 @@
 //! Two panics of std made clean exits, for every program of the workspace: `println!` on a
-//! stdout whose reader has gone, and a thread the OS will not start.
+//! stdout whose reader has gone (or `eprintln!` on such a stderr), and a thread the OS will not
+//! start.
 //!
 //! **A closed stdout** (`io_sequential | head -2`) ends a program at once, quietly, with exit
 //! status 0, as `yes | head -1` ends `yes` and as ripgrep does (the status it chose: the reader
@@ -54,6 +55,7 @@ fn message<'a>(info: &'a PanicHookInfo<'_>) -> Option<&'a str> {
 /// The panics this module turns into exits.
 #[derive(Debug, PartialEq)]
 enum Panic {
+    /// stdout's reader has gone, or stderr's (the same pipe, in `program 2>&1 | head`).
     ClosedStdout,
     /// The OS's reason, "Resource temporarily unavailable (os error 11)".
     NoThread(String),
@@ -65,7 +67,8 @@ impl Panic {
     /// "failed to spawn thread: Os { code: 11, kind: WouldBlock, message: ... }". The OS's
     /// error number says which error it was, on Windows as on Unix.
     fn of(message: &str) -> Panic {
-        if let Some(error) = message.strip_prefix("failed printing to stdout: ") {
+        let printing = ["failed printing to stdout: ", "failed printing to stderr: "];
+        if let Some(error) = printing.iter().find_map(|p| message.strip_prefix(p)) {
             let code = error
                 .strip_suffix(')')
                 .and_then(|e| e.rsplit_once("(os error "))
@@ -109,7 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_broken_pipe_on_stdout_ends_a_program_quietly() {
+    fn only_a_broken_pipe_ends_a_program_quietly() {
         let broken = io::Error::from_raw_os_error(libc::EPIPE);
         let of = |message: String| Panic::of(&message);
         assert_eq!(
@@ -121,9 +124,10 @@ mod tests {
             of(format!("failed printing to stdout: {full}")),
             Panic::Other
         );
+        // `program 2>&1 | head -1`: stderr is the same pipe, gone the same way.
         assert_eq!(
             of(format!("failed printing to stderr: {broken}")),
-            Panic::Other
+            Panic::ClosedStdout
         );
         assert_eq!(
             Panic::of("called `Option::unwrap()` on a `None` value"),
