@@ -41,14 +41,15 @@ const AHEAD: usize = 2;
 /// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
 struct Args {
-    /// The first number, as the article's `5_000_000`.
+    /// The first number, as the article's `5_000_000` (0 to 1000000000: every sum fits a u128).
     #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
     start: u64,
-    /// How many numbers, as the article's `range(20)` (at most a million: they are kept in a list).
+    /// How many numbers, as the article's `range(20)` (0 to 1000000: they are kept in a list).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
-    /// Worker processes [default: one per core, as `multiprocessing.Pool()`]
-    #[arg(long, value_name = "N")]
+    /// Worker processes (1 to 256: more than cores only take turns) [default: one per core, as
+    /// `multiprocessing.Pool()`]
+    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
     /// Run as one of the pool's workers: numbers in on stdin, sums out on stdout.
     #[arg(long, hide = true)]
@@ -104,8 +105,9 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
             // One thread per worker process, as Python's pool has its own, feeds it: it keeps
             // AHEAD numbers in the worker's pipe, taking the next one each time a sum comes
             // back, so the worker finds its next number waiting instead of sleeping through a
-            // round trip to this process. The computing happens in the processes.
-            scope.spawn(move || {
+            // round trip to this process. The computing happens in the processes. (`Builder`
+            // rather than `scope.spawn`, which panics when the OS refuses a thread.)
+            let feeder = thread::Builder::new().spawn_scoped(scope, move || {
                 let mut answers = BufReader::new(from_worker).lines();
                 let mut sent = VecDeque::new();
                 loop {
@@ -129,6 +131,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
                 }
                 // Dropping `to_worker` closes the worker's stdin: no more numbers, so it exits.
             });
+            feeder.context("cannot start a thread to feed a worker process")?;
         }
         drop(done);
         // Each sum goes back to its number's place, as `pool.map` returns them in order.

@@ -94,3 +94,9 @@ fn a_worker_that_dies_ends_the_run_with_an_error() {
         workers[1]
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let args = ["--start", "1000", "--count", "3"];
+    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_multiprocess"), &args);
+}

@@ -28,10 +28,10 @@ const MAX_COUNT: u64 = 1_000_000;
 /// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
 struct Args {
-    /// The first number, as the article's `5_000_000`.
+    /// The first number, as the article's `5_000_000` (0 to 1000000000: every sum fits a u128).
     #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
     start: u64,
-    /// How many numbers, as the article's `range(20)` (at most a million: they are kept in a list).
+    /// How many numbers, as the article's `range(20)` (0 to 1000000: they are kept in a list).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
 }

@@ -11,3 +11,9 @@ fn cpu_bound_keeps_its_sum_in_registers() {
     let exe = env!("CARGO_BIN_EXE_cpu_sequential");
     sites::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let args = ["--start", "1000", "--count", "3"];
+    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_sequential"), &args);
+}

@@ -35,14 +35,15 @@ const DEFAULT_WORKERS: usize = 5;
 /// Sums `i * i` for `i` below each of --count numbers from --start, and says how long it took.
 #[derive(Parser)]
 struct Args {
-    /// The first number, as the article's `5_000_000`.
+    /// The first number, as the article's `5_000_000` (0 to 1000000000: every sum fits a u128).
     #[arg(long, value_name = "N", default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(..=MAX))]
     start: u64,
-    /// How many numbers, as the article's `range(20)` (at most a million: they are kept in a list).
+    /// How many numbers, as the article's `range(20)` (0 to 1000000: they are kept in a list).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
-    /// Worker threads [default: 5, as the article's `max_workers=5`]
-    #[arg(long, value_name = "N")]
+    /// Worker threads (1 to 256: more than cores only take turns) [default: 5, as the article's
+    /// `max_workers=5`]
+    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
 }
 
@@ -69,7 +70,7 @@ fn cpu_bound(number: u64) -> u128 {
 // endregion: cpu_bound
 
 /// Computes every sum on `workers` threads, and returns them in the order of `numbers`.
-fn find_sums(numbers: &[u64], workers: usize) -> Vec<u128> {
+fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     // The pool's work queue: the index of the next number nobody has taken yet.
     let next = AtomicUsize::new(0);
     let (done, sums) = mpsc::channel();
@@ -77,37 +78,48 @@ fn find_sums(numbers: &[u64], workers: usize) -> Vec<u128> {
     // Scoped threads, like `with ThreadPoolExecutor(...)`: the scope ends only when every
     // worker has, so the workers may borrow `numbers` and `next`.
     thread::scope(|scope| {
-        for _ in 0..workers {
+        for n in 1..=workers {
             let (done, next) = (done.clone(), &next);
-            scope.spawn(move || {
+            // `Builder` rather than `scope.spawn`, which panics when the OS refuses a thread
+            // (out of memory, or past the process limit): the error says so instead.
+            let worker = thread::Builder::new().spawn_scoped(scope, move || {
                 // Each worker takes the next number whenever it comes free. Here the workers
                 // really compute at the same time, one per core: no lock makes them take turns.
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&number) = numbers.get(i) else { break };
                     let sum = cpu_bound(number);
-                    done.send((i, sum)).expect("find_sums is listening");
+                    if done.send((i, sum)).is_err() {
+                        break; // `find_sums` gave up: a thread could not be started.
+                    }
                 }
             });
+            if let Err(e) = worker {
+                // The workers already started stop after the number they hold.
+                next.store(numbers.len(), Ordering::Relaxed);
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+            }
         }
         drop(done);
         // Each sum goes back to its number's place, as `executor.map` returns them in order.
         for (i, sum) in sums {
             results[i] = sum;
         }
-    });
-    results
+        Ok(())
+    })?;
+    Ok(results)
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     let args: Args = sites::cli::parse_or_exit();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let workers = args.workers.map_or(DEFAULT_WORKERS, NonZeroUsize::get);
     let start_time = Instant::now();
-    let results = find_sums(&numbers, workers);
+    let results = find_sums(&numbers, workers)?;
     let duration = start_time.elapsed();
     println!("Sum of results: {}", results.iter().sum::<u128>());
     println!("Duration {} seconds", duration.as_secs_f64());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -119,7 +131,8 @@ mod tests {
     #[test]
     fn find_sums_keeps_the_order() {
         for workers in [1, 2, 5, 9] {
-            assert_eq!(find_sums(&[3, 0, 10, 2, 1], workers), [5, 0, 285, 1, 0]);
+            let sums = find_sums(&[3, 0, 10, 2, 1], workers).unwrap();
+            assert_eq!(sums, [5, 0, 285, 1, 0]);
         }
     }
 

@@ -24,11 +24,21 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use futures_rustls::rustls::pki_types::ServerName;
 use futures_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::HOST;
-use hyper::{Request, StatusCode, Uri};
+use hyper::header::{CONNECTION, HOST, LOCATION};
+use hyper::{Request, Response, StatusCode, Uri, Version};
+use sites::{MAX_BODY_BYTES, MAX_REDIRECTS};
 use smol_hyper::rt::FuturesIo;
+
+/// The statuses that send a GET elsewhere, as requests, aiohttp, reqwest and ureq follow them.
+const REDIRECTS: [StatusCode; 5] = [
+    StatusCode::MOVED_PERMANENTLY,
+    StatusCode::FOUND,
+    StatusCode::SEE_OTHER,
+    StatusCode::TEMPORARY_REDIRECT,
+    StatusCode::PERMANENT_REDIRECT,
+];
 
 /// What the session needs from an async runtime: a socket and a way to start a task.
 pub trait Runtime {
@@ -62,6 +72,10 @@ pub enum Error {
     Http(#[from] hyper::Error),
     #[error("HTTP status {0}")]
     Status(StatusCode),
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(u32),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(u64),
     #[error("timed out after {0:?}")]
     TimedOut(Duration),
 }
@@ -100,10 +114,26 @@ impl<R: Runtime> Session<R> {
         })
     }
 
-    /// GETs `url` and returns its body. A 4xx or 5xx answer is an error.
+    /// GETs `url` and returns its body, following up to [`MAX_REDIRECTS`] redirects as
+    /// requests and aiohttp do. An answer that is not 2xx is an error, and so is a body past
+    /// [`MAX_BODY_BYTES`].
     pub async fn get(&self, url: &str) -> Result<Bytes, Error> {
-        let uri: Uri = url.parse().map_err(hyper::http::Error::from)?;
-        let origin = origin_of(&uri)?;
+        let mut uri: Uri = url.parse().map_err(hyper::http::Error::from)?;
+        for _ in 0..=MAX_REDIRECTS {
+            let (status, location, body) = self.get_once(&uri).await?;
+            match location {
+                // 301, 302, 303, 307 and 308 say where to go; a GET goes there as a GET.
+                Some(location) if REDIRECTS.contains(&status) => uri = redirected(&uri, &location)?,
+                _ if status.is_success() => return Ok(body),
+                _ => return Err(Error::Status(status)),
+            }
+        }
+        Err(Error::TooManyRedirects(MAX_REDIRECTS))
+    }
+
+    /// One request: the answer's status, its `Location` if it has one, and its body.
+    async fn get_once(&self, uri: &Uri) -> Result<(StatusCode, Option<String>, Bytes), Error> {
+        let origin = origin_of(uri)?;
         let request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
             .header(HOST, uri.authority().map_or("", |a| a.as_str()))
             .body(Empty::new())?;
@@ -112,19 +142,19 @@ impl<R: Runtime> Session<R> {
         let mut connection = self.connection(&origin).await?;
         let response = connection.send_request(request).await?;
         let status = response.status();
+        let location = response.headers().get(LOCATION);
+        let location = location.and_then(|l| l.to_str().ok()).map(String::from);
+        let reusable = keeps_alive(&response);
         // Read the whole body, even of an error page: only then may the connection carry the
-        // next request, so only then does it go back to the pool.
-        let body = response.into_body().collect().await?.to_bytes();
-        self.idle
-            .lock()
-            .unwrap()
-            .entry(origin)
-            .or_default()
-            .push(connection);
-        if status.is_client_error() || status.is_server_error() {
-            return Err(Error::Status(status));
+        // next request, so only then does it go back to the pool. `Limited` stops at the cap
+        // with an error, and the connection, in the middle of a body, is dropped.
+        let body = Limited::new(response.into_body(), MAX_BODY_BYTES as usize);
+        let body = body.collect().await.map_err(body_error)?.to_bytes();
+        if reusable {
+            let mut idle = self.idle.lock().unwrap();
+            idle.entry(origin).or_default().push(connection);
         }
-        Ok(body)
+        Ok((status, location, body))
     }
 
     /// An idle kept-alive connection to `origin`, or a new one.
@@ -190,6 +220,52 @@ pub fn tls_config() -> Result<ClientConfig, futures_rustls::rustls::Error> {
     )
 }
 
+/// Where a `Location` sends a request for `from`: an absolute URL, a path on the same server
+/// (`/x`), or a path beside the current one (`x`), as RFC 3986 resolves them (without `..`).
+fn redirected(from: &Uri, location: &str) -> Result<Uri, Error> {
+    let location = location.split('#').next().unwrap_or_default().trim();
+    let scheme = from.scheme_str().unwrap_or("http");
+    let authority = from.authority().map_or("", |a| a.as_str());
+    let has_scheme = location
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme.chars().all(|c| c.is_ascii_alphabetic()));
+    let url = if has_scheme {
+        location.to_owned()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{scheme}://{rest}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        let directory = from.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+        format!("{scheme}://{authority}{directory}/{location}")
+    };
+    url.parse()
+        .map_err(|e: hyper::http::uri::InvalidUri| Error::Url(e.into()))
+}
+
+/// Whether the server will take another request on this connection after this answer.
+fn keeps_alive<B>(response: &Response<B>) -> bool {
+    let connection = response.headers().get(CONNECTION);
+    let connection = connection.and_then(|c| c.to_str().ok()).unwrap_or_default();
+    let says = |token: &str| {
+        connection
+            .split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    match response.version() {
+        Version::HTTP_10 => says("keep-alive"),
+        _ => !says("close"),
+    }
+}
+
+/// A body that could not be read: the cap, or the connection's own error.
+fn body_error(error: Box<dyn std::error::Error + Send + Sync>) -> Error {
+    match error.downcast::<hyper::Error>() {
+        Ok(error) => Error::Http(*error),
+        Err(_) => Error::TooLarge(MAX_BODY_BYTES),
+    }
+}
+
 fn origin_of(uri: &Uri) -> Result<Origin, Error> {
     let https = match uri.scheme_str() {
         Some("https") => true,
@@ -229,5 +305,16 @@ mod tests {
         assert_eq!((v6.host.as_str(), v6.port), ("::1", 8080));
         assert!(matches!(origin("ftp://a.test/"), Err(Error::NotHttp)));
         assert!(matches!(origin("/just/a/path"), Err(Error::NotHttp)));
+    }
+
+    #[test]
+    fn a_location_is_resolved_against_the_url_it_came_from() {
+        let from: Uri = "http://a.test:8080/dir/page?q=1".parse().unwrap();
+        let to = |location| redirected(&from, location).unwrap().to_string();
+        assert_eq!(to("https://b.test/x"), "https://b.test/x");
+        assert_eq!(to("//b.test/y"), "http://b.test/y");
+        assert_eq!(to("/root"), "http://a.test:8080/root");
+        assert_eq!(to("next?p=2#top"), "http://a.test:8080/dir/next?p=2");
+        assert!(redirected(&from, "http://bad host/").is_err());
     }
 }

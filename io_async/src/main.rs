@@ -22,7 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use reqwest::Error;
+use reqwest::redirect::Policy;
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 use tokio::sync::Semaphore;
 
 /// An async HTTP client, as aiohttp's `ClientSession`: it keeps connections open between requests.
@@ -33,15 +35,30 @@ fn new_session(timeout: Duration) -> anyhow::Result<reqwest::Client> {
     let session = reqwest::Client::builder()
         .tls_backend_preconfigured(io_async::tls_config()?)
         .timeout(timeout)
+        // At most 10 redirects, as aiohttp's `max_redirects=10`: a redirect loop fails.
+        .redirect(Policy::limited(MAX_REDIRECTS as usize))
         .build()?;
     Ok(session)
 }
 
-/// Downloads one site and says how big it was. A 4xx or 5xx answer is an error.
-async fn download_site(url: &str, session: &reqwest::Client) -> reqwest::Result<()> {
+/// Downloads one site and says how big it was. An answer that is not 2xx is an error, and so
+/// is a body past `MAX_BODY_BYTES`.
+async fn download_site(url: &str, session: &reqwest::Client) -> anyhow::Result<()> {
     // Each `.await` is a point where this task may pause while the thread runs the others.
-    let response = session.get(url).send().await?.error_for_status()?;
-    let body = response.bytes().await?;
+    // (The URL is in every `Failed` line already: `without_url` keeps it out of the reason.)
+    let mut response = session.get(url).send().await.map_err(Error::without_url)?;
+    let status = response.status();
+    anyhow::ensure!(status.is_success(), "HTTP status {status}");
+    // `response.bytes()` would read a body of any size; chunk by chunk, the read stops at the cap.
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Error::without_url)? {
+        let size = (body.len() + chunk.len()) as u64;
+        anyhow::ensure!(
+            size <= MAX_BODY_BYTES,
+            "the body is larger than {MAX_BODY_BYTES} bytes"
+        );
+        body.extend_from_slice(&chunk);
+    }
     println!("Read {} bytes from {url}", body.len());
     Ok(())
 }
@@ -74,7 +91,7 @@ async fn download_all_sites(
                 return false;
             };
             // The reason with its causes, "error sending request: ...: Connection refused".
-            println!("Failed {url}: {:#}", anyhow::Error::from(e.without_url()));
+            println!("Failed {url}: {e:#}");
             true
         }));
     }

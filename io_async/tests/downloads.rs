@@ -304,3 +304,17 @@ fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
         assert_eq!(output.status.code(), Some(1), "{name}");
     }
 }
+
+#[test]
+fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_hostile_server(program, &[]);
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    for (_, program) in PROGRAMS {
+        sites::testing::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
+    }
+}

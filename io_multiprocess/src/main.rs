@@ -24,13 +24,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 
 // region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
+        .max_redirects(MAX_REDIRECTS)
         .build();
     config.into()
 }
@@ -39,7 +40,14 @@ fn new_session(timeout: Duration) -> ureq::Agent {
 /// Downloads one site in this worker process and says how big it was, and who read it.
 fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {
     // `call()` blocks this process only; the other workers go on with their own requests.
-    let body = session.get(url).call()?.body_mut().read_to_vec()?;
+    let mut response = session.get(url).call()?;
+    // ureq fails a 4xx or 5xx itself and follows a 3xx; anything else but a 2xx (a status
+    // past 599) is no page either.
+    if !response.status().is_success() {
+        return Err(ureq::Error::StatusCode(response.status().as_u16()));
+    }
+    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES);
+    let body = body.read_to_vec()?;
     let name = pool::current_process_name();
     // This goes up a pipe to the parent, which prints it: the worker's stdout is not the
     // terminal.

@@ -70,6 +70,8 @@ impl Worker {
             std::process::exit(2);
         };
         NAME.get_or_init(|| name.clone());
+        // A worker's stdout is a pipe to its parent: if the parent is gone, it ends quietly.
+        sites::exits::install();
         Some(Worker { timeout })
     }
 
@@ -174,7 +176,8 @@ impl Pool {
             // std cannot wait on several pipes at once, so each worker's stdout gets a thread
             // that passes its lines on (Python's Pool also runs helper threads for this).
             let sender = sender.clone();
-            thread::spawn(move || {
+            // A `Builder`, whose `spawn` returns an error where `thread::spawn` would panic.
+            thread::Builder::new().spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
                     if sender.send(Event::Line(id, line)).is_err() {
@@ -182,7 +185,7 @@ impl Pool {
                     }
                 }
                 let _ = sender.send(Event::Closed(id));
-            });
+            })?;
             processes.push(Process {
                 name,
                 stdin: child.stdin.take(),

@@ -379,3 +379,16 @@ fn injected_errors_and_drops_are_reported_and_counted() {
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
     sites::testing::check_timeouts(EXE, &["--workers", "2"]);
 }
+
+#[test]
+fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
+    // Each line comes from a worker, `SpawnPoolWorker-N:` before it: the check reads it as the
+    // other downloaders' lines.
+    sites::testing::check_hostile_server(EXE, &["--workers", "3"]);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let args = ["--repeat", "2", "--latency-ms", "1", "--workers", "2"];
+    sites::testing::check_closed_stdout(EXE, &args);
+}

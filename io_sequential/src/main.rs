@@ -19,22 +19,31 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 
 // region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
+        .max_redirects(MAX_REDIRECTS)
         .build();
     config.into()
 }
 // endregion: new_session
 
-/// Downloads one site and says how big it was. A 4xx or 5xx answer is an error.
+/// Downloads one site and says how big it was. An answer that is not 2xx is an error, and so
+/// is a body past `MAX_BODY_BYTES`.
 fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {
     // `call()` blocks this thread until the answer arrives, just as `session.get()` does.
-    let body = session.get(url).call()?.body_mut().read_to_vec()?;
+    let mut response = session.get(url).call()?;
+    // ureq fails a 4xx or 5xx itself and follows a 3xx; anything else but a 2xx (a status
+    // past 599) is no page either.
+    if !response.status().is_success() {
+        return Err(ureq::Error::StatusCode(response.status().as_u16()));
+    }
+    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES);
+    let body = body.read_to_vec()?;
     println!("Read {} bytes from {url}", body.len());
     Ok(())
 }

@@ -117,3 +117,16 @@ fn injected_errors_and_drops_are_reported_and_counted() {
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
     sites::testing::check_timeouts(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
+
+#[test]
+fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
+    sites::testing::check_hostile_server(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    sites::testing::check_closed_stdout(
+        env!("CARGO_BIN_EXE_io_sequential"),
+        &["--repeat", "2", "--latency-ms", "1"],
+    );
+}

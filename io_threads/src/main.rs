@@ -24,7 +24,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, Summary};
+use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
 
 /// The article's `max_workers=5`.
 const DEFAULT_WORKERS: usize = 5;
@@ -46,6 +46,7 @@ thread_local! {
 fn new_session(timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
+        .max_redirects(MAX_REDIRECTS)
         .build();
     config.into()
 }
@@ -57,25 +58,39 @@ fn get_session(timeout: Duration) -> ureq::Agent {
     SESSION.with(|session| session.get_or_init(|| new_session(timeout)).clone())
 }
 
-/// Downloads one site and says how big it was. A 4xx or 5xx answer is an error.
+/// Downloads one site and says how big it was. An answer that is not 2xx is an error, and so
+/// is a body past `MAX_BODY_BYTES`.
 fn download_site(url: &str, timeout: Duration) -> Result<(), ureq::Error> {
     let session = get_session(timeout);
     // `call()` blocks only this thread; the other workers go on with their own requests.
-    let body = session.get(url).call()?.body_mut().read_to_vec()?;
+    let mut response = session.get(url).call()?;
+    // ureq fails a 4xx or 5xx itself and follows a 3xx; anything else but a 2xx (a status
+    // past 599) is no page either.
+    if !response.status().is_success() {
+        return Err(ureq::Error::StatusCode(response.status().as_u16()));
+    }
+    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES);
+    let body = body.read_to_vec()?;
     println!("Read {} bytes from {url}", body.len());
     Ok(())
 }
 
 /// Downloads every site on `workers` threads; returns how many failed.
-fn download_all_sites(sites: &[String], workers: usize, timeout: Duration) -> usize {
+fn download_all_sites(
+    sites: &[String],
+    workers: usize,
+    timeout: Duration,
+) -> anyhow::Result<usize> {
     // The executor's work queue: the index of the next site nobody has taken yet.
     let next = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
     // Scoped threads, like `with ThreadPoolExecutor(...)`: the scope ends only when every
     // worker has, so the workers may borrow `sites`, `next` and `failed` without an `Arc`.
-    thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
+    thread::scope(|scope| -> anyhow::Result<()> {
+        for n in 1..=workers {
+            // `Builder` rather than `scope.spawn`, which panics when the OS refuses a thread
+            // (out of memory, or past the process limit): the error says so instead.
+            let worker = thread::Builder::new().spawn_scoped(scope, || {
                 while let Some(url) = sites.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Err(e) = download_site(url, timeout) {
                         println!("Failed {url}: {e}");
@@ -83,9 +98,15 @@ fn download_all_sites(sites: &[String], workers: usize, timeout: Duration) -> us
                     }
                 }
             });
+            if let Err(e) = worker {
+                // The workers already started stop after the site they hold.
+                next.store(sites.len(), Ordering::Relaxed);
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+            }
         }
-    });
-    failed.into_inner()
+        Ok(())
+    })?;
+    Ok(failed.into_inner())
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -95,7 +116,7 @@ fn main() -> anyhow::Result<ExitCode> {
     // Every worker holds a connection, and every connection a file descriptor.
     sites.make_room_for(workers);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, workers, args.timeout);
+    let failed = download_all_sites(&sites, workers, args.timeout)?;
     let summary = Summary {
         total: sites.len(),
         failed,

@@ -108,3 +108,28 @@ fn injected_errors_and_drops_are_reported_and_counted() {
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
     sites::testing::check_timeouts(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
+
+#[test]
+fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
+    sites::testing::check_hostile_server(env!("CARGO_BIN_EXE_io_threads"), &[]);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    sites::testing::check_closed_stdout(
+        env!("CARGO_BIN_EXE_io_threads"),
+        &["--repeat", "2", "--latency-ms", "1"],
+    );
+}
+
+#[test]
+fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
+    // A 200 ms answer keeps the first threads busy while the next ones start.
+    let server = stand_in(Config {
+        latency: Duration::from_millis(200),
+        ..Config::default()
+    });
+    let [jython, _] = server.urls();
+    let args = ["--url", &jython, "--repeat", "20", "--workers", "8"];
+    sites::testing::check_thread_refused(env!("CARGO_BIN_EXE_io_threads"), &args);
+}

@@ -4,7 +4,7 @@
 //! Python's article hard-codes its two sites and its pool sizes; here they are flags, so a
 //! learner can turn the knobs the article talks about without editing code.
 
-use std::io;
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,24 @@ pub const REAL_URLS: [&str; 2] = [
     "http://olympus.realpython.org/dice",
 ];
 
+/// The most `--repeat`: the list of sites is held in memory, and 200,000 downloads are plenty.
+pub const MAX_REPEAT: u32 = 100_000;
+/// The most `--workers` of a downloader: each is an OS thread or a process, and the sweep's
+/// largest, 500, already waits more on the server than on itself.
+pub const MAX_WORKERS: usize = 1_000;
+/// The most `--limit`: each request in flight holds a connection, a file descriptor twice over
+/// with the built-in stand-in, and no open-file limit holds many more.
+pub const MAX_LIMIT: usize = 100_000;
+/// The most `--workers` of a CPU program: more than cores only take turns, and rayon's idle
+/// threads spin a while before they sleep, so a pool of 1,000 took 9 s to start here.
+pub const MAX_CPU_WORKERS: usize = 256;
+/// `--timeout`, in seconds: at least the timers' 1 ms resolution, at most an hour.
+pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 3600.0);
+/// The most the stand-in waits before an answer, in milliseconds, `--slow-ms` aside: a minute.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// The most `--slow-ms`: ten minutes, longer than any `--timeout` worth trying against it.
+pub const MAX_SLOW_MS: u64 = 600_000;
+
 /// Flags shared by every downloader.
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Downloads the article's two sites, 80 times each, and says how long it took.")]
@@ -28,8 +46,8 @@ pub struct DownloadArgs {
     #[arg(long = "url", value_name = "URL", value_parser = parse_url, conflicts_with = "real")]
     pub urls: Vec<String>,
 
-    /// How many times the site list is repeated, as the article's `* 80`.
-    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..))]
+    /// How many times the site list is repeated, as the article's `* 80` (1 to 100000).
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
     pub repeat: u32,
 
     /// Download the article's real sites (needs the internet).
@@ -37,18 +55,20 @@ pub struct DownloadArgs {
     pub real: bool,
 
     /// Worker threads or processes: io_threads (default 5), io_multiprocess (default: one per CPU).
-    /// The other downloaders have no workers and ignore it.
-    #[arg(long, value_name = "N")]
+    /// The other downloaders have no workers and ignore it. (1 to 1000: each one is an OS thread
+    /// or a process.)
+    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_WORKERS))]
     pub workers: Option<NonZeroUsize>,
 
     /// Most requests in flight at once, for the io_async programs (default: 1000 with the local
     /// stand-in, 100 as aiohttp's session against other servers, fewer if the open-file limit
     /// has no room for them). The blocking downloaders are capped by their workers and ignore it.
-    #[arg(long, value_name = "N")]
+    /// (1 to 100000: each request in flight holds an open file.)
+    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_LIMIT))]
     pub limit: Option<NonZeroUsize>,
 
-    /// Give up on one request after this many seconds.
-    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds)]
+    /// Give up on one request after this many seconds (0.001 to 3600).
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     #[command(flatten)]
@@ -59,12 +79,12 @@ pub struct DownloadArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Local stand-in")]
 pub struct StandInArgs {
-    /// Delay before every answer of the local stand-in, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 50)]
+    /// Delay before every answer of the local stand-in, in milliseconds (0 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 50, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub latency_ms: u64,
 
-    /// Up to this many milliseconds more, drawn per request.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Up to this many milliseconds more, drawn per request (0 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub jitter_ms: u64,
 
     /// Share of requests the stand-in answers with HTTP 500 (0 to 1).
@@ -75,8 +95,8 @@ pub struct StandInArgs {
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
     pub slow_rate: f64,
 
-    /// The delay of a slow answer, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    /// The delay of a slow answer, in milliseconds (0 to 600000).
+    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(..=MAX_SLOW_MS))]
     pub slow_ms: u64,
 
     /// Share of requests whose connection the stand-in closes without answering (0 to 1).
@@ -297,8 +317,11 @@ impl Drop for Sites {
         if let Some(stand_in) = &self.stand_in {
             let c = stand_in.config();
             if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
-                let log = stand_in.log().snapshot();
-                eprintln!("Local stand-in: {}", crate::server::tally(&log));
+                // Every request that arrived, those the program gave up on included: the
+                // stand-in's thread sees a closed connection a moment after the program.
+                let log = stand_in.log();
+                log.settle(Duration::from_secs(1));
+                eprintln!("Local stand-in: {}", log.tally());
             }
         }
     }
@@ -314,7 +337,11 @@ impl Deref for Sites {
 
 /// Parses the command line into any clap parser. Bad usage gets a one-line error, then the
 /// usage, and exit status 2; `--help` and `--version` print and exit 0, as clap does.
+///
+/// Every program of the workspace starts here, so this is also where two of std's panics are
+/// made clean exits ([`crate::exits::install`]).
 pub fn parse_or_exit<P: Parser>() -> P {
+    crate::exits::install();
     let mut command = P::command();
     // Parsing through `&mut command` lets clap name the program as it was run (`io_threads`)
     // in the usage printed below.
@@ -359,7 +386,9 @@ pub fn exit_with_usage<P: CommandFactory>(message: &str) -> ! {
 
 /// The contract's bad usage: the error line, the usage, a pointer to `--help`, exit status 2.
 fn exit_with(error_line: &str, usage: &impl std::fmt::Display) -> ! {
-    eprintln!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
+    // A stderr whose reader has gone (`2>&1 | head -1`) changes nothing: the status is still 2.
+    let text = format!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
+    let _ = writeln!(io::stderr(), "{text}");
     std::process::exit(2);
 }
 
@@ -377,14 +406,41 @@ pub fn parse_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let (min, max) = TIMEOUT_RANGE;
+    seconds_in(text, min, max)
+}
+
+/// Parses a number of seconds from `min` to `max`, both included (NaN and infinities are not
+/// in any range): for every flag in seconds, so none can overflow a `Duration` or round to 0.
+pub fn seconds_in(text: &str, min: f64, max: f64) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number"))?;
-    if seconds.is_finite() && seconds > 0.0 {
+    if (min..=max).contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
-        Err("must be a positive number of seconds".into())
+        Err(format!("{text} is not in {min}..={max} seconds"))
+    }
+}
+
+/// The spinners' `--seconds`, 0 to an hour (long enough to watch one turn); `cargo xtask
+/// compare` checks its `--spinner-seconds` with it before it passes them on.
+pub fn parse_spinner_seconds(text: &str) -> Result<Duration, String> {
+    seconds_in(text, 0.0, 3600.0)
+}
+
+/// A clap value parser for a count from 1 to `max`, as clap's own ranges for integers.
+pub fn count_up_to(
+    max: usize,
+) -> impl Fn(&str) -> Result<NonZeroUsize, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let n: usize = text
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number"))?;
+        NonZeroUsize::new(n)
+            .filter(|n| n.get() <= max)
+            .ok_or_else(|| format!("{n} is not in 1..={max}"))
     }
 }
 
@@ -479,6 +535,31 @@ mod tests {
     }
 
     #[test]
+    fn every_range_includes_its_ends_and_the_defaults() {
+        let args = parse(&[
+            "--repeat",
+            "100000",
+            "--workers",
+            "1000",
+            "--limit",
+            "100000",
+            "--timeout",
+            "3600",
+            "--latency-ms",
+            "60000",
+            "--jitter-ms",
+            "60000",
+            "--slow-ms",
+            "600000",
+        ])
+        .unwrap();
+        assert_eq!(args.timeout, Duration::from_secs(3600));
+        let args = parse(&["--timeout", "0.001", "--workers", "1", "--limit", "1"]).unwrap();
+        assert_eq!(args.timeout, Duration::from_millis(1));
+        assert_eq!(parse(&[]).unwrap().timeout, Duration::from_secs(10));
+    }
+
+    #[test]
     fn bad_usage_is_refused() {
         for bad in [
             &["--workers", "0"][..],
@@ -489,6 +570,18 @@ mod tests {
             &["--url", "ftp://example.com/"],
             &["--url", "example.com"],
             &["--timeout", "0"],
+            &["--timeout", "1e300"],
+            &["--timeout", "1e-12"],
+            &["--timeout", "NaN"],
+            &["--timeout", "inf"],
+            &["--limit", "2305843009213693952"],
+            &["--limit", "100001"],
+            &["--workers", "5000"],
+            &["--repeat", "4294967295"],
+            &["--latency-ms", "18446744073709551615"],
+            &["--jitter-ms", "60001"],
+            &["--slow-ms", "600001"],
+            &["--error-rate", "NaN"],
             &["--error-rate", "1.5"],
             &["--real", "--url", "http://a.test/"],
             &["--frobnicate"],

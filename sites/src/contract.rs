@@ -5,6 +5,15 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// The most redirects a downloader follows for one site: ureq's and reqwest's default, and
+/// aiohttp's `max_redirects=10` (requests allows 30). One more fails the download, so a redirect
+/// loop fails instead of running for ever.
+pub const MAX_REDIRECTS: u32 = 10;
+
+/// The largest body a downloader reads, 10 MiB: ureq's default limit. A longer body fails that
+/// download (and only that one) instead of filling the memory; the article's pages are 11 kB.
+pub const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+
 /// A downloader's last line, and its exit status.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {
@@ -265,6 +274,15 @@ mod tests {
                 worker: Some("worker-2"),
                 bytes: 10966,
                 url: "https://www.jython.org"
+            }
+        );
+        // io_multiprocess's worker lines, as the README's contract allows them.
+        assert_eq!(
+            Line::parse("SpawnPoolWorker-2:Failed http://127.0.0.1:9/x: http status: 404"),
+            Line::Failed {
+                worker: Some("SpawnPoolWorker-2"),
+                url: "http://127.0.0.1:9/x",
+                reason: "http status: 404"
             }
         );
         assert_eq!(

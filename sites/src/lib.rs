@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod contract;
+pub mod exits;
 pub mod limits;
 pub mod pages;
 pub mod server;
@@ -14,5 +15,5 @@ pub mod server;
 pub mod testing;
 
 pub use cli::{DownloadArgs, REAL_URLS, Sites, StandInArgs};
-pub use contract::{Summary, Transcript};
+pub use contract::{MAX_BODY_BYTES, MAX_REDIRECTS, Summary, Transcript};
 pub use server::{Config, StandIn};

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -73,6 +73,8 @@ pub enum Outcome {
     Dropped,
     /// 404: the path is not one of the two pages.
     NotFound,
+    /// The client closed the connection before the answer was ready (its timeout, most likely).
+    Abandoned,
 }
 
 impl Outcome {
@@ -90,22 +92,33 @@ impl fmt::Display for Outcome {
             Outcome::Error => "HTTP 500 (injected)",
             Outcome::Dropped => "dropped (injected)",
             Outcome::NotFound => "HTTP 404",
+            Outcome::Abandoned => "abandoned by the client",
         })
     }
 }
 
 /// What the stand-in did with `requests`, in one line: "160 requests: 122 ok, 38 HTTP 500
-/// (injected)".
+/// (injected)". [`RequestLog::tally`] adds the ones still waiting for their answer.
 pub fn tally(requests: &[LoggedRequest]) -> String {
+    tally_with(requests, 0)
+}
+
+fn tally_with(requests: &[LoggedRequest], waiting: usize) -> String {
     let mut counts = BTreeMap::new();
     for request in requests {
         *counts.entry(request.outcome).or_insert(0) += 1;
     }
-    let parts: Vec<String> = counts
+    let mut parts: Vec<String> = counts
         .iter()
         .map(|(outcome, n)| format!("{n} {outcome}"))
         .collect();
-    format!("{} requests: {}", requests.len(), parts.join(", "))
+    if waiting > 0 {
+        parts.push(format!("{waiting} still waiting for their answer"));
+    }
+    match requests.len() + waiting {
+        0 => "no requests".into(),
+        total => format!("{total} requests: {}", parts.join(", ")),
+    }
 }
 
 /// One request as the stand-in saw it. Times count from the server's start ([`StandIn::epoch`]).
@@ -119,17 +132,42 @@ pub struct LoggedRequest {
     pub outcome: Outcome,
 }
 
-/// Every request the stand-in has answered (or dropped), in the order they finished.
+/// Every request the stand-in has answered, dropped or seen abandoned, in the order they
+/// finished; and how many arrived and are still waiting for their answer.
 #[derive(Debug, Default)]
 pub struct RequestLog {
     // A std Mutex, not tokio's: it is held for one push, never across an `.await`
     // (the reasoning of mini-redis's db.rs).
     entries: Mutex<Vec<LoggedRequest>>,
+    waiting: AtomicUsize,
 }
 
 impl RequestLog {
     fn push(&self, request: LoggedRequest) {
         self.entries.lock().unwrap().push(request);
+    }
+
+    /// Requests that arrived and have neither been answered nor abandoned yet.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Waits, at most `patience`, until no request is waiting for its answer: a client that gave
+    /// up has closed its connection, but the stand-in's thread may see that a moment later.
+    /// Returns how many are still waiting.
+    pub fn settle(&self, patience: Duration) -> usize {
+        let deadline = Instant::now() + patience;
+        while self.waiting() > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
+        self.waiting()
+    }
+
+    /// Every request that arrived, by outcome, in one line, those still waiting included:
+    /// "160 requests: 120 ok, 40 abandoned by the client".
+    pub fn tally(&self) -> String {
+        let waiting = self.waiting();
+        tally_with(&self.snapshot(), waiting)
     }
 
     pub fn len(&self) -> usize {
@@ -364,13 +402,63 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 #[error("connection dropped on purpose")]
 struct Dropped;
 
+/// A request on its way through [`answer`]. If the client hangs up first, hyper drops the
+/// answer's future, and with it this: then it logs the request as abandoned, so that the log
+/// counts every request that arrived.
+struct Arrived<'a> {
+    shared: &'a Shared,
+    request: Option<LoggedRequest>,
+}
+
+impl<'a> Arrived<'a> {
+    fn new(shared: &'a Shared, connection: u64, path: String) -> Self {
+        shared.log.waiting.fetch_add(1, Ordering::SeqCst);
+        let start = shared.epoch.elapsed();
+        let request = LoggedRequest {
+            connection,
+            path,
+            start,
+            end: start,
+            outcome: Outcome::Abandoned,
+        };
+        Arrived {
+            shared,
+            request: Some(request),
+        }
+    }
+
+    /// Logs the request with the outcome it was given.
+    fn log(mut self, outcome: Outcome) {
+        if let Some(request) = self.request.take() {
+            self.push(LoggedRequest { outcome, ..request });
+        }
+    }
+
+    fn push(&self, request: LoggedRequest) {
+        let log = &self.shared.log;
+        log.push(LoggedRequest {
+            end: self.shared.epoch.elapsed(),
+            ..request
+        });
+        log.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Arrived<'_> {
+    fn drop(&mut self) {
+        if let Some(request) = self.request.take() {
+            self.push(request); // Outcome::Abandoned
+        }
+    }
+}
+
 async fn answer(
     request: Request<Incoming>,
     shared: &Shared,
     connection: u64,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let start = shared.epoch.elapsed();
     let path = request.uri().path().to_owned();
+    let arrived = Arrived::new(shared, connection, path.clone());
     let n = shared.next_request.fetch_add(1, Ordering::Relaxed);
     let (mut outcome, delay) = shared.plan(n);
     // The latency: a timer, so this connection's task yields and the thread serves others.
@@ -379,13 +467,7 @@ async fn answer(
     if page.is_none() && outcome.is_success() {
         outcome = Outcome::NotFound;
     }
-    shared.log.push(LoggedRequest {
-        connection,
-        path,
-        start,
-        end: shared.epoch.elapsed(),
-        outcome,
-    });
+    arrived.log(outcome);
     let (status, body) = match (outcome, page) {
         (Outcome::Dropped, _) => return Err(Dropped),
         (Outcome::Error, _) => (StatusCode::INTERNAL_SERVER_ERROR, pages::error_page()),
@@ -532,6 +614,52 @@ mod tests {
                 "20 requests: {} ok, {failures} HTTP 500 (injected)",
                 20 - failures
             )
+        );
+    }
+
+    #[test]
+    fn a_request_the_client_gave_up_on_is_logged_and_counted() {
+        let stand_in = quick(Config {
+            slow_rate: 0.5,
+            slow: Duration::from_secs(10),
+            seed: 7,
+            ..Config::default()
+        });
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(300)))
+            .build()
+            .into();
+        let url = &stand_in.urls()[1];
+        let given_up = (0..8).filter(|_| fetch(&agent, url).is_err()).count();
+        assert!(given_up > 0, "seed 7 makes some of 8 slow");
+        // Hung up on, the stand-in stops waiting at once, not 10 s later.
+        assert_eq!(stand_in.log().settle(Duration::from_secs(5)), 0);
+        let log = stand_in.log().snapshot();
+        let abandoned = log.iter().filter(|r| r.outcome == Outcome::Abandoned);
+        assert_eq!(abandoned.count(), given_up);
+        assert_eq!(
+            stand_in.log().tally(),
+            format!(
+                "8 requests: {} ok, {given_up} abandoned by the client",
+                8 - given_up
+            )
+        );
+    }
+
+    #[test]
+    fn requests_still_waiting_are_counted_too() {
+        let at = Duration::from_millis(1);
+        let answered = LoggedRequest {
+            connection: 0,
+            path: String::new(),
+            start: at,
+            end: at,
+            outcome: Outcome::Ok,
+        };
+        assert_eq!(tally(&[]), "no requests");
+        assert_eq!(
+            tally_with(&[answered], 3),
+            "4 requests: 1 ok, 3 still waiting for their answer"
         );
     }
 

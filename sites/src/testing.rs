@@ -1,12 +1,104 @@
 //! Checks every downloader's tests share: the contract's promises about failure, written once.
 
+mod hostile;
+
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
-use std::thread;
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+pub use hostile::{CASES, Expect, Hostile, OK_BODY, check_hostile_server};
 
 use crate::contract::{Line, Transcript, expected_sum};
 use crate::server::{Config, Outcome, StandIn};
+
+/// Reads a child's stdout and stderr to their ends, each on a thread of its own, so that
+/// neither pipe can fill up and stall it while it runs.
+fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
+    fn read(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    }
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    (read(stdout), read(stderr))
+}
+
+/// Runs `exe ARGS` where the OS can start only a few threads, and checks that the refusal is
+/// reported as an error, an `Error:` line that names the thread, with exit status 1: not a panic.
+///
+/// Every thread asks for a 1 GiB stack (`RUST_MIN_STACK`) in a 4 GB address space (`ulimit -v`,
+/// which bash sets as both limits): the third or fourth thread finds no room, whoever starts it,
+/// while ordinary allocations still do. ARGS should keep the first threads busy meanwhile.
+pub fn check_thread_refused(exe: &str, args: &[&str]) {
+    let script = format!("ulimit -v 4000000 && exec {exe} {}", args.join(" "));
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .env("RUST_MIN_STACK", (1u64 << 30).to_string())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    let error = stderr.lines().find(|l| l.starts_with("Error: "));
+    assert!(
+        error.is_some_and(|l| l.contains("thread")),
+        "{exe} {args:?}: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{exe} {args:?}: {stderr}");
+}
+
+/// Runs `exe ARGS` with a stdout whose reader has already gone, as in `exe | head -0`, and
+/// checks that it ends quietly: exit status 0, no panic, no complaint about the pipe.
+pub fn check_closed_stdout(exe: &str, args: &[&str]) {
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: this check makes its closed pipe with Linux's pipe2");
+        return;
+    }
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(closed_pipe())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr);
+    let status = child.wait().expect("wait works");
+    assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("broken pipe"),
+        "{exe} {args:?}: {stderr}"
+    );
+    assert_eq!(status.code(), Some(0), "{exe} {args:?}: {stderr}");
+}
+
+/// A pipe whose reading end is closed, for a child's stdout: its first write fails with EPIPE.
+/// (`O_CLOEXEC`, so that no other test's child inherits the reading end and keeps it open.)
+#[cfg(target_os = "linux")]
+fn closed_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills `fds` with two new descriptors, which are owned from here on.
+    let (read, write) = unsafe {
+        assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0, "pipe2");
+        (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+    };
+    drop(read);
+    Stdio::from(write)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn closed_pipe() -> Stdio {
+    unreachable!("check_closed_stdout returns first")
+}
 
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
 /// died, and checks the contract: the run ends within its `--timeout` plus one second of the
@@ -37,15 +129,7 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the downloader starts");
-    // Both pipes are read while the program runs, so neither can fill up and stall it.
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            pipe.read_to_string(&mut text).map(|_| text)
-        })
-    };
-    let stdout_reader = read(Box::new(child.stdout.take().expect("piped")));
-    let stderr_reader = read(Box::new(child.stderr.take().expect("piped")));
+    let (stdout_reader, stderr_reader) = read_both(&mut child);
     // Let the run get going (the first requests answered), then pull the plug.
     let started = Instant::now();
     while server.log().len() < 10 && started.elapsed() < Duration::from_secs(10) {
@@ -67,8 +151,8 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
         thread::sleep(Duration::from_millis(10));
     };
     let ended_after = stopped.elapsed();
-    let stdout = stdout_reader.join().expect("reader").expect("utf-8 output");
-    let stderr = stderr_reader.join().expect("reader").unwrap_or_default();
+    let stdout = stdout_reader.join().expect("reader");
+    let stderr = stderr_reader.join().expect("reader");
     assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
     let transcript = Transcript::parse(&stdout);
     assert!(
@@ -93,7 +177,7 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
 /// Runs `exe` with each bad command line of the contract and checks that it answers the
 /// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
 pub fn check_bad_usage(exe: &str) {
-    let bad: [&[&str]; 8] = [
+    let bad: [&[&str]; 14] = [
         &["--error-rate", "0.6", "--drop-rate", "0.6"],
         &["--workers", "0"],
         &["--repeat", "-1"],
@@ -102,6 +186,13 @@ pub fn check_bad_usage(exe: &str) {
         &["--url", "ftp://example.com/"],
         &["--timeout", "0"],
         &["--frobnicate"],
+        // Numbers out of their range, each once a panic somewhere.
+        &["--timeout", "1e300"],
+        &["--timeout", "1e-12"],
+        &["--limit", "2305843009213693952"],
+        &["--workers", "5000"],
+        &["--repeat", "4294967295"],
+        &["--latency-ms", "18446744073709551615"],
     ];
     for args in bad {
         let output = Command::new(exe)
@@ -127,6 +218,20 @@ pub fn check_bad_usage(exe: &str) {
         assert!(stderr.contains("Usage: "), "{exe} {args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
     }
+    // Every flag that takes a number says its range in the help.
+    let numeric = [
+        "--repeat",
+        "--workers",
+        "--limit",
+        "--timeout",
+        "--latency-ms",
+        "--jitter-ms",
+        "--error-rate",
+        "--slow-rate",
+        "--slow-ms",
+        "--drop-rate",
+    ];
+    check_ranges_in_help(exe, &numeric);
 }
 
 /// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`
@@ -204,17 +309,19 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         &["--count", "1000001"],
         &["--bogus"],
     ];
-    bad.extend::<[&[&str]; 3]>(match has_workers {
+    bad.extend::<[&[&str]; 4]>(match has_workers {
         true => [
             &["--workers", "0"],
             &["--workers", "-2"],
             &["--workers", "five"],
+            &["--workers", "20000"],
         ],
         // No pool, no flag for one: the sequential program refuses it.
         false => [
             &["--workers", "2"],
             &["--workers", "1"],
             &["--workers", "0"],
+            &["--workers", "20000"],
         ],
     });
     for args in bad {
@@ -227,6 +334,24 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         assert!(stderr.starts_with("error:"), "{exe} {args:?}: {stderr}");
         assert!(stderr.contains("Usage:"), "{exe} {args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{exe} {args:?}");
+    }
+    let flags = ["--start", "--count", "--workers"];
+    check_ranges_in_help(exe, &flags[..2 + usize::from(has_workers)]);
+}
+
+/// Checks that `exe --help` gives every one of `flags` a range (`(1 to 256: ...)`).
+fn check_ranges_in_help(exe: &str, flags: &[&str]) {
+    let help = Command::new(exe)
+        .arg("--help")
+        .output()
+        .expect("the program runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in flags {
+        let line = help.lines().find(|l| l.trim_start().starts_with(flag));
+        assert!(
+            line.is_some_and(|l| l.contains(" to ")),
+            "{exe}: no range in the help of {flag}:\n{help}"
+        );
     }
 }
 

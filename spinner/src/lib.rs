@@ -19,8 +19,8 @@ pub const TICK: Duration = Duration::from_millis(100);
 #[derive(clap::Parser, Debug)]
 #[command(about = "Draws a spinner while a slow call runs, then prints its answer (42).")]
 pub struct Args {
-    /// How long the slow call takes, in seconds (the article's `time.sleep(3)`).
-    #[arg(long, default_value = "3", value_parser = parse_seconds, allow_negative_numbers = true)]
+    /// How long the slow call takes, in seconds (the article's `time.sleep(3)`; 0 to 3600).
+    #[arg(long, default_value = "3", value_parser = sites::cli::parse_spinner_seconds, allow_negative_numbers = true)]
     pub seconds: Duration,
 }
 
@@ -30,14 +30,6 @@ impl Args {
     pub fn parse_args() -> Self {
         sites::cli::parse_or_exit()
     }
-}
-
-fn parse_seconds(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| format!("`{s}` is not a finite number of seconds, 0 or more"))
 }
 
 /// The spinner's one line of output. Dropping it blanks the line, so a spinner that is stopped,

@@ -66,7 +66,7 @@ fn piped_output_is_plain_lines_ending_with_the_answer() {
 #[test]
 fn bad_seconds_are_a_usage_error() {
     for bin in TURNING.into_iter().chain([BLOCKED]) {
-        for bad in ["abc", "-1", "nan", "inf", "", "1e300"] {
+        for bad in ["abc", "-1", "nan", "inf", "", "1e300", "3601"] {
             let out = run_piped(bin, &["--seconds", bad]);
             assert_eq!(out.status.code(), Some(2), "{bin} --seconds {bad:?}");
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -250,4 +250,11 @@ fn ctrl_c_while_spinning_leaves_a_clean_line_and_exits_130() {
 #[test]
 fn ctrl_c_to_the_parent_alone_stops_the_child_process_too() {
     ctrl_c(PROCESS, false, &format!("{MSG}\r"));
+}
+
+#[test]
+fn a_closed_stdout_ends_every_spinner_quietly() {
+    for bin in TURNING.into_iter().chain([BLOCKED]) {
+        sites::testing::check_closed_stdout(bin, &["--seconds", "0.2"]);
+    }
 }

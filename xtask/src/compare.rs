@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
+use sites::cli::MAX_REPEAT;
 use sites::contract::expected_sum;
 use sites::{StandIn, StandInArgs};
 
@@ -20,30 +21,37 @@ use crate::runs::{self, Expected, Run, Summary};
 use crate::verify::Faults;
 use crate::{UsageError, cargo, ceiling, svg};
 
+/// The most runs of any program: a thousand medians' worth.
+const MAX_RUNS: i64 = 1000;
+
 /// How long the CPU programs run untimed before they are measured.
 const WARM_UP: Duration = Duration::from_millis(500);
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// Runs of each program (CPU programs and spinners: see below); the median is reported.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Runs of each program (CPU programs and spinners: see below); the median is reported
+    /// (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
     runs: u32,
 
     /// Runs of each CPU program. A run lasts a few hundredths of a second, where a VM's noise
-    /// is a large share, so they run more often: the median of many is steady.
-    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..))]
+    /// is a large share, so they run more often: the median of many is steady (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
     cpu_runs: u32,
 
-    /// Runs of each spinner. A spinner's time is its slow call's sleep, so one run tells all.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Runs of each spinner. A spinner's time is its slow call's sleep, so one run tells all
+    /// (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
     spinner_runs: u32,
 
-    /// The spinners' slow call, in seconds (their own default is the article's 3).
-    #[arg(long, value_name = "S", default_value_t = 1.0)]
-    spinner_seconds: f64,
+    /// The spinners' slow call, in seconds (their own default is the article's 3; 0 to 3600,
+    /// as the spinners take it).
+    #[arg(long, value_name = "S", default_value = "1", value_parser = sites::cli::parse_spinner_seconds)]
+    spinner_seconds: Duration,
 
-    /// Downloads per downloader: the article's two sites, this many times each.
-    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Downloads per downloader: the article's two sites, this many times each (1 to 100000,
+    /// as the downloaders take it).
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
     repeat: u32,
 
     /// Run only the programs whose name contains PATTERN.
@@ -76,8 +84,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
 
-    /// Kill a run that takes longer than this many seconds.
-    #[arg(long, value_name = "S", default_value_t = 120)]
+    /// Kill a run that takes longer than this many seconds (1 to 86400).
+    #[arg(long, value_name = "S", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     run_limit: u64,
 
     #[command(flatten)]
@@ -97,7 +105,8 @@ pub struct Settings {
     pub cpu_start: u64,
     pub cpu_count: u64,
     pub real: bool,
-    /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`).
+    /// Whether the stand-in injects failures (`--error-rate`, `--drop-rate`), or slow answers
+    /// (`--slow-rate`) that a program may give up on.
     pub faults: bool,
     pub cpus: usize,
     /// Runs of each Python downloader and spinner; of each Python CPU program. `None` with
@@ -123,7 +132,8 @@ impl CompareArgs {
             stand_in.latency_ms = 5;
             (1, 5, 0.2, 100_000, 4)
         } else {
-            (self.runs, self.repeat, self.spinner_seconds, 5_000_000, 20)
+            let spinner_seconds = self.spinner_seconds.as_secs_f64();
+            (self.runs, self.repeat, spinner_seconds, 5_000_000, 20)
         };
         Settings {
             runs,
@@ -136,7 +146,8 @@ impl CompareArgs {
             cpu_start,
             cpu_count,
             real: self.real,
-            faults: !self.real && (stand_in.error_rate > 0.0 || stand_in.drop_rate > 0.0),
+            faults: !self.real
+                && (stand_in.error_rate + stand_in.drop_rate + stand_in.slow_rate > 0.0),
             cpus: programs::cpus(),
             python_runs: (!self.no_python).then_some(self.python_runs),
             python_cpu_runs: (!self.no_python).then_some(if self.quick {

@@ -60,15 +60,19 @@ pub fn run_once(
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     let (log, window) = match stand_in {
         Some(stand_in) => {
+            // A request the program gave up on is logged when the stand-in sees its connection
+            // close, which may be a moment after the program ended.
+            stand_in.log().settle(Duration::from_secs(1));
             let since = |t| measurement_offset(stand_in, t);
             let window = (since(measurement.started), since(measurement.ended));
-            let log = stand_in
+            let log: Vec<LoggedRequest> = stand_in
                 .log()
                 .take()
                 .into_iter()
-                .filter(|r| r.start >= window.0 && r.end <= window.1)
+                .filter(|r| r.start >= window.0 && r.start <= window.1)
                 .collect();
-            (log, window)
+            let end = log.iter().map(|r| r.end).fold(window.1, Duration::max);
+            (log, (window.0, end))
         }
         None => (Vec::new(), (Duration::ZERO, measurement.wall)),
     };

@@ -124,6 +124,7 @@ fn outcome_colour(outcome: Outcome) -> &'static str {
         Outcome::Error => "#d04040",
         Outcome::Dropped => "#202020",
         Outcome::NotFound => "#909090",
+        Outcome::Abandoned => "#a060c0",
     }
 }
 

@@ -95,7 +95,9 @@ fn parse_program(name: &str) -> Result<Swept, String> {
             program: p,
             python: None,
         }),
-        (_, Some((p, script))) if matches!(p.workers, Workers::Fixed(_) | Workers::Cpus) => {
+        (_, Some((p, script)))
+            if p.family == Family::Io && matches!(p.workers, Workers::Fixed(_) | Workers::Cpus) =>
+        {
             Ok(Swept {
                 program: p,
                 python: Some(script),

@@ -2,10 +2,14 @@
 //! its code base: tests that read the sources, never run them.
 //!
 //! - Every program of the comparison opens with a `//!` header of at most 20 lines that has the
-//!   parts STYLE.md asks for: a `# Title`, a link to the Python original pinned to a commit, the
-//!   run command indented four spaces, what to watch for, and a sample of its output. Every link
-//!   in it leads somewhere (an https URL, or a path that exists in the repository), and it names
-//!   no line count, no file outside the repository and no path of the machine it was built on.
+//!   parts STYLE.md asks for: a `# Title`, a link to the Python original, the run command
+//!   indented four spaces, what to watch for, and a sample of its output. The link is either a
+//!   GitHub source file pinned to a commit (`.../blob/<40 hex digits>/....py`) or, for a program
+//!   whose original has no public source (the async basics come from a blog post), the official
+//!   Python documentation of the API it ports (`https://docs.python.org/3/...`). Every link in
+//!   the header leads somewhere (an https URL, or a path that exists in the repository), and it
+//!   names no line count, no file outside the repository and no path of the machine it was
+//!   built on.
 //! - Code that siblings share on purpose, so that a diff between them does not show it, is
 //!   marked in each of them, and the marked regions must stay byte-identical:
 //!
@@ -122,6 +126,13 @@ mod tests {
         })
     }
 
+    /// A page of the official Python 3 documentation: `https://docs.python.org/3/library/...`,
+    /// which stays put as a pinned commit does (Python 2's pages do not count).
+    fn is_python_docs(url: &str) -> bool {
+        url.strip_prefix("https://docs.python.org/3/")
+            .is_some_and(|rest| !rest.is_empty())
+    }
+
     /// "110 lines", "90-line": a count of the file's own lines, which goes stale with any edit.
     fn mentions_a_line_count(words: &[&str]) -> bool {
         let number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == ',');
@@ -197,8 +208,10 @@ mod tests {
             .filter(|w| w.starts_with("https://"))
             .collect();
         expect(
-            urls.iter().any(|u| u.ends_with(".py") && is_pinned(u)),
-            "a link to the Python original, pinned to a commit (`.../blob/<commit>/....py`)",
+            urls.iter()
+                .any(|u| (u.ends_with(".py") && is_pinned(u)) || is_python_docs(u)),
+            "a link to the Python original, pinned to a commit (`.../blob/<commit>/....py`), \
+             or to the Python documentation of the API it ports (`https://docs.python.org/3/...`)",
         );
         for url in &urls {
             let host = url.trim_start_matches("https://").split('/').next();
@@ -435,6 +448,29 @@ mod tests {
     #[test]
     fn a_header_with_every_part_passes() {
         assert_eq!(check(&good_header()), Vec::<String>::new());
+    }
+
+    /// A program with no public Python source may link the API it ports in Python's own
+    /// documentation instead; any other unpinned link still fails.
+    #[test]
+    fn a_link_to_the_python_documentation_stands_for_the_original() {
+        let docs = "https://docs.python.org/3/library/asyncio-task.html#asyncio.gather";
+        let good = good_header().replacen(ORIGINAL, docs, 1);
+        assert!(!good.contains(ORIGINAL));
+        assert_eq!(check(&good), Vec::<String>::new());
+        for not in [
+            "https://docs.python.org/2/library/time.html#time.sleep",
+            "https://docs.python.org/3/",
+            "https://www.tornadoweb.org/en/stable/gen.html",
+        ] {
+            let found = check(&good_header().replacen(ORIGINAL, not, 1));
+            assert!(
+                found
+                    .iter()
+                    .any(|p| p.contains("a link to the Python original")),
+                "{not}: {found:#?}"
+            );
+        }
     }
 
     #[test]

@@ -59,11 +59,15 @@ pub struct Faults {
     pub injected_drops: usize,
     /// Requests sent again after a drop (a client that retries: aiohttp).
     pub retried: usize,
+    /// Requests the program gave up on before their (slow) answer: its timeouts, as the
+    /// stand-in saw them.
+    pub abandoned: usize,
 }
 
 impl Faults {
     fn agree(&self) -> bool {
-        self.http_500 == self.injected_errors && self.other + self.retried == self.injected_drops
+        self.http_500 == self.injected_errors
+            && self.other + self.retried == self.injected_drops + self.abandoned
     }
 }
 
@@ -71,12 +75,18 @@ impl fmt::Display for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops",
-            self.failed, self.http_500, self.other, self.injected_errors, self.injected_drops
+            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops, and \
+             saw {} requests abandoned",
+            self.failed,
+            self.http_500,
+            self.other,
+            self.injected_errors,
+            self.injected_drops,
+            self.abandoned
         )?;
         match self.retried {
             0 => Ok(()),
-            n => write!(f, ", {n} retried"),
+            n => write!(f, "; {n} requests retried after a drop"),
         }
     }
 }
@@ -87,6 +97,24 @@ fn visible(line: &str) -> &str {
     line.rsplit('\r')
         .find(|part| !part.trim().is_empty())
         .unwrap_or("")
+}
+
+/// What a failed program said went wrong, whole: its first `error:` line (clap's, or `Error:` from
+/// `main`), or a panic's message, or else its last line. (The last line of a usage error is only
+/// "For more information, try '--help'.")
+fn first_error(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Some(error) = lines.iter().find(|l| l.to_lowercase().starts_with("error")) {
+        return Some(error.to_string());
+    }
+    if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
+        return Some(lines[i..lines.len().min(i + 2)].join(" "));
+    }
+    lines.last().map(|l| l.to_string())
 }
 
 /// Checks a run's exit status and output against what it must have printed.
@@ -102,9 +130,8 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
     };
     let lines = || stdout.lines().map(visible).map(Line::parse);
     let failed_status = || {
-        let said = stderr.lines().rev().find(|l| !l.trim().is_empty());
-        Err(match said {
-            Some(said) => format!("{status}: {}", said.trim()),
+        Err(match first_error(stderr) {
+            Some(said) => format!("{status}: {said}"),
             None => status.to_string(),
         })
     };
@@ -263,6 +290,7 @@ fn check_faults(
             (Some(total), Some(log)) => log.len().saturating_sub(total),
             _ => 0,
         },
+        abandoned: injected(Outcome::Abandoned),
     };
     let result = if !transcript.is_consistent() {
         Err("its lines do not add up to its `Downloaded` line".into())
@@ -373,6 +401,27 @@ mod tests {
     }
 
     #[test]
+    fn a_usage_error_shows_its_whole_error_line() {
+        let stderr = "error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds\n\n\
+                      Usage: spinner_thread [OPTIONS]\n\nFor more information, try '--help'.\n";
+        let why = check(Expect::Answer, exited(2), "", stderr)
+            .result
+            .unwrap_err();
+        assert_eq!(
+            why,
+            "exit status: 2: error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds"
+        );
+        let panic = "\nthread 'main' (7) panicked at src/main.rs:3:5:\nno sum\nnote: run with `RUST_BACKTRACE=1`\n";
+        let why = check(Expect::Answer, exited(101), "", panic)
+            .result
+            .unwrap_err();
+        assert!(
+            why.ends_with("panicked at src/main.rs:3:5: no sum"),
+            "{why}"
+        );
+    }
+
+    #[test]
     fn sums_must_be_exact_and_timed() {
         let good = "Sum of results: 14\nDuration 0.5 seconds\n";
         let verdict = check(Expect::Sum(14), exited(0), good, "");
@@ -437,6 +486,20 @@ mod tests {
                 .result
                 .is_err()
         );
+        // A timeout is the client's doing: the stand-in logs the request it gave up on.
+        let timed_out = "Read 276 bytes from http://x/dice\n\
+                         Failed http://x/dice: timeout: global\n\
+                         Downloaded 1 of 2 sites in 1.25 seconds (1 failed)\n";
+        let abandoned = served(&[Outcome::Ok, Outcome::Abandoned]);
+        let two = Expect::Downloads {
+            total: 2,
+            log: Some(&abandoned),
+            faults: true,
+            retries_drops: false,
+        };
+        let verdict = check(two, exited(1), timed_out, "");
+        assert_eq!(verdict.result, Ok(()));
+        assert_eq!(verdict.faults.unwrap().abandoned, 1);
         // Failures must show in the exit status.
         assert!(
             check(expect(Some(&log)), exited(0), stdout, "")

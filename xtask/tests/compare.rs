@@ -171,6 +171,19 @@ fn bad_command_lines_exit_2_with_one_error_line_and_the_usage() {
             &["compare", "--error-rate", "2"],
             "Usage: cargo xtask compare",
         ),
+        // Checked here, as the spinners would check them, not passed on to fail every row.
+        (
+            &["compare", "--spinner-seconds", "nan"],
+            "Usage: cargo xtask compare",
+        ),
+        (
+            &["compare", "--spinner-seconds", "1e300"],
+            "Usage: cargo xtask compare",
+        ),
+        (
+            &["compare", "--run-limit", "18446744073709551615"],
+            "Usage: cargo xtask compare",
+        ),
         (&["sweep", "--workers", "0"], "Usage: cargo xtask sweep"),
         (
             &["sweep", "--program", "cpu_sequential"],
@@ -240,12 +253,22 @@ fn sweep_skips_what_would_take_too_long() {
     let files = written(&output);
     let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
     let rows = report["rows"].as_array().unwrap();
+    // An async program runs first with no --limit: its own default, against another server
+    // aiohttp's 100, which it says and the report keeps.
     assert_eq!(rows[0]["flag"], "--limit");
+    assert_eq!(rows[0]["value"], Value::Null, "{}", rows[0]);
+    assert_eq!(rows[0]["default_cap"], 100, "{}", rows[0]);
     assert_eq!(rows[0]["verified"], true, "{}", rows[0]);
+    let row = |value: u64, sites: u64| {
+        rows.iter()
+            .find(|r| r["value"] == value && r["sites"] == sites)
+            .unwrap_or_else(|| panic!("no row for {value} and {sites}: {rows:?}"))
+    };
+    assert_eq!(row(2, 4)["verified"], true, "{}", row(2, 4));
     assert!(
-        rows[1]["skipped"].as_str().unwrap().contains("50.0 s"),
+        row(2, 2000)["skipped"].as_str().unwrap().contains("50.0 s"),
         "{}",
-        rows[1]
+        row(2, 2000)
     );
 }
 
@@ -271,7 +294,7 @@ fn a_sweep_with_faults_shows_each_rows_failures_beside_the_injected_ones() {
     let files = written(&output);
     let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
     let rows = report["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3, "the default, --limit 3 and --limit 40");
     for row in rows {
         assert_eq!(row["verified"], true, "{row}");
         let faults = &row["faults"];

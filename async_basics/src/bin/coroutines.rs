@@ -1,20 +1,15 @@
 //! # Async basics, gathered: two coroutines sleep 5 s and 4 s at the same time
 //!
-//! Ports the second program of the asyncio basics: two coroutines that await `asyncio.sleep`,
-//! run together by `asyncio.gather` (https://docs.python.org/3/library/asyncio-task.html#asyncio.gather)
-//! on one event loop; here `tokio::time::sleep(..).await` and `tokio::join!` on one thread.
+//! Ports the post's coroutines awaiting `asyncio.sleep`, run together by
+//! [`asyncio.gather`](https://docs.python.org/3/library/asyncio-task.html#asyncio.gather): here
+//! `tokio::join!` on one thread. The lesson is in `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin coroutines
 //!     diff async_basics/src/bin/sub_routines.rs async_basics/src/bin/coroutines.rs
 //!
-//! What to watch for: 5 s, not 9: both sleeps start at 0 and overlap. Coroutine 2 resumes
-//! first, at 4, though it started second: each resumes when its own wait is over.
+//! What to watch for: 5 s, not 9; coroutine 2 resumes first, at 4, though it started second.
 //!
 //! ```text
-//! [ 0.00] coroutine 1 start
-//! [ 0.00] coroutine 1 paused... waiting 5 s
-//! [ 0.00] coroutine 2 start
-//! [ 0.00] coroutine 2 paused... waiting 4 s
 //! [ 4.00] coroutine 2 resumed
 //! [ 5.00] coroutine 1 resumed
 //! time taken: 5.0019 seconds (5.00 units)

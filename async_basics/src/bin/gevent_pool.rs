@@ -1,19 +1,15 @@
 //! # Async basics, a pool in batches: gevent's `Pool(30)` and `Pool(5)`, ten 1 s tasks
 //!
-//! Ports the gevent program of the asyncio basics: ten tasks that `gevent.sleep(1)`, spawned
-//! into a `Pool` (`gevent/pool.py`, https://www.gevent.org/api/gevent.pool.html) by a loop
-//! that calls `pool.join()` whenever `pool.full()`; here a `tokio::task::JoinSet` and `--size`.
+//! Ports the post's gevent program, a loop that spawns ten tasks into a gevent `Pool` and calls
+//! `pool.join()` whenever `pool.full()` ([source](https://github.com/gevent/gevent/blob/4f267154d09cab930b46bb9c06a3b26ab934f33f/src/gevent/pool.py),
+//! [docs](https://www.gevent.org/api/gevent.pool.html)); here a `JoinSet`. See `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin gevent_pool -- --size 5
-//!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs
 //!
-//! What to watch for: `--size 30` takes 1 s, `--size 5` 2 s: five tasks, a wait for all five,
-//! five more. Batches: with `--uneven` (tasks 0 and 5 sleep 3 s) each batch waits for its
-//! slowest task, 3 + 3 = 6 s, where `semaphore`'s sliding window takes 4.
+//! What to watch for: 2 s at `--size 5` (1 s at 30), in batches; with `--uneven` each batch
+//! waits for its slowest task, 6 s, where `semaphore`'s sliding window takes 4.
 //!
 //! ```text
-//! [ 0.00] Task 0 Start
-//! ...
 //! [ 1.00] Task 4 Finish
 //! [ 1.00] Task 5 Start
 //! ...

@@ -1,21 +1,16 @@
 //! # Async basics, a sliding window: ten tasks, a semaphore with `--size` permits
 //!
-//! Ports the semaphore of the asyncio basics, which lets only so many coroutines in at once:
-//! `asyncio.Semaphore` (https://docs.python.org/3/library/asyncio-sync.html#asyncio.Semaphore)
-//! and `async with semaphore:`, here `tokio::sync::Semaphore`, around `gevent_pool`'s tasks.
+//! Ports the post's semaphore, which lets only so many coroutines in at once:
+//! [`asyncio.Semaphore`](https://docs.python.org/3/library/asyncio-sync.html#asyncio.Semaphore)
+//! and `async with semaphore:`, here `tokio::sync::Semaphore`. More in `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin semaphore -- --size 5 --uneven
 //!     diff async_basics/src/bin/gevent_pool.rs async_basics/src/bin/semaphore.rs
 //!
-//! What to watch for: all ten tasks are spawned at once and wait for a permit; each finished
-//! task hands its permit to the next at once. Ten 1 s tasks take 2 s at `--size 5`, as the pool
-//! does; with `--uneven` (tasks 0 and 5 sleep 3 s) 4 s, where the pool's batches take 6.
+//! What to watch for: 2 s at `--size 5`, as the pool; 4 s with `--uneven`, where its batches take 6.
 //!
 //! ```text
 //! [ 0.00] Task 0 Start
-//! ...
-//! [ 1.00] Task 4 Finish
-//! [ 1.00] Task 5 Start
 //! ...
 //! time taken: 4.0016 seconds (4.00 units)
 //! ```

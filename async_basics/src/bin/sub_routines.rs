@@ -1,22 +1,17 @@
 //! # Async basics, sequential: two sub-routines sleep 5 s and 4 s, one after the other
 //!
-//! Ports the first program of the asyncio basics: two functions that block in Python's
-//! `time.sleep` (https://docs.python.org/3/library/time.html#time.sleep), here
-//! `std::thread::sleep`, called one after the other and timed with `time.time()`.
+//! Ports a post's first async basics program (`docs/async-basics.md`): two functions that block
+//! in [`time.sleep`](https://docs.python.org/3/library/time.html#time.sleep), one after the other.
 //!
 //!     cargo run --release -p async_basics --bin sub_routines
-//!     cargo run --release -p async_basics --bin sub_routines -- --scale 0.01
 //!
-//! What to watch for: 5 + 4 = 9 s. While `sub_routine_1` sleeps its thread does nothing else,
-//! so `sub_routine_2` starts only at 5. `diff` it against `coroutines`: the same program, async.
+//! What to watch for: 5 + 4 = 9 s: `sub_routine 2` starts only once the first has returned.
 //!
 //! ```text
 //! [ 0.00] sub_routine 1 start
-//! [ 0.00] sub_routine 1 paused... waiting 5 s
-//! [ 5.00] sub_routine 1 end
+//! ...
 //! [ 5.00] sub_routine 2 start
-//! [ 5.00] sub_routine 2 paused... waiting 4 s
-//! [ 9.00] sub_routine 2 end
+//! ...
 //! time taken: 9.0003 seconds (9.00 units)
 //! ```
 

@@ -1,23 +1,15 @@
 //! # Async basics, spawned: tornado's two coroutines, 5 s and 10 s, as tasks of their own
 //!
-//! Ports the tornado program of the asyncio basics: `@gen.coroutine` functions (`tornado/gen.py`,
-//! https://www.tornadoweb.org/en/stable/gen.html) that `yield gen.sleep(5)` and `gen.sleep(10)`,
-//! and a `runner` that yields the list of both. Tornado starts a coroutine the moment it is
-//! called, so here each is `tokio::spawn`ed: a task of its own, which `runner` then awaits.
+//! Ports the post's tornado program, whose `@gen.coroutine`s (https://www.tornadoweb.org/en/stable/gen.html)
+//! start when called, as [`asyncio.create_task`](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
+//! starts a task: here `tokio::spawn`. How that differs from `join!`: `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin tornado_coroutines
 //!     diff async_basics/src/bin/coroutines.rs async_basics/src/bin/tornado_coroutines.rs
 //!
-//! What to watch for: 10 s, the longer of the two, not 15. Unlike `join!` in `coroutines`,
-//! which runs both futures inside the one task that awaits them, a spawned task runs on its
-//! own: `runner` only waits for it, and had it stopped waiting, the task would still finish.
+//! What to watch for: 10 s, the longer of the two, not 15.
 //!
 //! ```text
-//! [ 0.00] runner: both coroutines spawned
-//! [ 0.00] coroutine1 start
-//! [ 0.00] coroutine1 waiting 5 s
-//! [ 0.00] coroutine2 start
-//! [ 0.00] coroutine2 waiting 10 s
 //! [ 5.00] coroutine1 resumed and done
 //! [10.00] coroutine2 resumed and done
 //! time taken: 10.0014 seconds (10.00 units)

@@ -1,15 +1,14 @@
 //! # Async basics, a timeout: a 5 s coroutine given 3 s
 //!
-//! Ports `asyncio.wait_for(coroutine_1(), timeout=3)`
-//! (https://docs.python.org/3/library/asyncio-task.html#asyncio.wait_for) around the 5 s
-//! coroutine of the asyncio basics: here `tokio::time::timeout`, which wraps any future.
+//! Ports [`asyncio.wait_for`](https://docs.python.org/3/library/asyncio-task.html#asyncio.wait_for)
+//! around the post's 5 s coroutine, with `timeout=3`: here `tokio::time::timeout`, which wraps
+//! any future. What cancelling means in each: `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin wait_for
 //!     cargo run --release -p async_basics --bin wait_for -- --timeout 6
 //!
-//! What to watch for: 3 s, and no `coroutine 1 resumed`. Where Python raises `TimeoutError` in
-//! the waiter and `CancelledError` inside the coroutine, tokio simply drops the future at its
-//! `.await`: it never runs again. With `--timeout 6` it finishes first, in 5.
+//! What to watch for: 3 s, and no `coroutine 1 resumed`: the future is dropped at its `.await`
+//! and never runs again. With `--timeout 6` it finishes first, in 5.
 //!
 //! ```text
 //! [ 0.00] coroutine 1 start

@@ -1,18 +1,16 @@
 //! # Race condition, fixed with an atomic: 5,000 threads, one `AtomicU64`
 //!
-//! Ports Real Python's `race_condition.py`
-//! (https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/race_condition.py):
-//! 5,000 calls of `increment_counter` on 5,000 threads (`ThreadPoolExecutor(max_workers=5000)`),
-//! each adding 1 to a global `counter` 100 times. Python's version may lose increments. Written
-//! as Python writes it, with `counter` a `static mut`, Rust's does not compile: error E0133, "use
-//! of mutable static is unsafe", as threads could race on it (`src/lib.rs` holds it, tested).
+//! Ports Real Python's
+//! [`race_condition.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/race_condition.py):
+//! 5,000 threads each add 1 to one `counter` 100 times. Python's may lose increments; Rust's,
+//! written the same way, does not compile (`race_condition/src/lib.rs` holds it, tested).
+//! Why, and what each fix costs: `docs/race-condition.md`.
 //!
 //!     cargo run --release -p race_condition --bin race_condition_atomic
 //!     diff race_condition/src/main.rs race_condition/src/bin/race_condition_atomic.rs
 //!
-//! What to watch for: exactly 500,000, every run, for any `--workers`, and no lock: each `+= 1`
-//! is one `fetch_add`, one instruction the CPU does indivisibly (a `lock`ed add on x86).
-//! Python has no such thing for an `int`; the cores still pass the counter's cache line around.
+//! What to watch for: exactly 500,000 and no lock: each `+= 1` is one `fetch_add`, which the
+//! CPU does indivisibly. Python has no such thing for an `int`.
 //!
 //! ```text
 //! Counter: 500000

@@ -1,18 +1,16 @@
 //! # Race condition, avoided: each thread counts its own, the counts added at the end
 //!
-//! Ports Real Python's `race_condition.py`
-//! (https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/race_condition.py):
-//! 5,000 calls of `increment_counter` on 5,000 threads (`ThreadPoolExecutor(max_workers=5000)`),
-//! each adding 1 to a global `counter` 100 times. Python's version may lose increments. Written
-//! as Python writes it, with `counter` a `static mut`, Rust's does not compile: error E0133, "use
-//! of mutable static is unsafe", as threads could race on it (`src/lib.rs` holds it, tested).
+//! Ports Real Python's
+//! [`race_condition.py`](https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/race_condition.py):
+//! 5,000 threads each add 1 to one `counter` 100 times. Python's may lose increments; Rust's,
+//! written the same way, does not compile (`race_condition/src/lib.rs` holds it, tested).
+//! Why, and what each fix costs: `docs/race-condition.md`.
 //!
 //!     cargo run --release -p race_condition --bin race_condition_sums
 //!     diff race_condition/src/main.rs race_condition/src/bin/race_condition_sums.rs
 //!
-//! What to watch for: exactly 500,000, every run, for any `--workers`, with nothing shared at
-//! all: each thread returns its count and `main` adds them up as it joins the threads, as
-//! Python would sum the results of `executor.map`. No lock, no atomic, nothing to get wrong.
+//! What to watch for: exactly 500,000 with nothing shared: each thread returns its count and
+//! `main` adds them up as it joins the threads. No lock, no atomic, nothing to get wrong.
 //!
 //! ```text
 //! Counter: 500000

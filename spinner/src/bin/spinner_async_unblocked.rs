@@ -4,14 +4,13 @@
 //! https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async_experiment.py):
 //! `slow()` still calls the blocking `time.sleep(3)`, but through Python's `asyncio.to_thread`
 //! (https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread), here tokio's
-//! `spawn_blocking`, which runs it on a thread of its own while `slow` waits at `.await`.
+//! `spawn_blocking`. The diff, explained: `docs/spinners.md`.
 //!
 //!     cargo run --release -p spinner --bin spinner_async_unblocked
 //!     diff spinner/src/bin/spinner_async_blocked.rs spinner/src/bin/spinner_async_unblocked.rs
 //!
-//! What to watch for: the spinner turns again for the whole 3 s, and stops the moment the sleep
-//! ends, on the same one-thread runtime that froze in `spinner_async_blocked`. The blocking call
-//! was not made any less blocking: it just no longer holds the thread every task runs on.
+//! What to watch for: the spinner turns for the whole 3 s on the same one-thread runtime that
+//! froze in `spinner_async_blocked`: the sleep still blocks, but no longer the runtime's thread.
 //!
 //! ```text
 //! spinner object: JoinHandle { id: Id(1) }
