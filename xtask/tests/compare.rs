@@ -96,6 +96,22 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
             assert!(figures["own_seconds"].as_f64().is_some(), "{row}");
         }
     }
+    // Each program with an original in python/ has it beside it: run and verified, with a
+    // ratio where both print their own time, or (no Python here) one word saying why.
+    let python: Vec<&Value> = rows.iter().filter(|r| !r["python_here"].is_null()).collect();
+    assert_eq!(python.len(), 9, "seven Real Python programs, two spinners");
+    for row in python {
+        let here = &row["python_here"];
+        match here["unavailable"].as_str() {
+            Some(word) => assert!(!word.contains(' '), "one word: {word}"),
+            None => {
+                assert_eq!(here["verified"], true, "{row}");
+                if matches!(row["family"].as_str(), Some("io" | "cpu")) {
+                    assert!(row["vs_python"].as_f64().is_some_and(|r| r > 0.0), "{row}");
+                }
+            }
+        }
+    }
     let threads = read(file(&files, "timeline-io_threads.svg"));
     assert!(threads.contains("over 5 connections"), "{threads}");
     let bars = read(file(&files, "wall-times.svg"));
