@@ -98,7 +98,10 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
     }
     // Each program with an original in python/ has it beside it: run and verified, with a
     // ratio where both print their own time, or (no Python here) one word saying why.
-    let python: Vec<&Value> = rows.iter().filter(|r| !r["python_here"].is_null()).collect();
+    let python: Vec<&Value> = rows
+        .iter()
+        .filter(|r| !r["python_here"].is_null())
+        .collect();
     assert_eq!(python.len(), 9, "seven Real Python programs, two spinners");
     for row in python {
         let here = &row["python_here"];
