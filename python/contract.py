@@ -21,6 +21,12 @@ REAL_URLS = ["https://www.jython.org", "http://olympus.realpython.org/dice"]
 # cannot: both languages refuse the same command lines.
 MAX_START = 1_000_000_000
 MAX_COUNT = 1_000_000
+# The other limits the Rust programs set (sites/src/cli.rs), so that both refuse the same
+# command lines: sites, workers (a thread or a process each), and seconds for a timeout.
+MAX_REPEAT = 100_000
+MAX_WORKERS = 1_000
+MAX_CPU_WORKERS = 256
+TIMEOUT_RANGE = (0.001, 3600.0)
 
 
 class Parser(argparse.ArgumentParser):
@@ -46,7 +52,7 @@ def whole_number(low, high=None):
     return parse
 
 
-def seconds(zero_ok):
+def seconds(zero_ok, between=None):
     def parse(text):
         try:
             s = float(text)
@@ -55,6 +61,9 @@ def seconds(zero_ok):
         if not math.isfinite(s) or s < 0 or (s == 0 and not zero_ok):
             least = "0 or more" if zero_ok else "more than 0"
             raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, {least}")
+        if between is not None and not between[0] <= s <= between[1]:
+            low, high = between
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
         return s
 
     return parse
@@ -86,25 +95,27 @@ def download_args(doc, *, workers=False):
     )
     parser.add_argument(
         "--repeat",
-        type=whole_number(1),
+        type=whole_number(1, MAX_REPEAT),
         default=80,
         metavar="N",
-        help="how many times the site list is repeated, as the article's `* 80` (default 80)",
+        help=f"(1 to {MAX_REPEAT}) how many times the site list is repeated, as the article's "
+        "`* 80` (default 80)",
     )
     if workers is not False:
         parser.add_argument(
             "--workers",
-            type=whole_number(1),
+            type=whole_number(1, MAX_WORKERS),
             default=workers,
             metavar="N",
-            help=f"worker threads or processes (default {workers or 'one per CPU'})",
+            help=f"(1 to {MAX_WORKERS}: each one is an OS thread or a process) worker threads or "
+            f"processes (default {workers or 'one per CPU'})",
         )
     parser.add_argument(
         "--timeout",
-        type=seconds(zero_ok=False),
+        type=seconds(zero_ok=False, between=TIMEOUT_RANGE),
         default=10.0,
         metavar="S",
-        help="give up on one request after this many seconds (default 10)",
+        help="(0.001 to 3600) give up on one request after this many seconds (default 10)",
     )
     args = parser.parse_args()
     if not args.url and not args.real:
@@ -124,22 +135,23 @@ def cpu_args(doc, *, workers=False):
         type=whole_number(0, MAX_START),
         default=5_000_000,
         metavar="N",
-        help="the first number, as the article's 5_000_000",
+        help=f"(0 to {MAX_START}) the first number, as the article's 5_000_000",
     )
     parser.add_argument(
         "--count",
         type=whole_number(0, MAX_COUNT),
         default=20,
         metavar="N",
-        help="how many numbers, as the article's range(20)",
+        help=f"(0 to {MAX_COUNT}) how many numbers, as the article's range(20)",
     )
     if workers is not False:
         parser.add_argument(
             "--workers",
-            type=whole_number(1),
+            type=whole_number(1, MAX_CPU_WORKERS),
             default=workers,
             metavar="N",
-            help=f"worker threads or processes (default {workers or 'one per CPU'})",
+            help=f"(1 to {MAX_CPU_WORKERS}: more than cores only take turns) worker threads or "
+            f"processes (default {workers or 'one per CPU'})",
         )
     args = parser.parse_args()
     # The article's `[5_000_000 + x for x in range(20)]`.

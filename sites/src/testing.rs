@@ -177,6 +177,26 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
 /// Runs `exe` with each bad command line of the contract and checks that it answers the
 /// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
 pub fn check_bad_usage(exe: &str) {
+    check_bad_usage_with(
+        exe,
+        &[
+            "--repeat",
+            "--workers",
+            "--limit",
+            "--timeout",
+            "--latency-ms",
+            "--jitter-ms",
+            "--error-rate",
+            "--slow-rate",
+            "--slow-ms",
+            "--drop-rate",
+        ],
+    );
+}
+
+/// [`check_bad_usage`] for a downloader whose numeric flags are only `numeric` (the Python
+/// originals have no `--limit` and no stand-in of their own): each must say its range.
+pub fn check_bad_usage_with(exe: &str, numeric: &[&str]) {
     let bad: [&[&str]; 14] = [
         &["--error-rate", "0.6", "--drop-rate", "0.6"],
         &["--workers", "0"],
@@ -219,19 +239,7 @@ pub fn check_bad_usage(exe: &str) {
         assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
     }
     // Every flag that takes a number says its range in the help.
-    let numeric = [
-        "--repeat",
-        "--workers",
-        "--limit",
-        "--timeout",
-        "--latency-ms",
-        "--jitter-ms",
-        "--error-rate",
-        "--slow-rate",
-        "--slow-ms",
-        "--drop-rate",
-    ];
-    check_ranges_in_help(exe, &numeric);
+    check_ranges_in_help(exe, numeric);
 }
 
 /// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`

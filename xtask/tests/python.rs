@@ -129,7 +129,11 @@ fn downloaders_read_every_site_as_their_technique_allows() {
 fn downloaders_refuse_bad_usage() {
     for script in DOWNLOADERS {
         let Some(exe) = python(script) else { return };
-        testing::check_bad_usage(&exe);
+        let numeric: &[&str] = match script {
+            "io_threading.py" | "io_mp.py" => &["--repeat", "--workers", "--timeout"],
+            _ => &["--repeat", "--timeout"],
+        };
+        testing::check_bad_usage_with(&exe, numeric);
     }
 }
 
