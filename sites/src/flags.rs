@@ -515,7 +515,10 @@ mod tests {
             let (palette, pixels) = decode(&gif).unwrap_or_else(|e| panic!("{cc}: {e}"));
             assert_eq!(palette.len(), 4);
             for stripe in 0..3 {
-                assert_eq!(pixels.iter().filter(|&&p| p == stripe).count(), WIDTH * HEIGHT / 3);
+                assert_eq!(
+                    pixels.iter().filter(|&&p| p == stripe).count(),
+                    WIDTH * HEIGHT / 3
+                );
             }
             assert!(seen.insert(gif), "{cc} looks like another code's flag");
         }

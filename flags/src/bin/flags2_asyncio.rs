@@ -10,8 +10,6 @@
 //! each file is written by `spawn_blocking`, off the loop. More in `docs/flags.md`.
 //!
 //! ```text
-//! 100 concurrent connections will be used.
-//! --------------------
 //! 153 flags downloaded.
 //!  42 errors.
 //! Elapsed time: 0.26s

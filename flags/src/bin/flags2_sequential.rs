@@ -11,8 +11,6 @@
 //! terminal (none in a pipe, none with `-v`). More in `docs/flags.md`.
 //!
 //! ```text
-//! Searching for 26 flags: from BA to BZ
-//! --------------------
 //!  17 flags downloaded.
 //!   9 not found.
 //! Elapsed time: 1.31s

@@ -10,9 +10,6 @@
 //! counted apart. More in `docs/flags.md`.
 //!
 //! ```text
-//! Searching for 676 flags: from AA to ZZ
-//! 30 concurrent connections will be used.
-//! --------------------
 //! 149 flags downloaded.
 //! 360 not found.
 //! 167 errors.

@@ -12,7 +12,6 @@
 //! `docs/flags.md`.
 //!
 //! ```text
-//! --------------------
 //!  20 flags downloaded.
 //! Elapsed time: 0.42s
 //! ```
