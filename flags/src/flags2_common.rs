@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
 pub use crate::save_flag;
 use crate::{POP20_CC, SiteArgs, fail};
@@ -176,7 +176,9 @@ pub fn progress_bar(total: usize, verbose: bool) -> ProgressBar {
         "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed}<{eta}, {per_sec}]",
     )
     .expect("the template is valid");
+    // Left on the screen at 100% when the loop ends, as tqdm's; indicatif's default clears it.
     bar.with_style(style.progress_chars("█▉▊▋▌▍▎▏ "))
+        .with_finish(ProgressFinish::AndLeave)
 }
 
 /// The message of an HTTP status error, as the originals print it with `-v`:
