@@ -1,6 +1,7 @@
 //! What Python gives the article for free and Rust does not: a local stand-in for the
 //! article's two sites ([`server`]), the command line every downloader shares ([`cli`]), and the
-//! output lines every program prints and every checker reads ([`contract`]).
+//! output lines every program prints and every checker reads ([`contract`]), and the flags
+//! Fluent Python's downloaders fetch ([`flags`]).
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
 //! The examples depend on this crate; they never depend on each other.
@@ -8,6 +9,7 @@
 pub mod cli;
 pub mod contract;
 pub mod exits;
+pub mod flags;
 pub mod limits;
 pub mod pages;
 pub mod server;

@@ -26,7 +26,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 
-use crate::pages;
+use crate::{flags, pages};
 
 /// How the stand-in behaves. `Config::default()` is the well-behaved server: 50 ms, no faults.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,7 +71,7 @@ pub enum Outcome {
     Error,
     /// The connection was closed without an answer, injected.
     Dropped,
-    /// 404: the path is not one of the two pages.
+    /// 404: the path is not one of the two pages, nor a flag the stand-in has.
     NotFound,
     /// The client closed the connection before the answer was ready (its timeout, most likely).
     Abandoned,
@@ -397,6 +397,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+
 /// Injected by a `--drop-rate`: makes hyper close the connection without answering.
 #[derive(Debug, thiserror::Error)]
 #[error("connection dropped on purpose")]
@@ -463,23 +465,28 @@ async fn answer(
     let (mut outcome, delay) = shared.plan(n);
     // The latency: a timer, so this connection's task yields and the thread serves others.
     tokio::time::sleep(delay).await;
-    let page = pages::page(&path);
+    // The article's pages, or Fluent Python's flags and their metadata.
+    let page = pages::page(&path)
+        .map(|body| (body, HTML))
+        .or_else(|| flags::file(&path));
     if page.is_none() && outcome.is_success() {
         outcome = Outcome::NotFound;
     }
     arrived.log(outcome);
-    let (status, body) = match (outcome, page) {
+    let (status, (body, content_type)) = match (outcome, page) {
         (Outcome::Dropped, _) => return Err(Dropped),
-        (Outcome::Error, _) => (StatusCode::INTERNAL_SERVER_ERROR, pages::error_page()),
-        (_, Some(body)) => (StatusCode::OK, body),
-        (_, None) => (StatusCode::NOT_FOUND, pages::not_found_page()),
+        (Outcome::Error, _) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            (pages::error_page(), HTML),
+        ),
+        (_, Some(page)) => (StatusCode::OK, page),
+        (_, None) => (StatusCode::NOT_FOUND, (pages::not_found_page(), HTML)),
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)
 }
 

@@ -203,6 +203,25 @@ impl Settings {
                 Expected::Units(program.units.expect("every async basics row has its units"))
             }
             Family::Race => Expected::Counter(500_000),
+            Family::Flags => {
+                // The stand-in's flags live under its base URL, which its pages' URLs share.
+                let base = urls
+                    .first()
+                    .and_then(|url| url.strip_suffix(sites::pages::PATHS[0]));
+                match base {
+                    Some(base) => flag(
+                        &mut args,
+                        "--server",
+                        format!("{base}{}", sites::flags::PREFIX),
+                    ),
+                    None => flag(&mut args, "--server", "REMOTE".into()),
+                }
+                // The 20 codes of flags.py's `POP20_CC`, every program's default.
+                Expected::Flags {
+                    total: 20,
+                    faults: self.faults,
+                }
+            }
         };
         (args, expected)
     }

@@ -18,6 +18,9 @@ pub enum Family {
     Async,
     /// `--workers`; `Counter: 500000` and `Duration`.
     Race,
+    /// Fluent Python's flags downloaders, `--server`: 20 flags, their counts (`N flags
+    /// downloaded.` ...) equal to what the stand-in's log says.
+    Flags,
 }
 
 impl Family {
@@ -27,6 +30,7 @@ impl Family {
             Family::Io => Some("io_sequential"),
             Family::Cpu => Some("cpu_sequential"),
             Family::Race => Some("race_condition"),
+            Family::Flags => Some("flags"),
             Family::Spinner | Family::Async => None,
         }
     }
@@ -45,6 +49,8 @@ pub enum Workers {
     Cpus,
     /// Not a pool of workers at all (the spinners: a spinner and a slow call).
     NotApplicable,
+    /// No `--workers` flag; the table shows this (the flags programs' own defaults).
+    Shown(&'static str),
 }
 
 /// One binary to run.
@@ -119,8 +125,8 @@ const fn basics(
     }
 }
 
-use Family::{Async, Cpu, Io, Race, Spinner};
-use Workers::{Cpus, Fixed, NotApplicable, One, PerSite};
+use Family::{Async, Cpu, Flags, Io, Race, Spinner};
+use Workers::{Cpus, Fixed, NotApplicable, One, PerSite, Shown};
 
 /// Every program, in the order of the table: each family's sequential version first.
 #[rustfmt::skip] // A table reads best as one.
@@ -153,6 +159,13 @@ pub const PROGRAMS: &[Program] = &[
     program("race_condition", "race_condition", Race, "Mutex", "std::thread", Fixed(5000), None),
     program("race_condition_atomic", "race_condition", Race, "AtomicU64", "std::thread", Fixed(5000), None),
     program("race_condition_sums", "race_condition", Race, "per-thread sums", "std::thread", Fixed(5000), None),
+    program("flags", "flags", Flags, "sequential", "ureq", One, None),
+    program("flags_threadpool", "flags", Flags, "threads, map", "std::thread + ureq", Shown("20 threads"), None),
+    program("flags_asyncio", "flags", Flags, "async, gather", "tokio + reqwest", Shown("20 tasks"), None),
+    program("flags2_sequential", "flags", Flags, "sequential, counted", "ureq", One, None),
+    program("flags2_threadpool", "flags", Flags, "thread pool, as_completed", "std::thread + ureq", Shown("20 threads (-m 30)"), None),
+    program("flags2_asyncio", "flags", Flags, "semaphore, as_completed", "tokio + reqwest", Shown("20 tasks, 5 in flight"), None),
+    program("flags3_asyncio", "flags", Flags, "two requests per flag", "tokio + reqwest", Shown("20 tasks, 5 in flight"), None),
 ];
 
 /// The programs whose Python original is in `python/`, and its file: `compare` runs it beside
@@ -193,7 +206,7 @@ impl Program {
         match self.workers {
             Fixed(n) => Some(n),
             Cpus => Some(cpus()),
-            One | PerSite | NotApplicable => None,
+            One | PerSite | NotApplicable | Shown(_) => None,
         }
     }
 
@@ -205,6 +218,7 @@ impl Program {
             Fixed(n) => n.to_string(),
             Cpus => format!("{} (CPUs)", cpus()),
             NotApplicable => "-".into(),
+            Shown(text) => text.into(),
         }
     }
 }
@@ -240,7 +254,7 @@ mod tests {
 
     #[test]
     fn every_family_starts_with_its_baseline() {
-        for family in [Io, Cpu, Race] {
+        for family in [Io, Cpu, Race, Flags] {
             let first = PROGRAMS.iter().find(|p| p.family == family).unwrap();
             assert_eq!(Some(first.name), family.baseline());
         }

@@ -29,6 +29,11 @@ pub enum Expected {
     Units(f64),
     /// `Counter: {n}`.
     Counter(u64),
+    /// `total` flags, counted as the stand-in's log says.
+    Flags {
+        total: usize,
+        faults: bool,
+    },
 }
 
 /// One run, measured and checked.
@@ -91,6 +96,11 @@ pub fn run_once(
         Expected::Answer => Expect::Answer,
         Expected::Units(units) => Expect::Units(units),
         Expected::Counter(n) => Expect::Counter(n),
+        Expected::Flags { total, faults } => Expect::Flags {
+            total,
+            log: stand_in.map(|_| log.as_slice()),
+            faults,
+        },
     };
     let m = &measurement;
     let check = verify::check(expect, m.status, &m.stdout, &m.stderr);

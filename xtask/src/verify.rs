@@ -7,6 +7,7 @@ use std::process::ExitStatus;
 use serde::Serialize;
 use sites::Transcript;
 use sites::contract::Line;
+use sites::flags::{Counts, parse_downloads};
 use sites::server::{LoggedRequest, Outcome};
 
 /// What a run must have printed.
@@ -31,6 +32,13 @@ pub enum Expect<'a> {
     Units(f64),
     /// `Counter: {n}` and `Duration {secs} seconds`.
     Counter(u64),
+    /// The flags programs: `total` flags, reported as the stand-in's `log` says they went; all
+    /// of them OK unless `faults` are on.
+    Flags {
+        total: usize,
+        log: Option<&'a [LoggedRequest]>,
+        faults: bool,
+    },
 }
 
 /// The verdict on one run.
@@ -214,8 +222,61 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
                 Some(n) => Err(format!("counted {n:?}, not {expected}")),
             }
         }
+        Expect::Flags { total, log, faults } => {
+            let logged = log.map(Counts::from_log);
+            // flags2 and flags3 report counts; flags.py and its two concurrent versions say
+            // `20 downloads in 0.35s`, or stop at the first error as the originals do.
+            let report = Counts::parse(stdout).or_else(|| {
+                parse_downloads(stdout).map(|(ok, seconds)| {
+                    let counts = Counts {
+                        ok,
+                        ..Counts::default()
+                    };
+                    (counts, seconds)
+                })
+            });
+            match report {
+                Some((counts, seconds)) => {
+                    check.own_seconds = Some(seconds);
+                    check_flags(counts, total, logged, faults, status)
+                }
+                None if faults && !status.success() && logged.is_some_and(|c| c.errors > 0) => {
+                    Ok(())
+                }
+                None if !status.success() => failed_status(),
+                None => Err("no report of the flags downloaded".into()),
+            }
+        }
     };
     check
+}
+
+/// A flags program's counts against what it must have reported: `total` in all, all OK
+/// without faults, the stand-in's log's own count with them, and exit status 1 for errors.
+fn check_flags(
+    counts: Counts,
+    total: usize,
+    logged: Option<Counts>,
+    faults: bool,
+    status: ExitStatus,
+) -> Result<(), String> {
+    let all_ok = Counts {
+        ok: total,
+        ..Counts::default()
+    };
+    if counts.ok + counts.not_found + counts.errors != total {
+        Err(format!("reported {counts:?}, not {total} flags"))
+    } else if !faults && counts != all_ok {
+        Err(format!("reported {counts:?}, not {total} flags downloaded"))
+    } else if let Some(logged) = logged.filter(|&logged| logged != counts) {
+        Err(format!(
+            "reported {counts:?}; the stand-in's log says {logged:?}"
+        ))
+    } else if status.success() != (counts.errors == 0) {
+        Err(format!("{status} with {} errors", counts.errors))
+    } else {
+        Ok(())
+    }
 }
 
 /// The async basics' last line, `time taken: {secs} seconds ({units} units)`: (secs, units).
@@ -459,6 +520,54 @@ mod tests {
         );
         assert!(
             check(expect(2, None), exited(1), stdout, "")
+                .result
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn flags_counts_must_be_the_stand_ins() {
+        let at = |path: &str, outcome| LoggedRequest {
+            path: path.into(),
+            ..served(&[outcome])[0].clone()
+        };
+        let log = [
+            at("/flags/br/br.gif", Outcome::Ok),
+            at("/flags/cn/cn.gif", Outcome::Error),
+            at("/flags/zz/zz.gif", Outcome::NotFound),
+        ];
+        let expect = |faults| Expect::Flags {
+            total: 3,
+            log: Some(&log),
+            faults,
+        };
+        let report = "--------------------\n  1 flag downloaded.\n  1 not found.\n  1 error.\n\
+                      Elapsed time: 0.12s\n";
+        let verdict = check(expect(true), exited(1), report, "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.12)));
+        // Errors must show in the exit status, and without faults every flag must be OK.
+        assert!(check(expect(true), exited(0), report, "").result.is_err());
+        assert!(check(expect(false), exited(1), report, "").result.is_err());
+        let wrong = report
+            .replace("1 not found", "2 not found")
+            .replace("1 error.", "0 errors.");
+        assert!(check(expect(true), exited(0), &wrong, "").result.is_err());
+        // flags.py's report, and its stop at the first error when one was injected.
+        let all_ok = [
+            at("/flags/br/br.gif", Outcome::Ok),
+            at("/flags/cn/cn.gif", Outcome::Ok),
+            at("/flags/us/us.gif", Outcome::Ok),
+        ];
+        let first = Expect::Flags {
+            total: 3,
+            log: Some(&all_ok),
+            faults: false,
+        };
+        let verdict = check(first, exited(0), "BR CN US \n3 downloads in 0.35s\n", "");
+        assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.35)));
+        assert_eq!(check(expect(true), exited(1), "BR \n", "").result, Ok(()));
+        assert!(
+            check(first, exited(1), "BR \n", "error: 500")
                 .result
                 .is_err()
         );

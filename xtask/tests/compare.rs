@@ -66,8 +66,8 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
     let report: Value = serde_json::from_str(&read(file(&files, "compare.json"))).unwrap();
     let rows = report["rows"].as_array().unwrap();
     // The first 16 (downloaders, CPU programs, spinners), spinner_async_unblocked, 8 async
-    // basics rows (gevent_pool at three settings) and 3 race_condition programs.
-    assert_eq!(rows.len(), 28, "every program has a row");
+    // basics rows (gevent_pool at three settings), 3 race_condition programs and 7 flags ones.
+    assert_eq!(rows.len(), 35, "every program has a row");
     let failed: Vec<String> = rows
         .iter()
         .filter(|r| r["verified"] != true)
@@ -92,7 +92,10 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
                 row["program"]
             );
         }
-        if matches!(row["family"].as_str(), Some("cpu" | "async" | "race")) {
+        if matches!(
+            row["family"].as_str(),
+            Some("cpu" | "async" | "race" | "flags")
+        ) {
             assert!(figures["own_seconds"].as_f64().is_some(), "{row}");
         }
     }
