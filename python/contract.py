@@ -1,7 +1,7 @@
 """The command line and the output lines every program here shares with its Rust sibling.
 
-The Rust programs take these from the workspace's `sites` crate (`sites/src/cli.rs`,
-`sites/src/contract.rs`); the Python programs import them from here, as Fluent Python's
+The Rust programs take these from the workspace's `download_cli` and `contract` crates
+(`download_cli/src/lib.rs`, `contract/src/lib.rs`); the Python programs import them from here, as Fluent Python's
 `flags_*.py` import `flags.py`. With them, `cargo xtask` can run and check a Python program
 as it does a Rust one. Nothing in this file is about concurrency.
 """

@@ -49,7 +49,7 @@ struct Args {
     count: u64,
     /// Worker processes (1 to 256: more than cores only take turns) [default: one per core, as
     /// `multiprocessing.Pool()`]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(contract::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
     /// Run as one of the pool's workers: numbers in on stdin, sums out on stdout.
     #[arg(long, hide = true)]
@@ -180,7 +180,7 @@ fn worker() -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     if args.worker {
         return worker();
     }
@@ -197,7 +197,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use sites::contract::expected_sum;
+    use contract::expected_sum;
 
     use super::*;
 

@@ -21,7 +21,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sites::contract::Line;
+use contract::Line;
 
 /// The hidden first argument that turns this binary into a pool worker.
 const WORKER_FLAG: &str = "--pool-worker";
@@ -71,7 +71,7 @@ impl Worker {
         };
         NAME.get_or_init(|| name.clone());
         // A worker's stdout is a pipe to its parent: if the parent is gone, it ends quietly.
-        sites::exits::install();
+        contract::exits::install();
         Some(Worker { timeout })
     }
 

@@ -1,19 +1,15 @@
-//! What Python gives the article for free and Rust does not: a local stand-in for the
-//! article's two sites ([`server`]), the command line every downloader shares ([`cli`]), and the
-//! output lines every program prints and every checker reads ([`contract`]).
+//! A local stand-in for the article's two web sites, so that every downloader runs offline and
+//! the same every time: the two pages ([`pages`]), served by hyper on a thread of its own with a
+//! delay per answer and optional faults ([`server`]), and a log of every request it saw, which
+//! the tests read to check concurrency and `cargo xtask` draws as timelines.
 //!
-//! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
-//! The examples depend on this crate; they never depend on each other.
+//! Not an example: what the downloaders talk to. Its `testing` module holds the checks every
+//! downloader's tests share (a server that dies mid-run, injected faults, timeouts, a hostile
+//! server).
 
-pub mod cli;
-pub mod contract;
-pub mod exits;
-pub mod limits;
 pub mod pages;
 pub mod server;
 #[doc(hidden)]
 pub mod testing;
 
-pub use cli::{DownloadArgs, REAL_URLS, Sites, StandInArgs};
-pub use contract::{MAX_BODY_BYTES, MAX_REDIRECTS, Summary, Transcript};
 pub use server::{Config, StandIn};

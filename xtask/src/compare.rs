@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
+use contract::expected_sum;
+use download_cli::MAX_REPEAT;
+use download_cli::StandInArgs;
 use serde::Serialize;
-use sites::cli::MAX_REPEAT;
-use sites::contract::expected_sum;
-use sites::{StandIn, StandInArgs};
+use stand_in::StandIn;
 
 use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
@@ -44,7 +45,7 @@ pub struct CompareArgs {
 
     /// The spinners' slow call, in seconds (their own default is the article's 3; 0 to 3600,
     /// as the spinners take it).
-    #[arg(long, value_name = "S", default_value = "1", value_parser = sites::cli::parse_spinner_seconds)]
+    #[arg(long, value_name = "S", default_value = "1", value_parser = contract::cli::parse_spinner_seconds)]
     spinner_seconds: Duration,
 
     /// Downloads per downloader: the article's two sites, this many times each (1 to 100000,

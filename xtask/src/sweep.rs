@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use download_cli::StandInArgs;
 use serde::Serialize;
-use sites::{StandIn, StandInArgs};
+use stand_in::StandIn;
 
 use crate::programs::{Family, Program, Workers};
 use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};

@@ -94,7 +94,7 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli: Cli = sites::cli::parse_or_exit();
+    let cli: Cli = contract::parse_args();
     if cli.spin {
         return spinner_child();
     }
