@@ -97,7 +97,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
             if let Err(e) = worker {
                 // The workers already started stop after the number they hold.
                 next.store(numbers.len(), Ordering::Relaxed);
-                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e:#}");
             }
         }
         drop(done);

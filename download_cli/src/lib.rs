@@ -246,7 +246,7 @@ impl DownloadArgs {
                 .max(1),
             }),
             Err(e) => {
-                eprintln!("note: cannot read the open-file limit: {e}");
+                eprintln!("note: cannot read the open-file limit: {e:#}");
                 None
             }
         }

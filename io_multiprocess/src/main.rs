@@ -8,7 +8,7 @@
 //!
 //! What to watch for: each line names the worker process that read it. A process costs far more
 //! than a thread and buys nothing for waiting: 2 CPUs, 2 workers, 160 / 2 x 50 ms = 4 s. Kill a
-//! `--pool-worker` process and only its site is lost. The pool: `docs/io.md`.
+//! `--worker` process and only its site is lost. The pool: `docs/io.md`.
 //!
 //! ```text
 //! SpawnPoolWorker-2:Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
@@ -76,7 +76,7 @@ fn worker_main(worker: pool::Worker) -> anyhow::Result<ExitCode> {
     let session = new_session(worker.timeout);
     worker.serve(|url| {
         if let Err(e) = download_site(url, &session) {
-            println!("{}:Failed {url}: {e}", pool::current_process_name());
+            println!("{}:Failed {url}: {e:#}", pool::current_process_name());
         }
     })?;
     Ok(ExitCode::SUCCESS)
@@ -95,7 +95,7 @@ fn download_all_sites(
 }
 
 fn main() -> anyhow::Result<ExitCode> {
-    // A worker is this same binary, started by the pool with a hidden argument.
+    // A worker is this same binary, started by the pool with the hidden `--worker`.
     if let Some(worker) = pool::Worker::from_args() {
         return worker_main(worker);
     }

@@ -180,7 +180,9 @@ fn workers_of(parent: u32) -> Vec<(i32, String)> {
             .split(|&b| b == 0)
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .collect();
-        if ppid == Some(parent) && words.get(1).map(String::as_str) == Some("--pool-worker") {
+        if ppid == Some(parent)
+            && words.get(1).map(String::as_str) == Some(contract::worker::WORKER_FLAG)
+        {
             found.push((pid, words[2].clone()));
         }
     }

@@ -64,7 +64,7 @@ fn download_all_sites(sites: &[String], timeout: Duration) -> usize {
     let mut failed = 0;
     for url in sites {
         if let Err(e) = download_site(url, &session) {
-            println!("Failed {url}: {e}");
+            println!("Failed {url}: {e:#}");
             failed += 1;
         }
     }

@@ -102,7 +102,7 @@ fn download_all_sites(
             let worker = thread::Builder::new().spawn_scoped(scope, || {
                 while let Some(url) = sites.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Err(e) = download_site(url, timeout) {
-                        println!("Failed {url}: {e}");
+                        println!("Failed {url}: {e:#}");
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -110,7 +110,7 @@ fn download_all_sites(
             if let Err(e) = worker {
                 // The workers already started stop after the site they hold.
                 next.store(sites.len(), Ordering::Relaxed);
-                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e:#}");
             }
         }
         Ok(())

@@ -384,7 +384,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 // Out of file descriptors, most likely: the client side will report its failed
                 // downloads. Say it once, let open connections finish, and try again.
                 if accept_errors == 0 {
-                    eprintln!("stand-in: cannot accept a connection ({e}); retrying");
+                    eprintln!("stand-in: cannot accept a connection ({e:#}); retrying");
                 }
                 accept_errors += 1;
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     // The stand-in lives in this process and holds one connection per request in flight, up to
     // ten thousand in a sweep: raise the soft open-file limit to the hard one, as Go does.
     if let Err(e) = download_cli::raise_open_file_limit() {
-        eprintln!("note: cannot raise the open-file limit: {e}");
+        eprintln!("note: cannot raise the open-file limit: {e:#}");
     }
     let stand_in = match &cli.task {
         Task::Serve { stand_in, .. } => stand_in,
