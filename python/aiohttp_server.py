@@ -2,7 +2,7 @@
 """The local stand-in, served by aiohttp: the article's two pages, each after --latency-ms.
 
 The same two pages as the Rust stand-in (`cargo xtask serve`: hyper on one tokio thread, in
-sites/src/server.rs and sites/src/pages.rs), byte for byte, served instead by aiohttp's server
+stand_in/src/server.rs and stand_in/src/pages.rs), byte for byte, served instead by aiohttp's server
 on asyncio's event loop: the Rust async clients meet aiohttp's server here, as io_asyncio.py's
 aiohttp client meets hyper's. It prints its base URL on one line when it is ready, and on
 Ctrl-C or SIGTERM how many requests it answered.
@@ -22,7 +22,7 @@ import contract
 
 
 def html(title, content, size):
-    """An HTML page of exactly `size` bytes, made as sites/src/pages.rs makes it."""
+    """An HTML page of exactly `size` bytes, made as stand_in/src/pages.rs makes it."""
     page = f"<!DOCTYPE html>\n<html>\n<head><title>{title}</title></head>\n<body>\n{content}"
     tail = "</body>\n</html>\n"
     filler = "<p>Filler text, so this page weighs what the real one did.</p>\n"

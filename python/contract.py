@@ -1,7 +1,7 @@
 """The command line and the output lines every program here shares with its Rust sibling.
 
-The Rust programs take these from the workspace's `sites` crate (`sites/src/cli.rs`,
-`sites/src/contract.rs`); the Python programs import them from here, as Fluent Python's
+The Rust programs take these from the workspace's `download_cli` and `contract` crates
+(`download_cli/src/lib.rs`, `contract/src/lib.rs`); the Python programs import them from here, as Fluent Python's
 `flags_*.py` import `flags.py`. With them, `cargo xtask` can run and check a Python program
 as it does a Rust one. Nothing in this file is about concurrency.
 """
@@ -21,7 +21,7 @@ REAL_URLS = ["https://www.jython.org", "http://olympus.realpython.org/dice"]
 # cannot: both languages refuse the same command lines.
 MAX_START = 1_000_000_000
 MAX_COUNT = 1_000_000
-# The other limits the Rust programs set (sites/src/cli.rs), so that both refuse the same
+# The other limits the Rust programs set (download_cli/src/lib.rs, contract/src/cli.rs), so that both refuse the same
 # command lines: sites, workers (a thread or a process each), and seconds for a timeout.
 MAX_REPEAT = 100_000
 MAX_WORKERS = 1_000
@@ -33,6 +33,10 @@ class Parser(argparse.ArgumentParser):
     """argparse, reporting bad usage as the Rust programs do: `error: ...`, the usage, exit 2."""
 
     def error(self, message):
+        # clap's words for a flag the program does not have, so that one check reads both.
+        if message.startswith("unrecognized arguments: "):
+            flag = message.removeprefix("unrecognized arguments: ").split()[0]
+            message = f"unexpected argument '{flag}' found"
         usage = self.format_usage().replace("usage: ", "Usage: ", 1)
         self.exit(2, f"error: {message}\n\n{usage}\nFor more information, try '--help'.\n")
 

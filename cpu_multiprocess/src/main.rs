@@ -20,11 +20,11 @@ use std::collections::VecDeque;
 use std::hint::black_box;
 use std::io::{self, BufRead, BufReader, Write};
 use std::num::NonZeroUsize;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::thread;
 use std::time::Instant;
-use std::{env, thread};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
@@ -49,11 +49,8 @@ struct Args {
     count: u64,
     /// Worker processes (1 to 256: more than cores only take turns) [default: one per core, as
     /// `multiprocessing.Pool()`]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(contract::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
-    /// Run as one of the pool's workers: numbers in on stdin, sums out on stdout.
-    #[arg(long, hide = true)]
-    worker: bool,
 }
 
 // region: cpu_bound
@@ -81,14 +78,11 @@ fn cpu_bound(number: u64) -> u128 {
 /// Computes every sum on `workers` processes, and returns them in the order of `numbers`.
 fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     // `multiprocessing.Pool()`: start the workers, each one this very program in worker mode.
-    let exe = env::current_exe().context("cannot find this program to start its workers")?;
     let mut pool = Vec::new();
     for _ in 0..workers {
-        let mut command = Command::new(&exe);
-        command
-            .arg("--worker")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        let mut command =
+            contract::worker_command().context("cannot find this program to start its workers")?;
+        command.stdin(Stdio::piped()).stdout(Stdio::piped());
         pool.push(command.spawn().context("cannot start a worker process")?);
     }
     // The pool's work queue: the index of the next number nobody has taken yet.
@@ -180,10 +174,11 @@ fn worker() -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Args = sites::cli::parse_or_exit();
-    if args.worker {
+    // A worker is this same program, started by `find_sums` with the hidden `--worker`.
+    if contract::worker_role().is_some() {
         return worker();
     }
+    let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let workers = args.workers.map_or(cores, NonZeroUsize::get);
@@ -197,7 +192,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use sites::contract::expected_sum;
+    use contract::expected_sum;
 
     use super::*;
 

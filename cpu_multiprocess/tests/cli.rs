@@ -7,18 +7,18 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sites::contract::Line;
+use contract::Line;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpu_multiprocess");
 
 #[test]
 fn keeps_the_cpu_programs_contract() {
-    sites::testing::check_cpu_program(BIN, true);
+    contract::testing::check_cpu_program(BIN, true);
 }
 
 #[test]
 fn cpu_bound_keeps_its_sum_in_registers() {
-    sites::testing::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
+    contract::testing::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
 }
 
 /// The process ids of `pid`'s children, from Linux's /proc.
@@ -98,5 +98,5 @@ fn a_worker_that_dies_ends_the_run_with_an_error() {
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--start", "1000", "--count", "3"];
-    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_multiprocess"), &args);
+    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_multiprocess"), &args);
 }

@@ -64,7 +64,7 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
 }
 
 fn main() {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let start_time = Instant::now();
     let results = find_sums(&numbers);
@@ -75,7 +75,7 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use sites::contract::expected_sum;
+    use contract::expected_sum;
 
     use super::*;
 

@@ -3,17 +3,17 @@
 
 #[test]
 fn keeps_the_cpu_programs_contract() {
-    sites::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_sequential"), false);
+    contract::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_sequential"), false);
 }
 
 #[test]
 fn cpu_bound_keeps_its_sum_in_registers() {
     let exe = env!("CARGO_BIN_EXE_cpu_sequential");
-    sites::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
+    contract::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--start", "1000", "--count", "3"];
-    sites::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_sequential"), &args);
+    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_sequential"), &args);
 }

@@ -43,7 +43,7 @@ struct Args {
     count: u64,
     /// Worker threads (1 to 256: more than cores only take turns) [default: 5, as the article's
     /// `max_workers=5`]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(contract::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
 }
 
@@ -97,7 +97,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
             if let Err(e) = worker {
                 // The workers already started stop after the number they hold.
                 next.store(numbers.len(), Ordering::Relaxed);
-                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e:#}");
             }
         }
         drop(done);
@@ -111,7 +111,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     let workers = args.workers.map_or(DEFAULT_WORKERS, NonZeroUsize::get);
     let start_time = Instant::now();
@@ -124,7 +124,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use sites::contract::expected_sum;
+    use contract::expected_sum;
 
     use super::*;
 

@@ -8,7 +8,7 @@ use std::ops::{Index, IndexMut};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
 pub use crate::save_flag;
@@ -89,7 +89,11 @@ pub fn expand_cc_args(
     if every_cc {
         codes.extend(a_z().flat_map(|a| a_z().map(move |b| format!("{}{}", a as char, b as char))));
     } else if all_cc {
-        codes.extend(sites::flags::COUNTRIES.iter().map(|&(cc, _)| cc.to_owned()));
+        codes.extend(
+            stand_in::flags::COUNTRIES
+                .iter()
+                .map(|&(cc, _)| cc.to_owned()),
+        );
     } else {
         for cc in cc_args.iter().map(|c| c.to_uppercase()) {
             match cc.as_bytes() {
@@ -112,16 +116,16 @@ pub fn expand_cc_args(
 
 /// Parses the command line; bad usage is one error line and exit status 2.
 pub fn process_args() -> (Flags2Args, Vec<String>) {
-    let args: Flags2Args = sites::cli::parse_or_exit();
+    let args: Flags2Args = contract::parse_args();
     if let Err(e) = args.site.stand_in.check() {
-        sites::cli::exit_with_usage::<Flags2Args>(&e);
+        contract::cli::usage_error(Flags2Args::command(), e);
     }
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let mut cc_list = match expand_cc_args(args.every, args.all, &args.cc, limit) {
         Ok(cc_list) => cc_list,
-        Err(e) => sites::cli::exit_with_usage::<Flags2Args>(&e),
+        Err(e) => contract::cli::usage_error(Flags2Args::command(), e),
     };
     if cc_list.is_empty() {
         cc_list = POP20_CC.iter().map(|&cc| cc.to_owned()).collect();

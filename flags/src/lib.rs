@@ -14,9 +14,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
+use download_cli::StandInArgs;
 use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
-use sites::{StandIn, StandInArgs};
+use stand_in::StandIn;
 
 pub mod flags2_common;
 
@@ -109,7 +110,7 @@ pub enum Server {
 
 fn parse_server(text: &str) -> Result<Server, String> {
     if text.starts_with("http://") || text.starts_with("https://") {
-        let url = sites::cli::parse_url(text)?;
+        let url = download_cli::parse_url(text)?;
         return Ok(Server::Url(url.trim_end_matches('/').to_owned()));
     }
     Label::from_str(text, true)
@@ -165,7 +166,7 @@ impl SiteArgs {
             config.error_rate = 0.25;
         }
         let stand_in = StandIn::start(config)?;
-        let base_url = format!("{}{}", stand_in.base_url(), sites::flags::PREFIX);
+        let base_url = format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX);
         let c = stand_in.config();
         let mut faults = format!("{} ms per request", c.latency.as_millis());
         if !c.jitter.is_zero() {
@@ -223,7 +224,7 @@ impl Drop for Site {
             let c = stand_in.config();
             if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
                 let log = stand_in.log().snapshot();
-                eprintln!("Local stand-in: {}", sites::server::tally(&log));
+                eprintln!("Local stand-in: {}", stand_in::server::tally(&log));
             }
         }
     }
@@ -233,9 +234,9 @@ impl Drop for Site {
 /// prints `\n{count} downloads in {elapsed:.2f}s`. The originals stop at the first error with
 /// a traceback; here it is one `error:` line and exit status 1 (flags2 counts errors instead).
 pub fn main<E: Display>(download_many: impl FnOnce(&[&str]) -> Result<usize, E>) -> ExitCode {
-    let args: FlagsArgs = sites::cli::parse_or_exit();
+    let args: FlagsArgs = contract::parse_args();
     if let Err(e) = args.site.stand_in.check() {
-        sites::cli::exit_with_usage::<FlagsArgs>(&e);
+        contract::cli::usage_error(FlagsArgs::command(), e);
     }
     let site = match args.site.start() {
         Ok(site) => site,

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use contract::{MAX_BODY_BYTES, MAX_REDIRECTS};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use futures_rustls::rustls::pki_types::ServerName;
@@ -28,7 +29,6 @@ use http_body_util::{BodyExt, Empty, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{CONNECTION, HOST, LOCATION};
 use hyper::{Request, Response, StatusCode, Uri, Version};
-use sites::{MAX_BODY_BYTES, MAX_REDIRECTS};
 use smol_hyper::rt::FuturesIo;
 
 /// The statuses that send a GET elsewhere, as requests, aiohttp, reqwest and ureq follow them.

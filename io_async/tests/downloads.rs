@@ -5,8 +5,10 @@ use std::collections::HashSet;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use sites::server::{Config, max_in_flight};
-use sites::{REAL_URLS, StandIn, Transcript};
+use contract::Transcript;
+use download_cli::REAL_URLS;
+use stand_in::StandIn;
+use stand_in::server::{Config, max_in_flight};
 
 /// Every binary of the crate: (name, path).
 const PROGRAMS: [(&str, &str); 3] = [
@@ -16,7 +18,7 @@ const PROGRAMS: [(&str, &str); 3] = [
 ];
 
 fn run(program: &str, args: &[&str]) -> (Output, Transcript) {
-    sites::testing::run(program, args)
+    contract::testing::run(program, args)
 }
 
 fn stand_in(config: Config) -> StandIn {
@@ -150,7 +152,7 @@ fn a_malformed_url_is_bad_usage() {
             assert_eq!(output.status.code(), Some(2), "{name}: {bad}");
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(
-                stderr.contains("--url") && stderr.contains("Usage"),
+                stderr.contains("--url") && stderr.contains("'--help'"),
                 "{name}: {stderr}"
             );
             assert!(
@@ -208,30 +210,30 @@ fn https_reaches_rustls_without_the_internet() {
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_server_dies_mid_run(program, &["--limit", "20"]);
-        sites::testing::check_server_dies_mid_run(program, &[]);
+        stand_in::testing::check_server_dies_mid_run(program, &["--limit", "20"]);
+        stand_in::testing::check_server_dies_mid_run(program, &[]);
     }
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_bad_usage(program);
+        download_cli::testing::check_bad_usage(program, &["--limit"]);
     }
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_faults_are_counted(program, &[]);
-        sites::testing::check_faults_are_counted(program, &["--limit", "3"]);
+        stand_in::testing::check_faults_are_counted(program, &[]);
+        stand_in::testing::check_faults_are_counted(program, &["--limit", "3"]);
     }
 }
 
 #[test]
 fn a_slow_answer_times_out_and_is_counted() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_timeouts(program, &[]);
+        stand_in::testing::check_timeouts(program, &[]);
     }
 }
 
@@ -308,13 +310,13 @@ fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_hostile_server(program, &[]);
+        stand_in::testing::check_hostile_server(program, &[]);
     }
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     for (_, program) in PROGRAMS {
-        sites::testing::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
+        contract::testing::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! What to watch for: each line names the worker process that read it. A process costs far more
 //! than a thread and buys nothing for waiting: 2 CPUs, 2 workers, 160 / 2 x 50 ms = 4 s. Kill a
-//! `--pool-worker` process and only its site is lost. The pool: `docs/io.md`.
+//! `--worker` process and only its site is lost. The pool: `docs/io.md`.
 //!
 //! ```text
 //! SpawnPoolWorker-2:Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
@@ -24,7 +24,20 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use clap::Parser;
+use contract::{MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use download_cli::DownloadArgs;
+
+/// Downloads the article's two sites, 80 times each, and says how long it took.
+#[derive(Parser)]
+struct Args {
+    /// Worker processes (1 to 1000: each one is a process) [default: one per CPU, as
+    /// `multiprocessing.Pool()`]
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(download_cli::MAX_WORKERS))]
+    workers: Option<NonZeroUsize>,
+    #[command(flatten)]
+    common: DownloadArgs,
+}
 
 // region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
@@ -63,7 +76,7 @@ fn worker_main(worker: pool::Worker) -> anyhow::Result<ExitCode> {
     let session = new_session(worker.timeout);
     worker.serve(|url| {
         if let Err(e) = download_site(url, &session) {
-            println!("{}:Failed {url}: {e}", pool::current_process_name());
+            println!("{}:Failed {url}: {e:#}", pool::current_process_name());
         }
     })?;
     Ok(ExitCode::SUCCESS)
@@ -82,24 +95,32 @@ fn download_all_sites(
 }
 
 fn main() -> anyhow::Result<ExitCode> {
-    // A worker is this same binary, started by the pool with a hidden argument.
+    // A worker is this same binary, started by the pool with the hidden `--worker`.
     if let Some(worker) = pool::Worker::from_args() {
         return worker_main(worker);
     }
-    let args = DownloadArgs::parse_args();
+    let args: Args = contract::parse_args();
     // `multiprocessing.Pool()` starts `os.cpu_count()` processes.
     let cpus = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let workers = args.workers.map_or(cpus, NonZeroUsize::get);
-    let sites = args.sites().context("cannot start the local stand-in")?;
+    let stand_in = args
+        .common
+        .start_stand_in()
+        .context("cannot start the local stand-in")?;
+    let sites = args.common.sites(stand_in.as_ref());
     // Every worker holds a connection, and every connection a file descriptor.
-    sites.make_room_for(workers);
+    args.common.make_room_for(workers);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, workers, args.timeout)?;
+    let failed = download_all_sites(&sites, workers, args.common.timeout)?;
     let summary = Summary {
         total: sites.len(),
         failed,
         elapsed: start_time.elapsed(),
     };
     println!("{summary}");
+    // What the local stand-in served, to set beside the line above.
+    if let Some(stand_in) = stand_in {
+        stand_in.print_tally();
+    }
     Ok(summary.exit_code())
 }

@@ -1,8 +1,9 @@
 //! The process pool behind `download_all_sites`: what `multiprocessing.Pool` does for the
 //! article, written out in std only.
 //!
-//! A worker is this same binary, started again with a hidden first argument
-//! (`io_multiprocess --pool-worker SpawnPoolWorker-1 10`, which is what `ps` shows). The parent
+//! A worker is this same binary, started again with the workspace's hidden first argument
+//! (`contract::worker`: `io_multiprocess --worker SpawnPoolWorker-1 10`, which is what `ps`
+//! shows). The parent
 //! talks to each worker over two pipes: it writes one URL per line down the worker's stdin, and
 //! the worker prints one line per URL (its `Read ...` or `Failed ...` line) up its stdout. The
 //! first line a worker prints is `ready`, once its initializer has run.
@@ -15,16 +16,14 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sites::contract::Line;
+use contract::Line;
 
-/// The hidden first argument that turns this binary into a pool worker.
-const WORKER_FLAG: &str = "--pool-worker";
 /// What a worker prints once its initializer has run.
 const READY: &str = "ready";
 /// How long past the request timeout a worker may stay silent before the pool kills it.
@@ -41,7 +40,7 @@ pub fn current_process_name() -> &'static str {
     NAME.get().map_or("MainProcess", String::as_str)
 }
 
-/// The worker's side of the pool: what a process started with [`WORKER_FLAG`] does.
+/// The worker's side of the pool: what a process started by [`Pool::start`] does.
 pub struct Worker {
     /// The per-request timeout, passed down from the parent's `--timeout`.
     pub timeout: Duration,
@@ -51,11 +50,8 @@ impl Worker {
     /// `Some` when this process was started by a [`Pool`]. A worker never parses the user's
     /// flags: it only downloads what its parent sends it, so it never starts a stand-in.
     pub fn from_args() -> Option<Worker> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        if args.first().map(String::as_str) != Some(WORKER_FLAG) {
-            return None;
-        }
-        let timeout = match &args[1..] {
+        let args = contract::worker_role()?;
+        let timeout = match &args[..] {
             [name, secs] => secs
                 .parse()
                 .ok()
@@ -64,14 +60,10 @@ impl Worker {
             _ => None,
         };
         let Some((name, timeout)) = timeout else {
-            eprintln!(
-                "usage: {WORKER_FLAG} NAME TIMEOUT_SECONDS (started by the pool, not by hand)"
-            );
+            eprintln!("usage: --worker NAME TIMEOUT_SECONDS (started by the pool, not by hand)");
             std::process::exit(2);
         };
         NAME.get_or_init(|| name.clone());
-        // A worker's stdout is a pipe to its parent: if the parent is gone, it ends quietly.
-        sites::exits::install();
         Some(Worker { timeout })
     }
 
@@ -162,13 +154,12 @@ impl Pool {
     /// Starts `workers` processes, each running this same binary as a [`Worker`].
     pub fn start(workers: usize, timeout: Duration) -> io::Result<Pool> {
         let started = Instant::now();
-        let exe = std::env::current_exe()?;
         let (sender, events) = mpsc::channel();
         let mut processes = Vec::with_capacity(workers);
         for id in 0..workers {
             let name = format!("SpawnPoolWorker-{}", id + 1);
-            let mut child = Command::new(&exe)
-                .args([WORKER_FLAG, &name, &timeout.as_secs_f64().to_string()])
+            let mut child = contract::worker_command()?
+                .args([&name, &timeout.as_secs_f64().to_string()])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()?;

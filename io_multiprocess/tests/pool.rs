@@ -8,8 +8,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sites::contract::Line;
-use sites::server::{self, Config, StandIn};
+use contract::Line;
+use stand_in::server::{self, Config, StandIn};
 
 const EXE: &str = env!("CARGO_BIN_EXE_io_multiprocess");
 /// Far longer than any run here should take; reaching it means the program hung.
@@ -180,7 +180,9 @@ fn workers_of(parent: u32) -> Vec<(i32, String)> {
             .split(|&b| b == 0)
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .collect();
-        if ppid == Some(parent) && words.get(1).map(String::as_str) == Some("--pool-worker") {
+        if ppid == Some(parent)
+            && words.get(1).map(String::as_str) == Some(contract::worker::WORKER_FLAG)
+        {
             found.push((pid, words[2].clone()));
         }
     }
@@ -355,40 +357,40 @@ fn bad_usage_exits_2_without_starting_anything() {
     ] {
         let run = run(&args(bad));
         assert_eq!(run.status.code(), Some(2), "{bad:?}: {}", run.stderr);
-        assert!(run.stderr.contains("Usage:"), "{bad:?}: {}", run.stderr);
+        assert!(run.stderr.contains("'--help'"), "{bad:?}: {}", run.stderr);
         assert!(run.stdout.is_empty(), "{bad:?}: {}", run.stdout);
     }
 }
 
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
-    sites::testing::check_server_dies_mid_run(EXE, &["--workers", "3"]);
+    stand_in::testing::check_server_dies_mid_run(EXE, &["--workers", "3"]);
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
-    sites::testing::check_bad_usage(EXE);
+    download_cli::testing::check_bad_usage(EXE, &["--workers"]);
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
-    sites::testing::check_faults_are_counted(EXE, &["--workers", "2"]);
+    stand_in::testing::check_faults_are_counted(EXE, &["--workers", "2"]);
 }
 
 #[test]
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
-    sites::testing::check_timeouts(EXE, &["--workers", "2"]);
+    stand_in::testing::check_timeouts(EXE, &["--workers", "2"]);
 }
 
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
     // Each line comes from a worker, `SpawnPoolWorker-N:` before it: the check reads it as the
     // other downloaders' lines.
-    sites::testing::check_hostile_server(EXE, &["--workers", "3"]);
+    stand_in::testing::check_hostile_server(EXE, &["--workers", "3"]);
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--repeat", "2", "--latency-ms", "1", "--workers", "2"];
-    sites::testing::check_closed_stdout(EXE, &args);
+    contract::testing::check_closed_stdout(EXE, &args);
 }

@@ -19,7 +19,16 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use clap::Parser;
+use contract::{MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use download_cli::DownloadArgs;
+
+/// Downloads the article's two sites, 80 times each, and says how long it took.
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    common: DownloadArgs,
+}
 
 // region: new_session
 /// A blocking HTTP client, as `requests.Session`: it keeps connections open between requests.
@@ -55,7 +64,7 @@ fn download_all_sites(sites: &[String], timeout: Duration) -> usize {
     let mut failed = 0;
     for url in sites {
         if let Err(e) = download_site(url, &session) {
-            println!("Failed {url}: {e}");
+            println!("Failed {url}: {e:#}");
             failed += 1;
         }
     }
@@ -63,17 +72,25 @@ fn download_all_sites(sites: &[String], timeout: Duration) -> usize {
 }
 
 fn main() -> anyhow::Result<ExitCode> {
-    let args = DownloadArgs::parse_args();
-    let sites = args.sites().context("cannot start the local stand-in")?;
+    let args: Args = contract::parse_args();
+    let stand_in = args
+        .common
+        .start_stand_in()
+        .context("cannot start the local stand-in")?;
+    let sites = args.common.sites(stand_in.as_ref());
     // One connection at a time: the open-file limit is never in the way here.
-    sites.make_room_for(1);
+    args.common.make_room_for(1);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, args.timeout);
+    let failed = download_all_sites(&sites, args.common.timeout);
     let summary = Summary {
         total: sites.len(),
         failed,
         elapsed: start_time.elapsed(),
     };
     println!("{summary}");
+    // What the local stand-in served, to set beside the line above.
+    if let Some(stand_in) = stand_in {
+        stand_in.print_tally();
+    }
     Ok(summary.exit_code())
 }

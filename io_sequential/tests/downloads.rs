@@ -3,11 +3,12 @@
 use std::process::Output;
 use std::time::Duration;
 
-use sites::server::{Config, max_in_flight};
-use sites::{StandIn, Transcript};
+use contract::Transcript;
+use stand_in::StandIn;
+use stand_in::server::{Config, max_in_flight};
 
 fn run(args: &[&str]) -> (Output, Transcript) {
-    sites::testing::run(env!("CARGO_BIN_EXE_io_sequential"), args)
+    contract::testing::run(env!("CARGO_BIN_EXE_io_sequential"), args)
 }
 
 fn stand_in(config: Config) -> StandIn {
@@ -89,43 +90,46 @@ fn bad_usage_exits_2_with_a_one_line_error() {
         &["--url", "not a url"][..],
         &["--repeat", "-1"],
         &["--frobnicate"],
+        // Flags of other downloaders: this one has no workers and no limit.
+        &["--limit", "5"],
+        &["--workers", "3"],
     ] {
         let (output, _) = run(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert!(stderr.contains("Usage:"), "{args:?}: {stderr}");
+        assert!(stderr.contains("'--help'"), "{args:?}: {stderr}");
     }
 }
 
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
-    sites::testing::check_server_dies_mid_run(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+    stand_in::testing::check_server_dies_mid_run(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
-    sites::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_sequential"));
+    download_cli::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
-    sites::testing::check_faults_are_counted(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+    stand_in::testing::check_faults_are_counted(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
 
 #[test]
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
-    sites::testing::check_timeouts(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+    stand_in::testing::check_timeouts(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
 
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
-    sites::testing::check_hostile_server(env!("CARGO_BIN_EXE_io_sequential"), &[]);
+    stand_in::testing::check_hostile_server(env!("CARGO_BIN_EXE_io_sequential"), &[]);
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
-    sites::testing::check_closed_stdout(
+    contract::testing::check_closed_stdout(
         env!("CARGO_BIN_EXE_io_sequential"),
         &["--repeat", "2", "--latency-ms", "1"],
     );

@@ -24,10 +24,19 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sites::{DownloadArgs, MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use clap::Parser;
+use contract::{MAX_BODY_BYTES, MAX_REDIRECTS, Summary};
+use download_cli::DownloadArgs;
 
-/// The article's `max_workers=5`.
-const DEFAULT_WORKERS: usize = 5;
+/// Downloads the article's two sites, 80 times each, and says how long it took.
+#[derive(Parser)]
+struct Args {
+    /// Worker threads, as the article's `max_workers=5` (1 to 1000: each one is an OS thread).
+    #[arg(long, value_name = "N", default_value = "5", value_parser = contract::cli::count_up_to(download_cli::MAX_WORKERS))]
+    workers: NonZeroUsize,
+    #[command(flatten)]
+    common: DownloadArgs,
+}
 
 thread_local! {
     // The article's `thread_local = threading.local()`: each thread sees its own cell.
@@ -93,7 +102,7 @@ fn download_all_sites(
             let worker = thread::Builder::new().spawn_scoped(scope, || {
                 while let Some(url) = sites.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Err(e) = download_site(url, timeout) {
-                        println!("Failed {url}: {e}");
+                        println!("Failed {url}: {e:#}");
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -101,7 +110,7 @@ fn download_all_sites(
             if let Err(e) = worker {
                 // The workers already started stop after the site they hold.
                 next.store(sites.len(), Ordering::Relaxed);
-                anyhow::bail!("cannot start worker thread {n} of {workers}: {e}");
+                anyhow::bail!("cannot start worker thread {n} of {workers}: {e:#}");
             }
         }
         Ok(())
@@ -110,18 +119,26 @@ fn download_all_sites(
 }
 
 fn main() -> anyhow::Result<ExitCode> {
-    let args = DownloadArgs::parse_args();
-    let workers = args.workers.map_or(DEFAULT_WORKERS, NonZeroUsize::get);
-    let sites = args.sites().context("cannot start the local stand-in")?;
+    let args: Args = contract::parse_args();
+    let workers = args.workers.get();
+    let stand_in = args
+        .common
+        .start_stand_in()
+        .context("cannot start the local stand-in")?;
+    let sites = args.common.sites(stand_in.as_ref());
     // Every worker holds a connection, and every connection a file descriptor.
-    sites.make_room_for(workers);
+    args.common.make_room_for(workers);
     let start_time = Instant::now();
-    let failed = download_all_sites(&sites, workers, args.timeout)?;
+    let failed = download_all_sites(&sites, workers, args.common.timeout)?;
     let summary = Summary {
         total: sites.len(),
         failed,
         elapsed: start_time.elapsed(),
     };
     println!("{summary}");
+    // What the local stand-in served, to set beside the line above.
+    if let Some(stand_in) = stand_in {
+        stand_in.print_tally();
+    }
     Ok(summary.exit_code())
 }

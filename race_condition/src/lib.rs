@@ -88,7 +88,7 @@ impl Args {
     /// Parses the command line; bad usage prints a one-line error and the usage, and exits
     /// with status 2 (the contract every program of the workspace keeps).
     pub fn parse_args() -> Self {
-        sites::cli::parse_or_exit()
+        contract::parse_args()
     }
 
     /// How many tasks each thread runs, so that `--workers` threads run all of them:

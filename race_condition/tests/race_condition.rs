@@ -4,7 +4,7 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
 
-use sites::contract::Line;
+use contract::Line;
 
 const PROGRAMS: [&str; 3] = [
     env!("CARGO_BIN_EXE_race_condition"),

@@ -20,7 +20,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 #[command(about = "Draws a spinner while a slow call runs, then prints its answer (42).")]
 pub struct Args {
     /// How long the slow call takes, in seconds (the article's `time.sleep(3)`; 0 to 3600).
-    #[arg(long, default_value = "3", value_parser = sites::cli::parse_spinner_seconds, allow_negative_numbers = true)]
+    #[arg(long, default_value = "3", value_parser = contract::cli::parse_spinner_seconds, allow_negative_numbers = true)]
     pub seconds: Duration,
 }
 
@@ -28,7 +28,7 @@ impl Args {
     /// Parses the command line; bad usage prints a one-line error and the usage, and exits
     /// with status 2 (the contract every program of the workspace keeps).
     pub fn parse_args() -> Self {
-        sites::cli::parse_or_exit()
+        contract::parse_args()
     }
 }
 

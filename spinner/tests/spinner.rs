@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sites::contract::Line;
+use contract::Line;
 
 const THREAD: &str = env!("CARGO_BIN_EXE_spinner_thread");
 const ASYNC: &str = env!("CARGO_BIN_EXE_spinner_async");
@@ -255,6 +255,6 @@ fn ctrl_c_to_the_parent_alone_stops_the_child_process_too() {
 #[test]
 fn a_closed_stdout_ends_every_spinner_quietly() {
     for bin in TURNING.into_iter().chain([BLOCKED]) {
-        sites::testing::check_closed_stdout(bin, &["--seconds", "0.2"]);
+        contract::testing::check_closed_stdout(bin, &["--seconds", "0.2"]);
     }
 }

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use sites::contract::Line;
+use contract::Line;
 
 /// Starts `copies` runs of `binary` with `args` at once and returns the longest of their own
 /// times (each one's `Duration` line), or why it could not.

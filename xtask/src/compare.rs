@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
+use contract::expected_sum;
+use download_cli::MAX_REPEAT;
+use download_cli::StandInArgs;
 use serde::Serialize;
-use sites::cli::MAX_REPEAT;
-use sites::contract::expected_sum;
-use sites::{StandIn, StandInArgs};
+use stand_in::StandIn;
 
 use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::python::{self, Python};
@@ -46,7 +47,7 @@ pub struct CompareArgs {
 
     /// The spinners' slow call, in seconds (their own default is the article's 3; 0 to 3600,
     /// as the spinners take it).
-    #[arg(long, value_name = "S", default_value = "1", value_parser = sites::cli::parse_spinner_seconds)]
+    #[arg(long, value_name = "S", default_value = "1", value_parser = contract::cli::parse_spinner_seconds)]
     spinner_seconds: Duration,
 
     /// Downloads per downloader: the article's two sites, this many times each (1 to 100000,
@@ -207,12 +208,12 @@ impl Settings {
                 // The stand-in's flags live under its base URL, which its pages' URLs share.
                 let base = urls
                     .first()
-                    .and_then(|url| url.strip_suffix(sites::pages::PATHS[0]));
+                    .and_then(|url| url.strip_suffix(stand_in::pages::PATHS[0]));
                 match base {
                     Some(base) => flag(
                         &mut args,
                         "--server",
-                        format!("{base}{}", sites::flags::PREFIX),
+                        format!("{base}{}", stand_in::flags::PREFIX),
                     ),
                     None => flag(&mut args, "--server", "REMOTE".into()),
                 }

@@ -26,9 +26,10 @@ mod verify;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use sites::{StandIn, StandInArgs};
+use download_cli::StandInArgs;
+use stand_in::StandIn;
 
 #[derive(Parser)]
 #[command(
@@ -66,11 +67,11 @@ enum Task {
 pub struct UsageError(pub String);
 
 fn main() -> ExitCode {
-    let cli: Cli = sites::cli::parse_or_exit();
+    let cli: Cli = contract::parse_args();
     // The stand-in lives in this process and holds one connection per request in flight, up to
     // ten thousand in a sweep: raise the soft open-file limit to the hard one, as Go does.
-    if let Err(e) = sites::limits::raise_open_file_limit() {
-        eprintln!("note: cannot raise the open-file limit: {e}");
+    if let Err(e) = download_cli::raise_open_file_limit() {
+        eprintln!("note: cannot raise the open-file limit: {e:#}");
     }
     let stand_in = match &cli.task {
         Task::Serve { stand_in, .. } => Some(stand_in),
@@ -79,7 +80,7 @@ fn main() -> ExitCode {
         Task::Python => None,
     };
     if let Some(Err(e)) = stand_in.map(StandInArgs::check) {
-        sites::cli::exit_with_usage::<Cli>(&e);
+        contract::cli::usage_error(Cli::command(), e);
     }
     let result = match cli.task {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
@@ -122,6 +123,6 @@ fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {
         .context("cannot wait for Ctrl-C")?;
     let log = stand_in.log().snapshot();
     stand_in.stop();
-    println!("\nServed {}.", sites::server::tally(&log));
+    println!("\nServed {}.", stand_in::server::tally(&log));
     Ok(ExitCode::SUCCESS)
 }

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde::Serialize;
-use sites::StandIn;
-use sites::server::LoggedRequest;
+use stand_in::StandIn;
+use stand_in::server::LoggedRequest;
 
 use crate::measure::{self, Measurement};
 use crate::report::median_index;

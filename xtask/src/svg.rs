@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::time::Duration;
 
-use sites::server::{LoggedRequest, Outcome, max_in_flight};
+use stand_in::server::{LoggedRequest, Outcome, max_in_flight};
 
 const WIDTH: f64 = 900.0;
 const FONT: &str = "font-family=\"sans-serif\" font-size=\"12\"";

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use download_cli::StandInArgs;
 use serde::Serialize;
-use sites::{StandIn, StandInArgs};
+use stand_in::StandIn;
 
 use crate::programs::{Family, PYTHON, Program, Workers};
 use crate::python::{self, Python};

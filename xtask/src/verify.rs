@@ -1,14 +1,14 @@
 //! Checking a run's output before its time is trusted, as rayon-demo's `sieve` checks the primes
-//! it found before it prints a speedup. Every line is read with `sites::contract`.
+//! it found before it prints a speedup. Every line is read with `contract::Line`.
 
 use std::fmt;
 use std::process::ExitStatus;
 
+use contract::Line;
+use contract::Transcript;
 use serde::Serialize;
-use sites::Transcript;
-use sites::contract::Line;
-use sites::flags::{Counts, parse_downloads};
-use sites::server::{LoggedRequest, Outcome};
+use stand_in::flags::{Counts, parse_downloads};
+use stand_in::server::{LoggedRequest, Outcome};
 
 /// What a run must have printed.
 #[derive(Clone, Copy, Debug)]

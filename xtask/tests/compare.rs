@@ -183,42 +183,29 @@ fn a_pattern_that_matches_nothing_is_bad_usage() {
 }
 
 #[test]
-fn bad_command_lines_exit_2_with_one_error_line_and_the_usage() {
-    for (args, usage) in [
-        (
-            &["compare", "--runs", "0"][..],
-            "Usage: cargo xtask compare",
-        ),
-        (
-            &["compare", "--error-rate", "2"],
-            "Usage: cargo xtask compare",
-        ),
+fn bad_command_lines_exit_2_with_clap_s_own_message() {
+    // clap's own rendering: usage where it helps (an unknown subcommand), and always a pointer
+    // to `--help`.
+    for (args, expected) in [
+        (&["compare", "--runs", "0"][..], "try '--help'"),
+        (&["compare", "--error-rate", "2"], "try '--help'"),
         // Checked here, as the spinners would check them, not passed on to fail every row.
-        (
-            &["compare", "--spinner-seconds", "nan"],
-            "Usage: cargo xtask compare",
-        ),
-        (
-            &["compare", "--spinner-seconds", "1e300"],
-            "Usage: cargo xtask compare",
-        ),
+        (&["compare", "--spinner-seconds", "nan"], "try '--help'"),
+        (&["compare", "--spinner-seconds", "1e300"], "try '--help'"),
         (
             &["compare", "--run-limit", "18446744073709551615"],
-            "Usage: cargo xtask compare",
+            "try '--help'",
         ),
-        (&["sweep", "--workers", "0"], "Usage: cargo xtask sweep"),
-        (
-            &["sweep", "--program", "cpu_sequential"],
-            "Usage: cargo xtask sweep",
-        ),
-        (&["serve", "--port", "99999"], "Usage: cargo xtask serve"),
+        (&["sweep", "--workers", "0"], "try '--help'"),
+        (&["sweep", "--program", "cpu_sequential"], "try '--help'"),
+        (&["serve", "--port", "99999"], "try '--help'"),
         (&["frobnicate"], "Usage: cargo xtask"),
     ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert!(stderr.contains(usage), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
 

@@ -1,5 +1,5 @@
 //! The article's Python programs (`python/`) held to the contract the Rust programs' tests hold
-//! theirs to: the same checks from `sites::testing`, with `<venv>/bin/python python/NAME.py` as
+//! theirs to: the same checks from `stand_in::testing` and `download_cli::testing`, with `<venv>/bin/python python/NAME.py` as
 //! the program (a two-line shell script that `exec`s it, since the checks take one program).
 //!
 //! The venv is `cargo xtask python`'s (`target/python-venv`, made on first use). Without
@@ -14,9 +14,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use sites::contract::Line;
-use sites::server::{Config, max_in_flight};
-use sites::{StandIn, testing};
+use contract::Line;
+use contract::testing::{check_cpu_program, run};
+use stand_in::server::{Config, max_in_flight};
+use stand_in::{StandIn, testing};
 
 /// The venv's python, or why there is none.
 fn venv() -> &'static Result<PathBuf, String> {
@@ -95,8 +96,7 @@ fn downloaders_read_every_site_as_their_technique_allows() {
         let Some(exe) = python(script) else { return };
         let server = stand_in();
         let [jython, dice] = server.urls();
-        let (output, transcript) =
-            testing::run(&exe, &["--url", &jython, "--url", &dice, "--repeat", "20"]);
+        let (output, transcript) = run(&exe, &["--url", &jython, "--url", &dice, "--repeat", "20"]);
         assert_eq!(output.status.code(), Some(0), "{script}: {output:?}");
         assert_eq!(transcript.reads.len(), 40, "{script}");
         assert!(
@@ -129,11 +129,11 @@ fn downloaders_read_every_site_as_their_technique_allows() {
 fn downloaders_refuse_bad_usage() {
     for script in DOWNLOADERS {
         let Some(exe) = python(script) else { return };
-        let numeric: &[&str] = match script {
-            "io_threading.py" | "io_mp.py" => &["--repeat", "--workers", "--timeout"],
-            _ => &["--repeat", "--timeout"],
+        let own: &[&str] = match script {
+            "io_threading.py" | "io_mp.py" => &["--workers"],
+            _ => &[],
         };
-        testing::check_bad_usage_with(&exe, numeric);
+        download_cli::testing::check_bad_usage_with(&exe, own, &["--repeat", "--timeout"]);
     }
 }
 
@@ -172,7 +172,7 @@ fn cpu_programs_print_the_exact_sums() {
         ("cpu_mp.py", true),
     ] {
         let Some(exe) = python(script) else { return };
-        testing::check_cpu_program(&exe, has_workers);
+        check_cpu_program(&exe, has_workers);
     }
 }
 
@@ -180,7 +180,7 @@ fn cpu_programs_print_the_exact_sums() {
 fn spinners_answer_42() {
     for script in ["spinner_thread.py", "spinner_async.py"] {
         let Some(exe) = python(script) else { return };
-        let (output, _) = testing::run(&exe, &["--seconds", "0.3"]);
+        let (output, _) = run(&exe, &["--seconds", "0.3"]);
         assert!(output.status.success(), "{script}: {output:?}");
         let stdout = String::from_utf8_lossy(&output.stdout);
         // The original draws its frames into a pipe too: a line is what a terminal would show

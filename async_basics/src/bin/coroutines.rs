@@ -35,7 +35,7 @@ async fn coroutine_2(clock: &Clock) {
 // One thread, as asyncio's event loop.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let clock = Clock::start(args.scale);
     // `asyncio.gather`: both futures are polled in turn by this one task until both are done.
     tokio::join!(coroutine_1(&clock), coroutine_2(&clock));

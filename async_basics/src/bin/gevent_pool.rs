@@ -35,7 +35,7 @@ async fn join(pool: &mut JoinSet<()>) {
 // One thread, as gevent's hub.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: PoolArgs = sites::cli::parse_or_exit();
+    let args: PoolArgs = contract::parse_args();
     let clock = Clock::start(args.scale);
     // `Pool(size)`: a set of spawned tasks that can be waited for together.
     let mut pool = JoinSet::new();

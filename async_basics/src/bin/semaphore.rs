@@ -43,7 +43,7 @@ async fn join(pool: &mut JoinSet<()>) {
 // One thread, as asyncio's event loop.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: PoolArgs = sites::cli::parse_or_exit();
+    let args: PoolArgs = contract::parse_args();
     let clock = Clock::start(args.scale);
     let semaphore = Arc::new(Semaphore::new(args.size));
     // Every task is spawned at once; the semaphore, not this loop, keeps `size` of them running.

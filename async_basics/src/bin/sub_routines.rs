@@ -33,7 +33,7 @@ fn sub_routine_2(clock: &Clock) {
 }
 
 fn main() {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let clock = Clock::start(args.scale);
     // One after the other: the second starts when the first has returned.
     sub_routine_1(&clock);

@@ -46,7 +46,7 @@ async fn runner(clock: Clock) {
 // One thread, as tornado's `IOLoop`.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let clock = Clock::start(args.scale);
     runner(clock).await;
     clock.report();

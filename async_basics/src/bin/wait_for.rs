@@ -30,7 +30,7 @@ async fn coroutine_1(clock: &Clock) {
 // One thread, as asyncio's event loop.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: TimeoutArgs = sites::cli::parse_or_exit();
+    let args: TimeoutArgs = contract::parse_args();
     let clock = Clock::start(args.scale);
     let timeout = clock.seconds(args.timeout);
     match tokio::time::timeout(timeout, coroutine_1(&clock)).await {

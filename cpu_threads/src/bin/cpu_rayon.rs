@@ -38,7 +38,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     count: u64,
     /// Threads in rayon's pool (1 to 256: idle ones spin, slow to start) [default: one per core]
-    #[arg(long, value_name = "N", value_parser = sites::cli::count_up_to(sites::cli::MAX_CPU_WORKERS))]
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(contract::cli::MAX_CPU_WORKERS))]
     workers: Option<NonZeroUsize>,
 }
 
@@ -74,7 +74,7 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Args = sites::cli::parse_or_exit();
+    let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     if let Some(workers) = args.workers {
         // Sizes the global pool that `par_iter` runs on (else rayon makes one thread per core).
@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use sites::contract::expected_sum;
+    use contract::expected_sum;
 
     use super::*;
 

@@ -23,13 +23,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clap::Parser;
+use contract::Summary;
+use download_cli::DownloadArgs;
 use io_async::{Error, Runtime, Session};
-use sites::{DownloadArgs, Summary};
 // async-std has no semaphore of its own; async-lock's works on any runtime (smol re-exports it).
 use async_lock::Semaphore;
 use async_std::future;
 use async_std::net::TcpStream;
 use async_std::task;
+
+// region: async_args
+/// Downloads the article's two sites, 80 times each, and says how long it took.
+#[derive(Parser)]
+struct Args {
+    /// Most requests in flight at once (default: 1000 with the local stand-in, 100 as aiohttp's
+    /// session against other servers, fewer if the open-file limit has no room for them).
+    /// (1 to 100000: each request in flight holds an open file.)
+    #[arg(long, value_name = "N", value_parser = contract::cli::count_up_to(download_cli::MAX_LIMIT))]
+    limit: Option<NonZeroUsize>,
+    #[command(flatten)]
+    common: DownloadArgs,
+}
+// endregion: async_args
 
 /// What the shared session needs from async-std: its socket and its way to start a task.
 struct AsyncStd;
@@ -93,19 +109,27 @@ async fn download_all_sites(
 
 fn main() -> anyhow::Result<ExitCode> {
     task::block_on(async {
-        let args = DownloadArgs::parse_args();
-        let sites = args.sites().context("cannot start the local stand-in")?;
+        let args: Args = contract::parse_args();
+        let stand_in = args
+            .common
+            .start_stand_in()
+            .context("cannot start the local stand-in")?;
+        let sites = args.common.sites(stand_in.as_ref());
         // The most requests waiting at once, and why, in one line: aiohttp's session has such a
         // cap too (100 connections), and so must a program that opens one connection per request.
-        let limit = sites.in_flight_cap(args.limit);
+        let limit = args.common.in_flight_cap(args.limit);
         let start_time = Instant::now();
-        let failed = download_all_sites(&sites, limit, args.timeout).await?;
+        let failed = download_all_sites(&sites, limit, args.common.timeout).await?;
         let summary = Summary {
             total: sites.len(),
             failed,
             elapsed: start_time.elapsed(),
         };
         println!("{summary}");
+        // What the local stand-in served, to set beside the line above.
+        if let Some(stand_in) = stand_in {
+            stand_in.print_tally();
+        }
         Ok(summary.exit_code())
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! Ports Fluent Python's
 //! [`spinner_proc.py`](https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_proc.py):
-//! the spinner in a child process, here this same program run again with `--spin`.
+//! the spinner in a child process, here this same program run again with `--worker`.
 //!
 //!     cargo run --release -p spinner --bin spinner_process
 //!     diff spinner/src/bin/spinner_thread.rs spinner/src/bin/spinner_process.rs
@@ -11,29 +11,19 @@
 //! parent closes when `slow()` returns, or by dying. More in `docs/spinners.md`.
 //!
 //! ```text
-//! spinner object: ".../target/release/spinner_process" "--spin"
+//! spinner object: ".../target/release/spinner_process" "--worker"
 //! - thinking!          <- drawn by the child for 3 s on a terminal, then blanked
 //! Answer: 42
 //! ```
 
 use std::io;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use clap::Parser;
 use spinner::{Args, FRAMES, MSG, Status, TICK};
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: Args,
-    /// Be the spinner child: spin until standard input closes.
-    #[arg(long, hide = true)]
-    spin: bool,
-}
 
 /// Draws a frame every 0.1 s until `done` says stop (the 2nd edition's `spin(msg, done)`).
 fn spin(msg: &'static str, done: Receiver<()>) {
@@ -82,8 +72,8 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
     let on_ctrl_c = Arc::clone(&spinner);
     spinner::exit_on_ctrl_c_after(move || drop(on_ctrl_c.lock().unwrap().as_mut().map(stop)))?;
     // The `Command` is the process that has not started yet (Python's `Process(...)`).
-    let mut command = Command::new(std::env::current_exe()?);
-    command.arg("--spin").stdin(Stdio::piped());
+    let mut command = contract::worker_command()?;
+    command.stdin(Stdio::piped());
     println!("spinner object: {command:?}");
     // The lock is held while the child starts, so a Ctrl-C cannot miss it.
     spinner.lock().unwrap().replace(command.spawn()?);
@@ -94,11 +84,12 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli: Cli = sites::cli::parse_or_exit();
-    if cli.spin {
+    // The child is this same program, started by `supervisor` with the hidden `--worker`.
+    if contract::worker_role().is_some() {
         return spinner_child();
     }
-    let result = supervisor(cli.args.seconds)?;
+    let args = Args::parse_args();
+    let result = supervisor(args.seconds)?;
     println!("Answer: {result}");
     Ok(())
 }

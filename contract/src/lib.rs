@@ -1,5 +1,24 @@
-//! The lines the programs print (the README's shared contract), written and read in one place:
-//! the downloaders print a [`Summary`]; tests and `cargo xtask` read every line with [`Line::parse`].
+//! What every program of the workspace promises, in one small crate that every example can
+//! link without an HTTP stack or an async runtime: the lines the programs print ([`Summary`],
+//! [`Line`], [`Transcript`], [`expected_sum`]), how they end ([`exits`]: a closed stdout, a
+//! thread the OS refuses), how they read their flags ([`cli`]), how a process program starts its
+//! workers ([`worker`]), and the checks their tests share ([`testing`]).
+//!
+//! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
+//! The examples depend on this crate; they never depend on each other.
+//!
+//! The lines the programs print (the README's shared contract) are written and read in one
+//! place: the downloaders print a [`Summary`]; tests and `cargo xtask` read every line with
+//! [`Line::parse`].
+
+pub mod cli;
+pub mod exits;
+#[doc(hidden)]
+pub mod testing;
+pub mod worker;
+
+pub use cli::parse_args;
+pub use worker::{worker_command, worker_role};
 
 use std::fmt;
 use std::process::ExitCode;

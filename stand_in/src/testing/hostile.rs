@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::contract::{MAX_REDIRECTS, Transcript};
+use contract::{MAX_REDIRECTS, Transcript};
 
 /// The body of every answer that is meant to be read.
 pub const OK_BODY: &str = "A page from the hostile server, for once a proper one.\n";

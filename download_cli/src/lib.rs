@@ -1,18 +1,23 @@
 //! The command line every downloader shares (the README's "The command line every program
-//! shares").
+//! shares"), and what it decides: where the sites come from (the local stand-in, `--url` or
+//! `--real`) and how many connections the open-file limit has room for.
 //!
 //! Python's article hard-codes its two sites and its pool sizes; here they are flags, so a
 //! learner can turn the knobs the article talks about without editing code.
 
-use std::io::{self, Write};
+mod limits;
+#[doc(hidden)]
+pub mod testing;
+
+pub use limits::raise_open_file_limit;
+
+use std::io;
 use std::num::NonZeroUsize;
-use std::ops::Deref;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser};
-
-use crate::server::{Config, StandIn};
+use clap::Args;
+use contract::cli::seconds_in;
+use stand_in::{Config, StandIn};
 
 /// The article's two sites, for `--real`.
 pub const REAL_URLS: [&str; 2] = [
@@ -28,9 +33,6 @@ pub const MAX_WORKERS: usize = 1_000;
 /// The most `--limit`: each request in flight holds a connection, a file descriptor twice over
 /// with the built-in stand-in, and no open-file limit holds many more.
 pub const MAX_LIMIT: usize = 100_000;
-/// The most `--workers` of a CPU program: more than cores only take turns, and rayon's idle
-/// threads spin a while before they sleep, so a pool of 1,000 took 9 s to start here.
-pub const MAX_CPU_WORKERS: usize = 256;
 /// `--timeout`, in seconds: at least the timers' 1 ms resolution, at most an hour.
 pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 3600.0);
 /// The most the stand-in waits before an answer, in milliseconds, `--slow-ms` aside: a minute.
@@ -38,9 +40,9 @@ pub const MAX_LATENCY_MS: u64 = 60_000;
 /// The most `--slow-ms`: ten minutes, longer than any `--timeout` worth trying against it.
 pub const MAX_SLOW_MS: u64 = 600_000;
 
-/// Flags shared by every downloader.
-#[derive(Parser, Debug, Clone)]
-#[command(about = "Downloads the article's two sites, 80 times each, and says how long it took.")]
+/// The flags every downloader shares. Each program flattens them into its own `Args`, beside the
+/// flags that only it has (`--workers`, `--limit`).
+#[derive(Args, Debug, Clone)]
 pub struct DownloadArgs {
     /// Download URL instead of the two default sites (repeatable).
     #[arg(long = "url", value_name = "URL", value_parser = parse_url, conflicts_with = "real")]
@@ -53,19 +55,6 @@ pub struct DownloadArgs {
     /// Download the article's real sites (needs the internet).
     #[arg(long)]
     pub real: bool,
-
-    /// Worker threads or processes: io_threads (default 5), io_multiprocess (default: one per CPU).
-    /// The other downloaders have no workers and ignore it. (1 to 1000: each one is an OS thread
-    /// or a process.)
-    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_WORKERS))]
-    pub workers: Option<NonZeroUsize>,
-
-    /// Most requests in flight at once, for the io_async programs (default: 1000 with the local
-    /// stand-in, 100 as aiohttp's session against other servers, fewer if the open-file limit
-    /// has no room for them). The blocking downloaders are capped by their workers and ignore it.
-    /// (1 to 100000: each request in flight holds an open file.)
-    #[arg(long, value_name = "N", value_parser = count_up_to(MAX_LIMIT))]
-    pub limit: Option<NonZeroUsize>,
 
     /// Give up on one request after this many seconds (0.001 to 3600).
     #[arg(long, value_name = "S", default_value = "10", value_parser = parse_timeout)]
@@ -155,50 +144,47 @@ impl StandInArgs {
 }
 
 impl DownloadArgs {
-    /// Parses the command line; on bad usage prints the error and the usage, and exits with 2.
-    pub fn parse_args() -> DownloadArgs {
-        let args: DownloadArgs = parse_or_exit();
-        if let Err(e) = args.stand_in.check() {
-            exit_with_usage::<DownloadArgs>(&e);
+    /// With neither `--url` nor `--real`, starts the local stand-in on a free loopback port and
+    /// says so in one line on stderr; it serves until the returned [`StandIn`] is dropped.
+    /// `None` when the sites are elsewhere.
+    ///
+    /// Fault rates that add up past 1 are bad usage clap cannot see: they exit with status 2,
+    /// in clap's words, as its own errors do.
+    pub fn start_stand_in(&self) -> io::Result<Option<StandIn>> {
+        if let Err(e) = self.stand_in.check() {
+            contract::cli::usage_error(clap::Command::new("downloader"), e);
         }
-        args
+        if !self.uses_stand_in() {
+            return Ok(None);
+        }
+        let stand_in = StandIn::start(self.stand_in.config())?;
+        eprintln!(
+            "Serving the article's two sites from a local stand-in at {} ({} ms per request{}); --real for the real ones",
+            stand_in.base_url(),
+            self.stand_in.latency_ms,
+            self.stand_in.describe_faults(),
+        );
+        Ok(Some(stand_in))
     }
 
-    /// The list of sites to download, `--repeat` times over. With neither `--url` nor `--real`
-    /// it starts the local stand-in, says so in one line on stderr, and keeps it running for as
-    /// long as the returned [`Sites`] lives.
-    pub fn sites(&self) -> io::Result<Sites> {
-        let (base, stand_in): (Vec<String>, _) = if self.real {
-            (REAL_URLS.map(String::from).to_vec(), None)
-        } else if !self.urls.is_empty() {
-            (self.urls.clone(), None)
-        } else {
-            let stand_in = StandIn::start(self.stand_in.config())?;
-            eprintln!(
-                "Serving the article's two sites from a local stand-in at {} ({} ms per request{}); --real for the real ones",
-                stand_in.base_url(),
-                self.stand_in.latency_ms,
-                self.stand_in.describe_faults(),
-            );
-            (stand_in.urls().to_vec(), Some(stand_in))
+    /// The list of sites to download, `--repeat` times over: the stand-in's two pages, the
+    /// `--url`s, or with `--real` the article's own.
+    pub fn sites(&self, stand_in: Option<&StandIn>) -> Vec<String> {
+        let base = match stand_in {
+            Some(stand_in) => stand_in.urls().to_vec(),
+            None if self.real => REAL_URLS.map(String::from).to_vec(),
+            None => self.urls.clone(),
         };
         // The article's `[...] * 80`.
-        let urls = (0..self.repeat)
+        (0..self.repeat)
             .flat_map(|_| base.iter().cloned())
-            .collect();
-        Ok(Sites { urls, stand_in })
+            .collect()
     }
-}
 
-/// The URLs to download; derefs to `[String]`. Holds the local stand-in, if one was started.
-pub struct Sites {
-    urls: Vec<String>,
-    stand_in: Option<StandIn>,
-}
-
-impl Sites {
-    pub fn stand_in(&self) -> Option<&StandIn> {
-        self.stand_in.as_ref()
+    /// Whether the sites come from a stand-in in this process: then every connection is two
+    /// file descriptors here, one at each end.
+    fn uses_stand_in(&self) -> bool {
+        !self.real && self.urls.is_empty()
     }
 
     /// Makes room for `connections` open at once, and says so in one line if there is none.
@@ -234,7 +220,7 @@ impl Sites {
     ///   go in ten waves of 1,000 connections that are opened once and then reused;
     /// - and never more than the open-file limit has room for, so a default run loses nothing.
     pub fn in_flight_cap(&self, limit: Option<NonZeroUsize>) -> NonZeroUsize {
-        let default = if self.stand_in.is_some() {
+        let default = if self.uses_stand_in() {
             (STAND_IN_LIMIT, "the default with the local stand-in")
         } else {
             (AIOHTTP_LIMIT, "aiohttp's default connector limit")
@@ -249,8 +235,8 @@ impl Sites {
         // Every connection is a file descriptor in this process, two when the stand-in is here
         // too; stdio, the runtime's own descriptors and a few spare come first.
         const RESERVED: u64 = 32;
-        let per_connection = if self.stand_in.is_some() { 2 } else { 1 };
-        match crate::limits::raise_open_file_limit() {
+        let per_connection = if self.uses_stand_in() { 2 } else { 1 };
+        match limits::raise_open_file_limit() {
             Ok(open_file_limit) => Some(Room {
                 open_file_limit,
                 connections: usize::try_from(
@@ -260,7 +246,7 @@ impl Sites {
                 .max(1),
             }),
             Err(e) => {
-                eprintln!("note: cannot read the open-file limit: {e}");
+                eprintln!("note: cannot read the open-file limit: {e:#}");
                 None
             }
         }
@@ -299,7 +285,7 @@ fn choose_in_flight_cap(
 /// aiohttp's default: `ClientSession()`'s `TCPConnector(limit=100)`.
 pub const AIOHTTP_LIMIT: usize = 100;
 
-/// The async downloaders' default cap with the built-in stand-in (see [`Sites::in_flight_cap`]).
+/// The async downloaders' default cap with the built-in stand-in (see [`DownloadArgs::in_flight_cap`]).
 pub const STAND_IN_LIMIT: usize = 1000;
 
 /// The open-file limit, and how many connections it has room for.
@@ -307,89 +293,6 @@ pub const STAND_IN_LIMIT: usize = 1000;
 struct Room {
     open_file_limit: u64,
     connections: usize,
-}
-
-impl Drop for Sites {
-    /// When the built-in stand-in was told to misbehave, it says what it did, on stderr after
-    /// the program's last line, so its count of injected failures can be set beside the
-    /// program's own.
-    fn drop(&mut self) {
-        if let Some(stand_in) = &self.stand_in {
-            let c = stand_in.config();
-            if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
-                // Every request that arrived, those the program gave up on included: the
-                // stand-in's thread sees a closed connection a moment after the program.
-                let log = stand_in.log();
-                log.settle(Duration::from_secs(1));
-                eprintln!("Local stand-in: {}", log.tally());
-            }
-        }
-    }
-}
-
-impl Deref for Sites {
-    type Target = [String];
-
-    fn deref(&self) -> &[String] {
-        &self.urls
-    }
-}
-
-/// Parses the command line into any clap parser. Bad usage gets a one-line error, then the
-/// usage, and exit status 2; `--help` and `--version` print and exit 0, as clap does.
-///
-/// Every program of the workspace starts here, so this is also where two of std's panics are
-/// made clean exits ([`crate::exits::install`]).
-pub fn parse_or_exit<P: Parser>() -> P {
-    crate::exits::install();
-    let mut command = P::command();
-    // Parsing through `&mut command` lets clap name the program as it was run (`io_threads`)
-    // in the usage printed below.
-    let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|matches| P::from_arg_matches(&matches));
-    parsed.unwrap_or_else(|error| {
-        if !error.use_stderr() {
-            error.exit(); // --help or --version: not an error.
-        }
-        let rendered = error.render().to_string();
-        let first_line = rendered.lines().next().unwrap_or("error: bad usage");
-        // The usage of the subcommand that was wrong, where clap knows it.
-        let usage = match error.get(clap::error::ContextKind::Usage) {
-            Some(clap::error::ContextValue::StyledStr(usage)) => usage.clone(),
-            _ => {
-                let subcommand = std::env::args()
-                    .skip(1)
-                    .find(|arg| command.find_subcommand(arg).is_some());
-                match subcommand.and_then(|name| command.find_subcommand_mut(name)) {
-                    Some(subcommand) => subcommand.render_usage(),
-                    None => command.render_usage(),
-                }
-            }
-        };
-        exit_with(first_line, &usage)
-    })
-}
-
-/// Exits with status 2 after a mistake clap cannot see (flags that disagree), laid out as
-/// [`parse_or_exit`] lays out clap's own: one error line, the usage.
-pub fn exit_with_usage<P: CommandFactory>(message: &str) -> ! {
-    let mut command = P::command();
-    if command.get_bin_name().is_none() {
-        let program = std::env::args_os().next().map(PathBuf::from);
-        if let Some(name) = program.as_deref().and_then(Path::file_name) {
-            command = command.bin_name(name.to_string_lossy().into_owned());
-        }
-    }
-    exit_with(&format!("error: {message}"), &command.render_usage())
-}
-
-/// The contract's bad usage: the error line, the usage, a pointer to `--help`, exit status 2.
-fn exit_with(error_line: &str, usage: &impl std::fmt::Display) -> ! {
-    // A stderr whose reader has gone (`2>&1 | head -1`) changes nothing: the status is still 2.
-    let text = format!("{error_line}\n\n{usage}\n\nFor more information, try '--help'.");
-    let _ = writeln!(io::stderr(), "{text}");
-    std::process::exit(2);
 }
 
 /// Accepts an absolute http or https URL with a host.
@@ -411,39 +314,6 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     seconds_in(text, min, max)
 }
 
-/// Parses a number of seconds from `min` to `max`, both included (NaN and infinities are not
-/// in any range): for every flag in seconds, so none can overflow a `Duration` or round to 0.
-pub fn seconds_in(text: &str, min: f64, max: f64) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if (min..=max).contains(&seconds) {
-        Ok(Duration::from_secs_f64(seconds))
-    } else {
-        Err(format!("{text} is not in {min}..={max} seconds"))
-    }
-}
-
-/// The spinners' `--seconds`, 0 to an hour (long enough to watch one turn); `cargo xtask
-/// compare` checks its `--spinner-seconds` with it before it passes them on.
-pub fn parse_spinner_seconds(text: &str) -> Result<Duration, String> {
-    seconds_in(text, 0.0, 3600.0)
-}
-
-/// A clap value parser for a count from 1 to `max`, as clap's own ranges for integers.
-pub fn count_up_to(
-    max: usize,
-) -> impl Fn(&str) -> Result<NonZeroUsize, String> + Clone + Send + Sync + 'static {
-    move |text| {
-        let n: usize = text
-            .parse()
-            .map_err(|_| format!("{text:?} is not a whole number"))?;
-        NonZeroUsize::new(n)
-            .filter(|n| n.get() <= max)
-            .ok_or_else(|| format!("{n} is not in 1..={max}"))
-    }
-}
-
 fn parse_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .parse()
@@ -457,10 +327,24 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
+    /// A downloader's command line, as io_threads and the io_async programs flatten it.
+    #[derive(Parser, Debug)]
+    struct Downloader {
+        #[command(flatten)]
+        common: DownloadArgs,
+        #[arg(long, value_parser = contract::cli::count_up_to(MAX_WORKERS))]
+        workers: Option<NonZeroUsize>,
+        #[arg(long, value_parser = contract::cli::count_up_to(MAX_LIMIT))]
+        limit: Option<NonZeroUsize>,
+    }
+
     fn parse(args: &[&str]) -> Result<DownloadArgs, clap::Error> {
-        DownloadArgs::try_parse_from(std::iter::once("downloader").chain(args.iter().copied()))
+        let args = std::iter::once("downloader").chain(args.iter().copied());
+        Downloader::try_parse_from(args).map(|d| d.common)
     }
 
     #[test]
@@ -468,9 +352,9 @@ mod tests {
         let args = parse(&[]).unwrap();
         assert_eq!(args.repeat, 80);
         assert!(args.urls.is_empty() && !args.real);
+        assert!(args.uses_stand_in());
         assert_eq!(args.stand_in.latency_ms, 50);
-        assert_eq!(args.workers, None);
-        assert_eq!(args.limit, None);
+        assert_eq!(args.timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -484,10 +368,9 @@ mod tests {
             "2",
         ])
         .unwrap();
-        let sites = args.sites().unwrap();
-        assert!(sites.stand_in().is_none());
+        assert!(args.start_stand_in().unwrap().is_none());
         assert_eq!(
-            &*sites,
+            args.sites(None),
             [
                 "http://a.test/x",
                 "https://b.test",
@@ -499,11 +382,18 @@ mod tests {
 
     #[test]
     fn real_gives_the_articles_urls() {
-        let sites = parse(&["--real", "--repeat", "1"])
-            .unwrap()
-            .sites()
-            .unwrap();
-        assert_eq!(&*sites, REAL_URLS);
+        let args = parse(&["--real", "--repeat", "1"]).unwrap();
+        assert!(args.start_stand_in().unwrap().is_none());
+        assert_eq!(args.sites(None), REAL_URLS);
+    }
+
+    #[test]
+    fn the_stand_in_serves_the_default_sites() {
+        let args = parse(&["--repeat", "3", "--latency-ms", "0"]).unwrap();
+        let stand_in = args.start_stand_in().unwrap().expect("a stand-in");
+        let sites = args.sites(Some(&stand_in));
+        assert_eq!(sites.len(), 6);
+        assert_eq!(sites[..2], stand_in.urls());
     }
 
     #[test]
@@ -556,7 +446,6 @@ mod tests {
         assert_eq!(args.timeout, Duration::from_secs(3600));
         let args = parse(&["--timeout", "0.001", "--workers", "1", "--limit", "1"]).unwrap();
         assert_eq!(args.timeout, Duration::from_millis(1));
-        assert_eq!(parse(&[]).unwrap().timeout, Duration::from_secs(10));
     }
 
     #[test]

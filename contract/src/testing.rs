@@ -1,31 +1,11 @@
-//! Checks every downloader's tests share: the contract's promises about failure, written once.
-
-mod hostile;
+//! Checks the tests of every program share: closed pipes, refused threads, the CPU programs'
+//! sums and machine code, written once. The downloaders' checks against a server are in
+//! `stand_in::testing`, their command line's in `download_cli::testing`.
 
 use std::io::Read;
-use std::process::{Child, Command, Output, Stdio};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
-pub use hostile::{CASES, Expect, Hostile, OK_BODY, check_hostile_server};
-
-use crate::contract::{Line, Transcript, expected_sum};
-use crate::server::{Config, Outcome, StandIn};
-
-/// Reads a child's stdout and stderr to their ends, each on a thread of its own, so that
-/// neither pipe can fill up and stall it while it runs.
-fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
-    fn read(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    }
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    (read(stdout), read(stderr))
-}
+use crate::{Line, Transcript, expected_sum};
 
 /// Runs `exe ARGS` where the OS can start only a few threads, and checks that the refusal is
 /// reported as an error, an `Error:` line that names the thread, with exit status 1: not a panic.
@@ -100,148 +80,6 @@ fn closed_pipe() -> Stdio {
     unreachable!("check_closed_stdout returns first")
 }
 
-/// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
-/// died, and checks the contract: the run ends within its `--timeout` plus one second of the
-/// stop, every site is either read or reported failed, and the exit status is 1.
-///
-/// `extra` is passed after `--url`s, `--repeat` and `--timeout`.
-pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
-    let timeout = Duration::from_secs(2);
-    let server = StandIn::start(Config {
-        latency: Duration::from_millis(20),
-        ..Config::default()
-    })
-    .expect("the stand-in starts");
-    let [jython, dice] = server.urls();
-    let mut child = Command::new(exe)
-        .args([
-            "--url",
-            &jython,
-            "--url",
-            &dice,
-            "--repeat",
-            "200",
-            "--timeout",
-            "2",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the downloader starts");
-    let (stdout_reader, stderr_reader) = read_both(&mut child);
-    // Let the run get going (the first requests answered), then pull the plug.
-    let started = Instant::now();
-    while server.log().len() < 10 && started.elapsed() < Duration::from_secs(10) {
-        thread::sleep(Duration::from_millis(5));
-    }
-    server.stop();
-    let stopped = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait works") {
-            break status;
-        }
-        if stopped.elapsed() > timeout + Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!(
-                "{exe} still running {:?} after the server died",
-                stopped.elapsed()
-            );
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let ended_after = stopped.elapsed();
-    let stdout = stdout_reader.join().expect("reader");
-    let stderr = stderr_reader.join().expect("reader");
-    assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
-    let transcript = Transcript::parse(&stdout);
-    assert!(
-        transcript.is_consistent(),
-        "{exe}: every site read or failed: {stdout}"
-    );
-    assert!(
-        !transcript.reads.is_empty(),
-        "{exe}: some sites before the stop"
-    );
-    assert!(
-        !transcript.failures.is_empty(),
-        "{exe}: some sites after the stop"
-    );
-    assert_eq!(status.code(), Some(1), "{exe}");
-    assert!(
-        ended_after <= timeout + Duration::from_secs(1),
-        "{exe} ended {ended_after:?} after the server died, more than its timeout + 1 s"
-    );
-}
-
-/// Runs `exe` with each bad command line of the contract and checks that it answers the
-/// contract's way: exit status 2, one `error:` line, the usage, nothing on stdout, no panic.
-pub fn check_bad_usage(exe: &str) {
-    check_bad_usage_with(
-        exe,
-        &[
-            "--repeat",
-            "--workers",
-            "--limit",
-            "--timeout",
-            "--latency-ms",
-            "--jitter-ms",
-            "--error-rate",
-            "--slow-rate",
-            "--slow-ms",
-            "--drop-rate",
-        ],
-    );
-}
-
-/// [`check_bad_usage`] for a downloader whose numeric flags are only `numeric` (the Python
-/// originals have no `--limit` and no stand-in of their own): each must say its range.
-pub fn check_bad_usage_with(exe: &str, numeric: &[&str]) {
-    let bad: [&[&str]; 14] = [
-        &["--error-rate", "0.6", "--drop-rate", "0.6"],
-        &["--workers", "0"],
-        &["--repeat", "-1"],
-        &["--limit", "abc"],
-        &["--url", "not a url"],
-        &["--url", "ftp://example.com/"],
-        &["--timeout", "0"],
-        &["--frobnicate"],
-        // Numbers out of their range, each once a panic somewhere.
-        &["--timeout", "1e300"],
-        &["--timeout", "1e-12"],
-        &["--limit", "2305843009213693952"],
-        &["--workers", "5000"],
-        &["--repeat", "4294967295"],
-        &["--latency-ms", "18446744073709551615"],
-    ];
-    for args in bad {
-        let output = Command::new(exe)
-            .args(args)
-            .output()
-            .expect("the program runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
-        assert!(
-            output.stdout.is_empty(),
-            "{exe} {args:?}: nothing on stdout"
-        );
-        let mut lines = stderr.lines();
-        assert!(
-            lines.next().is_some_and(|l| l.starts_with("error: ")),
-            "{exe} {args:?}: {stderr}"
-        );
-        assert_eq!(
-            lines.filter(|l| l.starts_with("error")).count(),
-            0,
-            "{exe} {args:?}: one error line"
-        );
-        assert!(stderr.contains("Usage: "), "{exe} {args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
-    }
-    // Every flag that takes a number says its range in the help.
-    check_ranges_in_help(exe, numeric);
-}
-
 /// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`
 /// line and a last `Duration` line, and returns the sum.
 pub fn sum_of_results(exe: &str, args: &[&str]) -> u128 {
@@ -277,7 +115,8 @@ pub fn sum_of_results(exe: &str, args: &[&str]) -> u128 {
 
 /// The contract of every CPU program: the article's exact sums at the defaults and for its
 /// first number alone (past `u64::MAX`), the closed form's for other numbers and, where the
-/// program has `--workers`, for any number of workers; bad arguments exit 2 with the usage.
+/// program has `--workers`, for any number of workers; bad arguments exit 2 with clap's message,
+/// and so does `--workers` where there are no workers.
 pub fn check_cpu_program(exe: &str, has_workers: bool) {
     assert_eq!(
         sum_of_results(exe, &[]),
@@ -340,15 +179,20 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
         assert!(stderr.starts_with("error:"), "{exe} {args:?}: {stderr}");
-        assert!(stderr.contains("Usage:"), "{exe} {args:?}: {stderr}");
+        assert!(stderr.contains("'--help'"), "{exe} {args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{exe} {args:?}");
+        if !has_workers && args[0] == "--workers" {
+            // In clap's own words, with its tips.
+            let unexpected = "error: unexpected argument '--workers' found";
+            assert!(stderr.starts_with(unexpected), "{exe} {args:?}: {stderr}");
+        }
     }
     let flags = ["--start", "--count", "--workers"];
     check_ranges_in_help(exe, &flags[..2 + usize::from(has_workers)]);
 }
 
 /// Checks that `exe --help` gives every one of `flags` a range (`(1 to 256: ...)`).
-fn check_ranges_in_help(exe: &str, flags: &[&str]) {
+pub fn check_ranges_in_help(exe: &str, flags: &[&str]) {
     let help = Command::new(exe)
         .arg("--help")
         .output()
@@ -420,96 +264,6 @@ fn add_to_memory(body: &str) -> Option<&str> {
         })
 }
 
-/// Runs `exe` against a stand-in that answers a quarter of requests with HTTP 500 and drops a
-/// tenth of its connections (seed 7), and checks that every injected failure was reported and
-/// counted, each kind as itself, and that the exit status is 1.
-pub fn check_faults_are_counted(exe: &str, extra: &[&str]) {
-    check_faults(exe, extra, false);
-}
-
-/// [`check_faults_are_counted`] for a client that sends a request once more when the server
-/// drops its connection without answering (aiohttp; RFC 9112 allows it for a GET): a drop is a
-/// failure only when the second try is dropped too, and the stand-in sees one request more for
-/// every drop that is not.
-pub fn check_faults_are_counted_retrying_drops(exe: &str, extra: &[&str]) {
-    check_faults(exe, extra, true);
-}
-
-fn check_faults(exe: &str, extra: &[&str], retries_drops: bool) {
-    let config = Config {
-        error_rate: 0.25,
-        drop_rate: 0.1,
-        seed: 7,
-        ..quick()
-    };
-    let server = StandIn::start(config).expect("the stand-in starts");
-    let (status, transcript) = run_against(exe, &server, &[&["--repeat", "30"], extra].concat());
-    let log = server.log().snapshot();
-    let count = |outcome| log.iter().filter(|r| r.outcome == outcome).count();
-    let (errors, drops) = (count(Outcome::Error), count(Outcome::Dropped));
-    assert!(
-        errors > 0 && drops > 0,
-        "{exe}: the seed injects both kinds"
-    );
-    let retried = log.len().saturating_sub(60);
-    if !retries_drops {
-        assert_eq!(log.len(), 60, "{exe}: one request per site, no retries");
-    } else {
-        assert!(log.len() >= 60, "{exe}: at least one request per site");
-        assert!(retried <= drops, "{exe}: retries only after drops");
-    }
-    let http_500 = transcript
-        .failures
-        .iter()
-        .filter(|(_, why)| why.contains("500"))
-        .count();
-    assert_eq!(http_500, errors, "{exe}: {:?}", transcript.failures);
-    assert_eq!(
-        transcript.failures.len(),
-        errors + drops - retried,
-        "{exe}: {:?}",
-        transcript.failures
-    );
-    assert!(transcript.is_consistent(), "{exe}: {transcript:?}");
-    assert_eq!(status, Some(1), "{exe}");
-}
-
-/// Runs `exe` against a stand-in whose every answer takes 10 s, with `--timeout 0.3`, and
-/// checks that every request fails as a timeout, well before the answers would have come.
-pub fn check_timeouts(exe: &str, extra: &[&str]) {
-    let config = Config {
-        slow_rate: 1.0,
-        slow: Duration::from_secs(10),
-        ..quick()
-    };
-    let server = StandIn::start(config).expect("the stand-in starts");
-    let started = Instant::now();
-    let args = [&["--repeat", "3", "--timeout", "0.3"], extra].concat();
-    let (status, transcript) = run_against(exe, &server, &args);
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{exe}: gave up in time"
-    );
-    assert_eq!(transcript.failures.len(), 6, "{exe}: {transcript:?}");
-    for (url, reason) in &transcript.failures {
-        let reason = reason.to_lowercase();
-        assert!(
-            reason.contains("timeout") || reason.contains("timed out"),
-            "{exe}: {url}: {reason}"
-        );
-    }
-    assert!(transcript.is_consistent(), "{exe}: {transcript:?}");
-    assert_eq!(status, Some(1), "{exe}");
-}
-
-/// The stand-in's defaults with a 5 ms latency: quick enough for a test.
-fn quick() -> Config {
-    Config {
-        latency: Duration::from_millis(5),
-        ..Config::default()
-    }
-}
-
 /// Runs `exe ARGS` to the end, checks it did not panic, and reads its output.
 pub fn run(exe: &str, args: &[&str]) -> (Output, Transcript) {
     let output = Command::new(exe)
@@ -520,13 +274,6 @@ pub fn run(exe: &str, args: &[&str]) -> (Output, Transcript) {
     assert!(!stderr.contains("panicked"), "{exe}: {stderr}");
     let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
     (output, transcript)
-}
-
-/// Runs `exe --url JYTHON --url DICE ARGS` to the end: its exit code and its output, read.
-fn run_against(exe: &str, server: &StandIn, args: &[&str]) -> (Option<i32>, Transcript) {
-    let [jython, dice] = server.urls();
-    let (output, transcript) = run(exe, &[&["--url", &jython, "--url", &dice], args].concat());
-    (output.status.code(), transcript)
 }
 
 #[cfg(test)]
