@@ -11,14 +11,10 @@ use sites::server::{LoggedRequest, Outcome};
 
 /// What a run must have printed.
 #[derive(Clone, Copy, Debug)]
-pub enum Expect<'a> {
-    /// Every one of `total` downloads. `log` is what the stand-in saw during the run (none with
-    /// `--real`); with `faults` on, the failures must be the ones the stand-in injected.
-    Downloads {
-        total: usize,
-        log: Option<&'a [LoggedRequest]>,
-        faults: bool,
-    },
+pub enum Expect {
+    /// Every one of `total` downloads, each served by the stand-in (when there is one); with
+    /// `faults` on, the failures must be the ones the stand-in injected.
+    Downloads { total: usize, faults: bool },
     /// `Sum of results: {sum}`.
     Sum(u128),
     /// `Answer: 42`.
@@ -79,8 +75,15 @@ fn visible(line: &str) -> &str {
         .unwrap_or("")
 }
 
-/// Checks a run's exit status and output against what it must have printed.
-pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stderr: &str) -> Check {
+/// Checks a run's exit status and output against what it must have printed, and a
+/// downloader's against the stand-in's `log` of the run (none with `--real`).
+pub fn check(
+    expect: Expect,
+    log: Option<&[LoggedRequest]>,
+    status: Option<ExitStatus>,
+    stdout: &str,
+    stderr: &str,
+) -> Check {
     let mut check = Check {
         result: Ok(()),
         own_seconds: None,
@@ -99,7 +102,7 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
         })
     };
     check.result = match expect {
-        Expect::Downloads { total, log, faults } => {
+        Expect::Downloads { total, faults } => {
             let transcript = Transcript::parse(stdout);
             check.own_seconds = transcript.summary.map(|(.., seconds)| seconds);
             if faults {
@@ -263,13 +266,18 @@ fn check_faults(
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::process::ExitStatusExt;
     use std::time::Duration;
 
     use super::*;
 
+    #[cfg(unix)]
     fn exited(code: i32) -> Option<ExitStatus> {
-        Some(ExitStatus::from_raw(code << 8))
+        Some(std::os::unix::process::ExitStatusExt::from_raw(code << 8))
+    }
+
+    #[cfg(windows)]
+    fn exited(code: u32) -> Option<ExitStatus> {
+        Some(std::os::windows::process::ExitStatusExt::from_raw(code))
     }
 
     fn served(outcomes: &[Outcome]) -> Vec<LoggedRequest> {
@@ -288,8 +296,11 @@ mod tests {
     #[test]
     fn a_spinners_last_redraw_is_what_counts() {
         let stdout = "\\ thinking!\r| thinking!\r           \rAnswer: 42\n";
-        assert_eq!(check(Expect::Answer, exited(0), stdout, "").result, Ok(()));
-        let wrong = check(Expect::Answer, exited(0), "Answer: 41\n", "");
+        assert_eq!(
+            check(Expect::Answer, None, exited(0), stdout, "").result,
+            Ok(())
+        );
+        let wrong = check(Expect::Answer, None, exited(0), "Answer: 41\n", "");
         assert_eq!(wrong.result, Err("answered 41, not 42".into()));
     }
 
@@ -297,6 +308,7 @@ mod tests {
     fn a_placeholder_fails_with_its_reason() {
         let check = check(
             Expect::Answer,
+            None,
             exited(1),
             "",
             "spinner: not translated yet\n",
@@ -311,20 +323,20 @@ mod tests {
     #[test]
     fn async_basics_must_take_their_units_within_10_percent() {
         let run = "[ 0.00] coroutine 1 start\ntime taken: 0.2600 seconds (5.20 units)\n";
-        let verdict = check(Expect::Units(5.0), exited(0), run, "");
+        let verdict = check(Expect::Units(5.0), None, exited(0), run, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.26)));
         assert!(
-            check(Expect::Units(9.0), exited(0), run, "")
+            check(Expect::Units(9.0), None, exited(0), run, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(Expect::Units(5.0), exited(1), run, "")
+            check(Expect::Units(5.0), None, exited(1), run, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(Expect::Units(5.0), exited(0), "time taken: 5\n", "")
+            check(Expect::Units(5.0), None, exited(0), "time taken: 5\n", "")
                 .result
                 .is_err()
         );
@@ -333,17 +345,17 @@ mod tests {
     #[test]
     fn a_counter_must_be_exact_and_timed() {
         let good = "Counter: 500000\nDuration 0.25 seconds\n";
-        let verdict = check(Expect::Counter(500_000), exited(0), good, "");
+        let verdict = check(Expect::Counter(500_000), None, exited(0), good, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
         let lost = "Counter: 499873\nDuration 0.25 seconds\n";
         assert!(
-            check(Expect::Counter(500_000), exited(0), lost, "")
+            check(Expect::Counter(500_000), None, exited(0), lost, "")
                 .result
                 .is_err()
         );
         let untimed = "Counter: 500000\n";
         assert!(
-            check(Expect::Counter(500_000), exited(0), untimed, "")
+            check(Expect::Counter(500_000), None, exited(0), untimed, "")
                 .result
                 .is_err()
         );
@@ -352,11 +364,15 @@ mod tests {
     #[test]
     fn sums_must_be_exact_and_timed() {
         let good = "Sum of results: 14\nDuration 0.5 seconds\n";
-        let verdict = check(Expect::Sum(14), exited(0), good, "");
+        let verdict = check(Expect::Sum(14), None, exited(0), good, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.5)));
-        assert!(check(Expect::Sum(15), exited(0), good, "").result.is_err());
         assert!(
-            check(Expect::Sum(14), exited(0), "Sum of results: 14\n", "")
+            check(Expect::Sum(15), None, exited(0), good, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(Expect::Sum(14), None, exited(0), "Sum of results: 14\n", "")
                 .result
                 .is_err()
         );
@@ -367,25 +383,24 @@ mod tests {
         let stdout = "Read 276 bytes from http://x/dice\nRead 276 bytes from http://x/dice\n\
                       Downloaded 2 sites in 0.25 seconds\n";
         let log = served(&[Outcome::Ok, Outcome::Ok]);
-        let expect = |total, log| Expect::Downloads {
+        let expect = |total| Expect::Downloads {
             total,
-            log,
             faults: false,
         };
-        let verdict = check(expect(2, Some(&log)), exited(0), stdout, "");
+        let verdict = check(expect(2), Some(&log), exited(0), stdout, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
         assert!(
-            check(expect(3, Some(&log)), exited(0), stdout, "")
+            check(expect(3), Some(&log), exited(0), stdout, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(expect(2, Some(&log[..1])), exited(0), stdout, "")
+            check(expect(2), Some(&log[..1]), exited(0), stdout, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(expect(2, None), exited(1), stdout, "")
+            check(expect(2), None, exited(1), stdout, "")
                 .result
                 .is_err()
         );
@@ -398,23 +413,22 @@ mod tests {
                       Failed http://x/dice: connection closed\n\
                       Downloaded 1 of 3 sites in 0.25 seconds (2 failed)\n";
         let log = served(&[Outcome::Ok, Outcome::Error, Outcome::Dropped]);
-        let expect = |log| Expect::Downloads {
+        let expect = || Expect::Downloads {
             total: 3,
-            log,
             faults: true,
         };
-        let verdict = check(expect(Some(&log)), exited(1), stdout, "");
+        let verdict = check(expect(), Some(&log), exited(1), stdout, "");
         assert_eq!(verdict.result, Ok(()));
         assert_eq!(verdict.faults.unwrap().http_500, 1);
         let two_errors = served(&[Outcome::Ok, Outcome::Error, Outcome::Error]);
         assert!(
-            check(expect(Some(&two_errors)), exited(1), stdout, "")
+            check(expect(), Some(&two_errors), exited(1), stdout, "")
                 .result
                 .is_err()
         );
         // Failures must show in the exit status.
         assert!(
-            check(expect(Some(&log)), exited(0), stdout, "")
+            check(expect(), Some(&log), exited(0), stdout, "")
                 .result
                 .is_err()
         );
