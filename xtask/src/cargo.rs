@@ -21,6 +21,15 @@ fn cargo() -> Command {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
     command.current_dir(workspace_root());
+    // What `cargo run` told xtask about itself is not the programs': build scripts that watch
+    // these (ring's) would otherwise run again, and rebuild what depends on them, whenever the
+    // programs were last built from a shell.
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_") || key.starts_with("CARGO_MANIFEST_") {
+            command.env_remove(&*key);
+        }
+    }
     command
 }
 

@@ -227,8 +227,8 @@ struct Report<'a> {
 /// The line under the table that says what the machine gave all its cores at once.
 fn ceiling_sentence(cores: f64, cpus: usize) -> String {
     format!(
-        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds, did \
-         {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
+        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds,\n\
+         did {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
     )
 }
 

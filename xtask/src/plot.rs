@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use sites::server::{LoggedRequest, Outcome, max_in_flight};
 
 const WIDTH: u32 = 900;
@@ -81,31 +82,46 @@ pub fn timeline(
         requests.len(),
         max_in_flight(requests)
     );
-    svg(lane_height * lanes as u32 + 150, |root| {
-        root.draw_text(&subtitle, &("sans-serif", 13).into_font().into(), (10, 32))?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
+    let lanes = lanes.max(1) as u32;
+    svg(lane_height * lanes + 120, |root| {
+        let (top, root) = root.split_vertically(50);
+        top.draw_text(
+            title,
+            &("sans-serif", 16).into_font().style(FontStyle::Bold).into(),
+            (10, 8),
+        )?;
+        top.draw_text(&subtitle, &("sans-serif", 13).into_font().into(), (10, 30))?;
+        // Segments, one per lane, the first connection at the top.
+        let mut chart = ChartBuilder::on(&root)
             .margin(10)
-            .margin_top(14)
             .x_label_area_size(40)
             .y_label_area_size(100)
-            .build_cartesian_2d(0.0..span, (lanes as f64)..0.0)?;
+            .build_cartesian_2d(0.0..span, (0..lanes - 1).into_segmented())?;
+        let lane = |i: u32| lanes - 1 - i;
         chart
             .configure_mesh()
             .disable_mesh()
             .x_desc("seconds since the run started")
-            .y_labels(lanes.min(30))
-            .y_label_formatter(&|y| format!("connection {}", (y.floor() as usize + 1)))
+            .y_labels(lanes.min(30) as usize)
+            .y_label_formatter(&|y| match y {
+                SegmentValue::CenterOf(i) => format!("connection {}", lane(*i) + 1),
+                _ => String::new(),
+            })
             .draw()?;
         let mut shown = Vec::new();
-        for (request, &lane) in requests.iter().zip(&lane_of) {
+        for (request, &i) in requests.iter().zip(&lane_of) {
             let colour = outcome_colour(request.outcome);
-            let lane = lane as f64;
-            let bar = [
-                (seconds(request.start), lane),
-                (seconds(request.end), lane + 0.9),
-            ];
-            let drawn = chart.draw_series([Rectangle::new(bar, colour.filled())])?;
+            let (start, end) = (seconds(request.start), seconds(request.end));
+            let y = lane(i as u32);
+            let mut bar = Rectangle::new(
+                [
+                    (start, SegmentValue::Exact(y)),
+                    (end, SegmentValue::Exact(y + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(1, 1, 0, 1);
+            let drawn = chart.draw_series([bar])?;
             if !shown.contains(&request.outcome) {
                 shown.push(request.outcome);
                 drawn
@@ -116,15 +132,24 @@ pub fn timeline(
             }
         }
         if shown.len() > 1 {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         }
         Ok(())
     })
+}
+
+/// The legend of `chart`'s labelled series, in a white box.
+fn legend<'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Result<(), Box<dyn std::error::Error>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(position)
+        .draw()?;
+    Ok(())
 }
 
 /// One bar of [`bar_chart`]: our time, and the article's Python figure if it has one.
@@ -146,9 +171,10 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
             .margin(10)
+            .margin_right(30)
             .x_label_area_size(40)
             .y_label_area_size(200)
-            .build_cartesian_2d(x.clone().log_scale(), (0..rows).into_segmented())?;
+            .build_cartesian_2d(x.clone().log_scale(), (0..rows - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -187,18 +213,17 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
             .draw_series(python)?
             .label("Python, the article (2019 laptop, real internet)")
             .legend(|(x, y)| Rectangle::new([(x, y - 3), (x + 12, y + 3)], GREY.filled()));
+        let font = ("sans-serif", 11).into_font();
         let values = bars.iter().enumerate().filter_map(|(i, b)| {
             let text = format!(" {}", crate::report::seconds(b.seconds?));
-            Some(Text::new(text, (b.seconds?, row(i).0), ("sans-serif", 11)))
+            let style = font
+                .clone()
+                .into_text_style(root)
+                .pos(Pos::new(HPos::Left, VPos::Top));
+            Some(Text::new(text, (b.seconds?, row(i).1), style))
         });
         chart.draw_series(values)?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 
@@ -259,12 +284,7 @@ pub fn line_chart(
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
             chart.draw_series(points.map(|p| Circle::new(p, 3, colour.filled())))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
