@@ -588,7 +588,9 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
          figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
          outside; *own* is what the program printed, and *speedup* is the family's sequential \
-         program's own time over this one's, as the article's. *peak mem* samples `/proc` every few ms. \
+         program's own time over this one's, as the article's. *peak mem* (the whole process tree) and \
+         *largest process* are the most resident memory seen by sampling every few ms; n/a: this \
+         system does not give the figure. \
          The Python figures are the article's: a 2019 laptop on the real internet, so compare \
          the speedups, not the seconds.\n\n",
         sites = settings.sites,

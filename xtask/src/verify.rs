@@ -104,7 +104,7 @@ pub fn check(
     check.result = match expect {
         Expect::Downloads { total, faults } => {
             let transcript = Transcript::parse(stdout);
-            check.own_seconds = transcript.summary.map(|(.., seconds)| seconds);
+            check.own_seconds = transcript.summary.map(|s| s.seconds);
             if faults {
                 let (result, counts) = check_faults(total, log, &transcript, status);
                 check.faults = Some(counts);
@@ -192,9 +192,10 @@ fn check_downloads(
     transcript: &Transcript,
     status: ExitStatus,
 ) -> Result<(), String> {
-    let Some((ok, said_total, failed, _)) = transcript.summary else {
+    let Some(summary) = transcript.summary else {
         return Err("no `Downloaded` line at the end".into());
     };
+    let (ok, said_total, failed) = (summary.ok, summary.total, summary.failed);
     if let Some((url, reason)) = transcript.failures.first() {
         return Err(format!(
             "{} of {total} failed, first {url}: {reason}",
@@ -248,7 +249,7 @@ fn check_faults(
         Err("its lines do not add up to its `Downloaded` line".into())
     } else if transcript
         .summary
-        .is_some_and(|(_, said_total, ..)| said_total != total)
+        .is_some_and(|summary| summary.total != total)
     {
         Err(format!(
             "tried {} sites, not {total}",
