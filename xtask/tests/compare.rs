@@ -97,7 +97,7 @@ fn compare_quick_verifies_every_program_and_writes_every_file() {
     assert!(
         markdown.contains("](wall-times.svg)") && markdown.contains("](timeline-io_async.svg)")
     );
-    assert!(markdown.contains("| io_multiprocess |"));
+    assert!(markdown.contains("| io_multiprocess "));
     // The machine's own ceiling, measured in the CPU rounds: copies of cpu_sequential at once.
     let cores = report["cores_worth"]
         .as_f64()
@@ -211,7 +211,7 @@ fn sweep_measures_every_combination() {
     assert_svg(&chart);
     // Two numbers of sites, and the article's line, each in the legend.
     for name in ["8 sites", "20 sites", "Python, the article&apos;s run"] {
-        assert!(chart.contains(&format!(">{name}<")), "{chart}");
+        assert!(chart.contains(&format!("\n{name}\n</text>")), "{chart}");
     }
     let markdown = read(file(&files, "sweep-io_threads.md"));
     assert!(markdown.contains("| 20 sites |") && markdown.contains("](sweep-io_threads.svg)"));
@@ -235,12 +235,14 @@ fn sweep_skips_what_would_take_too_long() {
     let files = written(&output);
     let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
     let rows = report["rows"].as_array().unwrap();
-    assert_eq!(rows[0]["flag"], "--limit");
-    assert_eq!(rows[0]["verified"], true, "{}", rows[0]);
+    // The program's own default (no --limit) first, then --limit 2, for 4 and 2000 sites.
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[1]["flag"], "--limit");
+    assert_eq!(rows[1]["verified"], true, "{}", rows[1]);
     assert!(
-        rows[1]["skipped"].as_str().unwrap().contains("50.0 s"),
+        rows[3]["skipped"].as_str().unwrap().contains("50.0 s"),
         "{}",
-        rows[1]
+        rows[3]
     );
 }
 
@@ -266,7 +268,8 @@ fn a_sweep_with_faults_shows_each_rows_failures_beside_the_injected_ones() {
     let files = written(&output);
     let report: Value = serde_json::from_str(&read(file(&files, "sweep-io_async.json"))).unwrap();
     let rows = report["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    // The program's own default (no --limit), then --limit 3 and 40.
+    assert_eq!(rows.len(), 3);
     for row in rows {
         assert_eq!(row["verified"], true, "{row}");
         let faults = &row["faults"];
@@ -276,4 +279,33 @@ fn a_sweep_with_faults_shows_each_rows_failures_beside_the_injected_ones() {
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("the stand-in injected"), "{stdout}");
+}
+
+#[test]
+fn against_an_earlier_run_prints_both_side_by_side_with_the_ratio() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let old = dir.join("against-old.json");
+    let row = r#"{"program": "cpu_sequential", "verified": true,
+                  "figures": {"own_seconds": 1000.0, "sampled": {"all_processes_kib": 1024}}}"#;
+    std::fs::write(&old, format!(r#"{{"rows": [{row}]}}"#)).unwrap();
+    let old = old.to_str().unwrap();
+    let output = xtask(&["compare", "--quick", "--only", "cpu_seq", "--against", old]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains(&format!("Against {old}")), "{stdout}");
+    let line = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Against"))
+        .find(|l| l.starts_with("cpu_sequential"))
+        .unwrap_or_else(|| panic!("no row: {stdout}"));
+    // 1000 s before, a few milliseconds now: a ratio far under 1.
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&cells[..3], ["cpu_sequential", "1000.0", "s"], "{line}");
+    assert!(
+        cells.contains(&"0.00x") && line.contains("1.0 MiB"),
+        "{line}"
+    );
+    // Not a compare.json: an error before anything runs.
+    let output = xtask(&["compare", "--quick", "--against", "Cargo.toml"]);
+    assert!(!output.status.success());
 }
