@@ -85,8 +85,8 @@ pub fn print(path: &Path, old: &Value, rows: &[Row]) -> anyhow::Result<()> {
         .map(serde_json::to_value)
         .collect::<Result<_, _>>()?;
     println!(
-        "\nAgainst {}: own times (wall where a program prints none); now/before under 1 is \
-         faster now.\n",
+        "\nAgainst {}: own times (wall where a program prints none);\n\
+         now/before under 1 is faster now.\n",
         path.display()
     );
     print!("{}", table(old, &rows).to_text());
