@@ -106,7 +106,7 @@ fn downloaders_read_every_site_as_their_technique_allows() {
             "{script}: {transcript:?}"
         );
         assert_eq!(
-            transcript.summary.map(|(ok, total, ..)| (ok, total)),
+            transcript.summary.map(|s| (s.ok, s.total)),
             Some((40, 40)),
             "{script}"
         );
