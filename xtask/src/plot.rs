@@ -253,7 +253,8 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
             .flatten()
         });
         chart.draw_series(values)?;
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        // Upper right: the rows at the top (the families added last) have no Python bars.
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 

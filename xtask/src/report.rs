@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use comfy_table::presets::ASCII_MARKDOWN;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, TableStyle};
-use comfy_table::{ContentLineStyle, LineStyle};
+use comfy_table::{ContentLineStyle, LineStyle, Width};
 use console::Term;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -92,6 +92,13 @@ impl Table {
         if let Some((_, width)) = Term::stdout().size_checked() {
             table.set_width(width.saturating_sub(1));
             table.set_content_arrangement(ContentArrangement::Dynamic);
+            // The first column names the row: unbroken where it fits in a third of the width,
+            // the headers of the narrow number columns wrapping first.
+            let longest = self.rows.iter().map(|r| r[0].chars().count()).max();
+            let first = longest.unwrap_or(0).min(usize::from(width) / 3) as u16;
+            if let Some(column) = table.column_mut(0) {
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(first)));
+            }
         }
         let lines: Vec<String> = table.lines().map(|l| l.trim_end().to_owned()).collect();
         lines.join("\n") + "\n"
