@@ -180,8 +180,18 @@ pub struct Transcript {
     pub reads: Vec<(Option<String>, usize, String)>,
     /// `(url, reason)` of every `Failed` line.
     pub failures: Vec<(String, String)>,
-    /// The `Downloaded` line's `(ok, total, failed, seconds)`, if it was the last line.
-    pub summary: Option<(usize, usize, usize, f64)>,
+    /// The `Downloaded` line, if it was the last line.
+    pub summary: Option<Downloaded>,
+}
+
+/// What a downloader's last line says: `Downloaded {ok} of {total} sites in {seconds} seconds
+/// ({failed} failed)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Downloaded {
+    pub ok: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub seconds: f64,
 }
 
 impl Transcript {
@@ -204,7 +214,12 @@ impl Transcript {
                     seconds,
                     failed,
                 } => {
-                    transcript.summary = Some((ok, total, failed, seconds));
+                    transcript.summary = Some(Downloaded {
+                        ok,
+                        total,
+                        failed,
+                        seconds,
+                    });
                 }
                 _ => {}
             }
@@ -214,8 +229,10 @@ impl Transcript {
 
     /// Whether the output adds up: one line per site, and a last line that counts them right.
     pub fn is_consistent(&self) -> bool {
-        self.summary.is_some_and(|(ok, total, failed, _)| {
-            ok == self.reads.len() && failed == self.failures.len() && ok + failed == total
+        self.summary.is_some_and(|s| {
+            s.ok == self.reads.len()
+                && s.failed == self.failures.len()
+                && s.ok + s.failed == s.total
         })
     }
 }

@@ -55,7 +55,7 @@ fn every_runtime_downloads_every_site() {
             assert_eq!(*bytes, expected, "{name}: {url}");
         }
         assert_eq!(
-            transcript.summary.map(|(ok, total, ..)| (ok, total)),
+            transcript.summary.map(|s| (s.ok, s.total)),
             Some((20, 20)),
             "{name}"
         );
@@ -137,7 +137,7 @@ fn an_unreachable_site_fails_with_its_reason() {
             );
         }
         assert_eq!(
-            transcript.summary.map(|(ok, total, ..)| (ok, total)),
+            transcript.summary.map(|s| (s.ok, s.total)),
             Some((0, 2)),
             "{name}"
         );

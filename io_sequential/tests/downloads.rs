@@ -35,10 +35,7 @@ fn downloads_every_site_one_at_a_time_over_one_connection() {
         [(10_966, &jython), (276, &dice)].repeat(4),
         "in the article's order"
     );
-    assert_eq!(
-        transcript.summary.map(|(ok, total, ..)| (ok, total)),
-        Some((8, 8))
-    );
+    assert_eq!(transcript.summary.map(|s| (s.ok, s.total)), Some((8, 8)));
     let log = server.log().snapshot();
     assert_eq!(
         max_in_flight(&log),

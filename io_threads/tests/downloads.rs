@@ -30,10 +30,7 @@ fn five_workers_by_default_each_with_its_own_session() {
     assert!(transcript.reads.iter().all(|(_, bytes, url)| {
         (url == &jython && *bytes == 10_966) || (url == &dice && *bytes == 276)
     }));
-    assert_eq!(
-        transcript.summary.map(|(ok, total, ..)| (ok, total)),
-        Some((40, 40))
-    );
+    assert_eq!(transcript.summary.map(|s| (s.ok, s.total)), Some((40, 40)));
     let log = server.log().snapshot();
     assert_eq!(
         max_in_flight(&log),

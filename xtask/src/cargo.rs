@@ -21,6 +21,15 @@ fn cargo() -> Command {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
     command.current_dir(workspace_root());
+    // What `cargo run` told xtask about itself is not the programs': build scripts that watch
+    // these (ring's) would otherwise run again, and rebuild what depends on them, whenever the
+    // programs were last built from a shell.
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_") || key.starts_with("CARGO_MANIFEST_") {
+            command.env_remove(&*key);
+        }
+    }
     command
 }
 
@@ -41,18 +50,21 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Builds every binary of `packages` in release and says where each landed, by name. A package
-/// that does not compile is left out (cargo's `--keep-going` builds the others); its errors are
-/// on stderr.
-pub fn build_release(packages: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
+/// Builds `binaries` in release and says where each landed, by name. A package that does not
+/// compile is left out (cargo's `--keep-going` builds the others); its errors are on stderr.
+///
+/// `--bin NAME`, not `--package`: cargo then resolves the dependencies' features for the whole
+/// workspace, as it does for `cargo xtask` (`run --release --bin xtask`, .cargo/config.toml),
+/// so that xtask and the programs share one build of tokio, hyper and the rest.
+pub fn build_release(binaries: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
     let mut command = cargo();
     command
-        .args(["build", "--release", "--bins", "--keep-going"])
+        .args(["build", "--release", "--keep-going"])
         // Machine-readable messages on stdout, diagnostics for people on stderr.
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped());
-    for package in packages {
-        command.args(["--package", package]);
+    for binary in binaries {
+        command.args(["--bin", binary]);
     }
     let mut child = command.spawn().context("cannot run cargo build")?;
     let stdout = child.stdout.take().expect("stdout is piped");

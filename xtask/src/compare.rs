@@ -17,10 +17,11 @@ use stand_in::StandIn;
 
 use crate::programs::{self, Family, PROGRAMS, Program};
 use crate::python::{self, Python};
-use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
-use crate::runs::{self, Expected, Run, Summary};
+use crate::report::{self, Column, Progress, Table, mib, not_measured, or_dash, seconds};
+use crate::runs::{self, Measured, Run};
+use crate::verify::Expect;
 use crate::verify::Faults;
-use crate::{UsageError, cargo, ceiling, svg};
+use crate::{UsageError, against, cargo, ceiling, plot};
 
 /// The most runs of any program: a thousand medians' worth.
 const MAX_RUNS: i64 = 1000;
@@ -88,6 +89,10 @@ pub struct CompareArgs {
     /// Kill a run that takes longer than this many seconds (1 to 86400).
     #[arg(long, value_name = "S", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     run_limit: u64,
+
+    /// An earlier run's compare.json: print this run beside it, with the ratios.
+    #[arg(long, value_name = "OLD.json")]
+    against: Option<PathBuf>,
 
     #[command(flatten)]
     stand_in: StandInArgs,
@@ -165,7 +170,7 @@ impl CompareArgs {
 
 impl Settings {
     /// The command-line arguments for `program`, and what its output must show.
-    fn arguments(&self, program: &Program, urls: &[String]) -> (Vec<String>, Expected) {
+    fn arguments(&self, program: &Program, urls: &[String]) -> (Vec<String>, Expect) {
         let mut args: Vec<String> = Vec::new();
         let flag = |args: &mut Vec<String>, name: &str, value: String| {
             args.extend([name.to_owned(), value]);
@@ -183,7 +188,7 @@ impl Settings {
                     }
                 }
                 flag(&mut args, "--repeat", self.repeat.to_string());
-                Expected::Downloads {
+                Expect::Downloads {
                     total: self.sites,
                     faults: self.faults,
                     retries_drops: false,
@@ -192,18 +197,18 @@ impl Settings {
             Family::Cpu => {
                 flag(&mut args, "--start", self.cpu_start.to_string());
                 flag(&mut args, "--count", self.cpu_count.to_string());
-                Expected::Sum(expected_sum(self.cpu_start, self.cpu_count))
+                Expect::Sum(expected_sum(self.cpu_start, self.cpu_count))
             }
             Family::Spinner => {
                 flag(&mut args, "--seconds", self.spinner_seconds.to_string());
-                Expected::Answer
+                Expect::Answer
             }
             Family::Async => {
                 args.extend(program.args.iter().map(|a| a.to_string()));
                 flag(&mut args, "--scale", ASYNC_SCALE.to_string());
-                Expected::Units(program.units.expect("every async basics row has its units"))
+                Expect::Units(program.units.expect("every async basics row has its units"))
             }
-            Family::Race => Expected::Counter(500_000),
+            Family::Race => Expect::Counter(500_000),
             Family::Flags => {
                 // The stand-in's flags live under its base URL, which its pages' URLs share.
                 let base = urls
@@ -218,7 +223,7 @@ impl Settings {
                     None => flag(&mut args, "--server", "REMOTE".into()),
                 }
                 // The 20 codes of flags.py's `POP20_CC`, every program's default.
-                Expected::Flags {
+                Expect::Flags {
                     total: 20,
                     faults: self.faults,
                 }
@@ -248,11 +253,11 @@ impl Settings {
             Ok(path) => path,
             Err(why) => return Some(Err(why.word)),
         };
-        let (args, mut expected) = self.arguments(program, urls);
+        let (args, mut expect) = self.arguments(program, urls);
         // aiohttp sends a GET once more when the server closes the connection without an
         // answer (the stand-in's --drop-rate): the log then holds one request more per drop
         // that did not end in a failure, which the check allows for this program alone.
-        if let Expected::Downloads { retries_drops, .. } = &mut expected {
+        if let Expect::Downloads { retries_drops, .. } = &mut expect {
             *retries_drops = script == "io_asyncio.py";
         }
         let mut arguments = vec![python::script(script).display().to_string()];
@@ -265,7 +270,7 @@ impl Settings {
         Some(Ok(Job {
             binary: interpreter,
             arguments,
-            expected,
+            expect,
             count: count.unwrap_or(0),
         }))
     }
@@ -327,7 +332,7 @@ impl PythonRow {
 struct Job<'a> {
     binary: &'a Path,
     arguments: Vec<String>,
-    expected: Expected,
+    expect: Expect,
     count: u32,
 }
 
@@ -343,8 +348,8 @@ struct Report<'a> {
 /// The line under the table that says what the machine gave all its cores at once.
 fn ceiling_sentence(cores: f64, cpus: usize) -> String {
     format!(
-        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds, did \
-         {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
+        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds,\n\
+         did {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
     )
 }
 
@@ -363,13 +368,17 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         let pattern = args.only.as_deref().unwrap_or_default();
         return Err(UsageError(format!("no program's name contains {pattern:?}")).into());
     }
+    let against = match &args.against {
+        Some(path) => Some((path, against::load(path)?)),
+        None => None,
+    };
     let out_dir = match &args.out_dir {
         Some(dir) => dir.clone(),
         None => cargo::target_dir()?.join("compare"),
     };
-    let mut packages: Vec<&str> = selected.iter().map(|p| p.package).collect();
-    packages.dedup();
-    let binaries = cargo::build_release(&packages)?;
+    let mut names: Vec<&str> = selected.iter().map(|p| p.binary).collect();
+    names.dedup();
+    let binaries = cargo::build_release(&names)?;
 
     let stand_in = match settings.real {
         true => None,
@@ -382,7 +391,6 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .map(|s| s.urls().to_vec())
         .unwrap_or_default();
 
-    let progress = Progress::new();
     let running = Instant::now();
     let mut settings = settings;
     let python = match settings.python_runs {
@@ -405,11 +413,11 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     program.binary, program.package
                 )
             })?;
-            let (arguments, expected) = settings.arguments(program, &urls);
+            let (arguments, expect) = settings.arguments(program, &urls);
             Ok(Job {
                 binary: binary.as_path(),
                 arguments,
-                expected,
+                expect,
                 count: settings.runs_of(program),
             })
         })
@@ -422,7 +430,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         runs::run_once(
             job.binary,
             &job.arguments,
-            job.expected,
+            job.expect,
             stand_in.as_ref(),
             settings.run_limit,
         )
@@ -446,19 +454,41 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .copied()
         .find(|&i| Family::Cpu.baseline() == Some(selected[i].name));
     let mut together = Vec::new();
+    // Every run the bar counts: the Rust programs', and their Python originals' (a Python CPU
+    // program runs in the first of the CPU rounds only).
+    let python_total: u64 = python_jobs
+        .iter()
+        .zip(&selected)
+        .filter_map(|(job, program)| {
+            let job = job.as_ref()?.as_ref().ok()?;
+            Some(match program.family {
+                Family::Cpu => u64::from(job.count.min(settings.cpu_runs)),
+                _ => u64::from(job.count),
+            })
+        })
+        .sum();
+    let total = jobs
+        .iter()
+        .flatten()
+        .map(|job| u64::from(job.count))
+        .sum::<u64>()
+        + python_total;
+    let progress = Progress::new(total);
     for (i, program) in selected.iter().enumerate() {
         let Ok(job) = &jobs[i] else { continue };
-        let step = format!("[{}/{}] {}", i + 1, selected.len(), program.name);
         if program.family != Family::Cpu {
+            progress.program(i + 1, selected.len(), program.name);
             for n in 1..=job.count {
-                progress.show(&format!("{step}: run {n} of {}", job.count));
+                progress.run(format!("run {n} of {}", job.count));
                 runs[i].push(run(job));
+                progress.done();
             }
             // Its Python original right after it, against the same stand-in.
             if let Some(Ok(python)) = &python_jobs[i] {
                 for n in 1..=python.count {
-                    progress.show(&format!("{step}: Python, run {n} of {}", python.count));
+                    progress.run(format!("Python, run {n} of {}", python.count));
                     python_runs[i].push(run(python));
+                    progress.done();
                 }
             }
         } else if cpu.first() == Some(&i) {
@@ -467,7 +497,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             // in it. Seen here: cpu_threads took 0.053 s cold and 0.030 s warm. Every run
             // still pays a little: after even 5 ms of idleness this VM's kernel first queues a
             // new thread on the busy core, for 1.8 to 2.9 ms (README, "Measured here").
-            progress.show(&format!("{step}: CPU programs, warm-up"));
+            progress.program(i + 1, selected.len(), "the CPU programs, in turn");
+            progress.run("warm-up".into());
             let warming = Instant::now();
             while warming.elapsed() < WARM_UP {
                 for &c in &cpu {
@@ -476,20 +507,22 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             }
             let rounds = settings.cpu_runs;
             for round in 1..=rounds {
-                progress.show(&format!("{step}: CPU programs, round {round} of {rounds}"));
+                progress.run(format!("round {round} of {rounds}"));
                 for &c in &cpu {
                     runs[c].push(run(cpu_job(c)));
+                    progress.done();
                 }
                 // The Python originals in the first rounds, in the same turns.
                 for &c in &cpu {
                     if let Some(Ok(python)) = &python_jobs[c]
                         && round <= python.count
                     {
-                        progress.show(&format!(
-                            "{step}: CPU programs, round {round} of {rounds}, Python {}",
+                        progress.run(format!(
+                            "round {round} of {rounds}, Python {}",
                             selected[c].name
                         ));
                         python_runs[c].push(run(python));
+                        progress.done();
                     }
                 }
                 if let Some(job) = baseline.map(cpu_job) {
@@ -499,18 +532,18 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let summaries: Vec<Summary> = jobs
+    let measured: Vec<Measured> = jobs
         .into_iter()
         .zip(runs)
         .map(|(job, runs)| match job {
             Ok(_) => runs::summarize(runs),
-            Err(why) => Summary::failed(why),
+            Err(why) => Measured::failed(why),
         })
         .collect();
     let mut rows: Vec<Row> = selected
         .iter()
-        .zip(&summaries)
-        .map(|(program, summary)| row(program, &settings, summary))
+        .zip(&measured)
+        .map(|(program, measured)| row(program, &settings, measured))
         .collect();
     for ((row, job), runs) in rows.iter_mut().zip(&python_jobs).zip(python_runs) {
         let (Some(job), Some(script)) = (
@@ -530,15 +563,15 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 faults: None,
             },
             Ok(_) => {
-                let summary = runs::summarize(runs);
+                let measured = runs::summarize(runs);
                 PythonRow {
                     script,
                     unavailable: None,
-                    verified: summary.verified(),
-                    failure: summary.failure,
-                    runs: summary.runs,
-                    figures: summary.figures,
-                    faults: summary.faults,
+                    verified: measured.verified(),
+                    failure: measured.failure,
+                    runs: measured.runs,
+                    figures: measured.figures,
+                    faults: measured.faults,
                 }
             }
         });
@@ -552,13 +585,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
 
-    let files = write_report(&out_dir, &settings, &mut rows, &summaries, cores_worth)?;
+    let files = write_report(&out_dir, &settings, &mut rows, &measured, cores_worth)?;
     print!("{}", table(&rows).to_text());
     if let Some(cores) = cores_worth {
         println!("\n{}", ceiling_sentence(cores, cpus));
     }
     if let Some(why) = python.as_ref().and_then(|p| p.unavailable()) {
         println!("\n{}", python_missing_sentence(why));
+    }
+    if let Some((path, old)) = &against {
+        against::print(path, old, &rows)?;
     }
     println!(
         "\nRan {} programs in {:.1} s.",
@@ -587,7 +623,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn row(program: &Program, settings: &Settings, summary: &Summary) -> Row {
+fn row(program: &Program, settings: &Settings, measured: &Measured) -> Row {
     Row {
         program: program.name,
         package: program.package,
@@ -595,14 +631,14 @@ fn row(program: &Program, settings: &Settings, summary: &Summary) -> Row {
         technique: program.technique,
         runtime: program.runtime,
         workers: program.workers_text(settings.sites),
-        verified: summary.verified(),
-        failure: summary.failure.clone(),
-        runs: summary.runs,
-        figures: summary.figures.clone(),
+        verified: measured.verified(),
+        failure: measured.failure.clone(),
+        runs: measured.runs,
+        figures: measured.figures.clone(),
         speedup: None,
         python_seconds: program.python_seconds,
         python_speedup: None,
-        faults: summary.faults,
+        faults: measured.faults,
         timeline: None,
         python_here: None,
         vs_python: None,
@@ -664,25 +700,27 @@ fn add_speedups(rows: &mut [Row]) {
 }
 
 fn table(rows: &[Row]) -> Table {
-    use Align::{Left, Right};
-    let mut table = Table::new(&[
-        ("program", Left),
-        ("technique", Left),
-        ("runtime", Left),
-        ("workers", Right),
-        ("wall", Right),
-        ("own", Right),
-        ("CPU", Right),
-        ("CPU/wall", Right),
-        ("peak mem (largest)", Right),
-        ("peak mem (all)", Right),
-        ("threads", Right),
-        ("procs", Right),
-        ("speedup", Right),
-        ("Python (article)", Right),
-        ("Python (here)", Right),
-        ("vs Python", Right),
-        ("status", Left),
+    // (header, a number?, on the terminal?): the terminal shows what fits in 80 columns, the
+    // longest program name unbroken; the article's figure, the same on every run, is left to
+    // the Markdown, beside the Python original measured here.
+    let mut table = Table::of(&[
+        Column("program", false, true),
+        Column("technique", false, false),
+        Column("runtime", false, false),
+        Column("workers", true, false),
+        Column("wall", true, false),
+        Column("own", true, true),
+        Column("CPU", true, false),
+        Column("CPU/wall", true, false),
+        Column("largest process", true, false),
+        Column("peak mem", true, true),
+        Column("threads", true, false),
+        Column("procs", true, false),
+        Column("speedup", true, true),
+        Column("Python (article)", true, false),
+        Column("Python (here)", true, true),
+        Column("vs Python", true, true),
+        Column("status", false, true),
     ]);
     for row in rows {
         let f = row.figures.as_ref();
@@ -711,11 +749,11 @@ fn table(rows: &[Row]) -> Table {
             row.workers.clone(),
             or_dash(f, |f| seconds(f.wall_seconds)),
             or_dash(f.and_then(|f| f.own_seconds), seconds),
-            or_dash(f, |f| seconds(f.cpu_seconds)),
-            or_dash(f, |f| format!("{:.2}", f.cores_used)),
+            not_measured(f, |f| f.cpu_seconds.map(seconds)),
+            not_measured(f, |f| f.cores_used.map(|c| format!("{c:.2}"))),
             or_dash(sampled, |s| mib(s.largest_process_kib)),
             or_dash(sampled, |s| mib(s.all_processes_kib)),
-            or_dash(sampled, |s| s.threads.to_string()),
+            not_measured(sampled, |s| s.threads.map(|t| t.to_string())),
             or_dash(sampled, |s| s.processes.to_string()),
             or_dash(row.speedup, |s| format!("{s:.1}x")),
             or_dash(row.python_seconds, |p| match row.python_speedup {
@@ -739,12 +777,12 @@ fn write_report(
     dir: &Path,
     settings: &Settings,
     rows: &mut [Row],
-    summaries: &[Summary],
+    measured: &[Measured],
     cores_worth: Option<f64>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for (row, summary) in rows.iter_mut().zip(summaries) {
-        let Some(run) = summary
+    for (row, measured) in rows.iter_mut().zip(measured) {
+        let Some(run) = measured
             .median
             .as_ref()
             .filter(|_| row.family == Family::Io && !settings.real)
@@ -759,13 +797,13 @@ fn write_report(
         files.push(report::write(
             dir,
             &name,
-            &svg::timeline(&title, &run.log, run.window.0, run.window.1),
+            &plot::timeline(&title, &run.log, run.window.0, run.window.1)?,
         )?);
         row.timeline = Some(name);
     }
-    let bars: Vec<svg::Bar> = rows
+    let bars: Vec<plot::Bar> = rows
         .iter()
-        .map(|r| svg::Bar {
+        .map(|r| plot::Bar {
             label: r.program.into(),
             seconds: r
                 .figures
@@ -783,7 +821,7 @@ fn write_report(
     files.push(report::write(
         dir,
         "wall-times.svg",
-        &svg::bar_chart(&title, &bars),
+        &plot::bar_chart(&title, &bars)?,
     )?);
     let markdown = markdown(settings, rows, cores_worth);
     files.push(report::write(dir, "compare.md", &markdown)?);
@@ -836,7 +874,9 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
          figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
          outside; *own* is what the program printed, and *speedup* is the family's sequential \
-         program's own time over this one's, as the article's. *peak mem* samples `/proc` every few ms. \
+         program's own time over this one's, as the article's. *peak mem* (the whole process tree) and \
+         *largest process* are the most resident memory seen by sampling every few ms; n/a: this \
+         system does not give the figure. \
          The Python figures are the article's: a 2019 laptop on the real internet, so compare \
          the speedups, not the seconds.\n\n",
         sites = settings.sites,

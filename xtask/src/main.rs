@@ -10,15 +10,16 @@
 //! this process, check every run's output before trusting its time, and write their tables and
 //! pictures under `target/compare/`.
 
+mod against;
 mod cargo;
 mod ceiling;
 mod compare;
 mod measure;
+mod plot;
 mod programs;
 mod python;
 mod report;
 mod runs;
-mod svg;
 mod sweep;
 mod tidy;
 mod verify;

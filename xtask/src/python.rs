@@ -10,7 +10,6 @@
 use std::fmt;
 use std::fs::{self, File};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
@@ -141,7 +140,7 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
             return Err(unavailable("no-requirements", detail));
         }
     };
-    let python = dir.join("bin").join("python");
+    let python = venv_python(dir);
     let fresh = || {
         fs::read_to_string(dir.join(STAMP)).is_ok_and(|stamp| stamp == wanted) && python.exists()
     };
@@ -157,8 +156,8 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
     }
     let started = Instant::now();
     eprintln!(
-        "Setting up Python for the comparison: a venv in {} with python/requirements.txt \
-         (first run only, about a minute)...",
+        "Setting up Python for the comparison (first run only, about a minute):\n\
+         a venv in {} with python/requirements.txt...",
         dir.display()
     );
     let _ = fs::remove_dir_all(dir);
@@ -246,8 +245,19 @@ fn last_line(output: &Output) -> String {
     line.map_or_else(|| output.status.to_string(), |l| l.trim().to_owned())
 }
 
+/// The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
+fn venv_python(dir: &Path) -> PathBuf {
+    match cfg!(windows) {
+        true => dir.join("Scripts").join("python.exe"),
+        false => dir.join("bin").join("python"),
+    }
+}
+
 /// An exclusive `flock` on `path`, held until the file is dropped.
+#[cfg(unix)]
 fn lock(path: &Path) -> io::Result<File> {
+    use std::os::fd::AsRawFd;
+
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -262,6 +272,16 @@ fn lock(path: &Path) -> io::Result<File> {
             return Err(error);
         }
     }
+}
+
+/// Elsewhere no lock (libc's `flock` is Unix's; std's `File::lock` is newer than the
+/// workspace's rust-version): two runs making the venv at once may each make it.
+#[cfg(not(unix))]
+fn lock(path: &Path) -> io::Result<File> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    File::create(path)
 }
 
 #[cfg(test)]

@@ -1,35 +1,54 @@
-//! Tables for people (aligned text, Markdown), small formatting helpers, the progress line, and
-//! writing the report files under `target/compare/`.
+//! Tables (comfy-table), the progress bar (indicatif), small formatting helpers, and writing
+//! the report files under `target/compare/`.
 
 use std::fs;
-use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
+use comfy_table::presets::ASCII_MARKDOWN;
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, TableStyle};
+use comfy_table::{ContentLineStyle, LineStyle, Width};
+use console::Term;
+use indicatif::{ProgressBar, ProgressStyle};
 
-/// How a column lines up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-}
+/// One column: its header, whether it holds numbers (right-aligned), and whether the terminal
+/// shows it (the Markdown and JSON reports have every column).
+pub struct Column(pub &'static str, pub bool, pub bool);
 
-/// A table written the same way as text on a terminal and as Markdown.
-#[derive(Debug)]
+/// A table printed on the terminal (its key columns, fitted to the terminal's width) and
+/// written as Markdown (every column).
 pub struct Table {
-    headers: Vec<(String, Align)>,
+    headers: Vec<String>,
+    numbers: Vec<bool>,
+    on_terminal: Vec<bool>,
     rows: Vec<Vec<String>>,
 }
 
+/// `program  own  speedup`, a rule under the headers: what a terminal shows.
+const TERMINAL: TableStyle = TableStyle::new()
+    .header_separator(LineStyle::none().fill('-').junction(' '))
+    .header_lines(ContentLineStyle::none().junction(' '))
+    .content_lines(ContentLineStyle::none().junction(' '));
+
 impl Table {
-    pub fn new(headers: &[(&str, Align)]) -> Table {
-        Table {
-            headers: headers
-                .iter()
-                .map(|&(h, align)| (h.to_owned(), align))
-                .collect(),
+    pub fn new(columns: impl IntoIterator<Item = (String, bool, bool)>) -> Table {
+        let mut table = Table {
+            headers: Vec::new(),
+            numbers: Vec::new(),
+            on_terminal: Vec::new(),
             rows: Vec::new(),
+        };
+        for (header, number, on_terminal) in columns {
+            table.headers.push(header);
+            table.numbers.push(number);
+            table.on_terminal.push(on_terminal);
         }
+        table
+    }
+
+    pub fn of(columns: &[Column]) -> Table {
+        Table::new(columns.iter().map(|c| (c.0.to_owned(), c.1, c.2)))
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -37,64 +56,94 @@ impl Table {
         self.rows.push(row);
     }
 
-    fn widths(&self) -> Vec<usize> {
-        self.headers
-            .iter()
-            .enumerate()
-            .map(|(i, (header, _))| {
-                let cells = self.rows.iter().map(|row| row[i].chars().count());
-                cells.chain([header.chars().count()]).max().unwrap_or(0)
-            })
-            .collect()
-    }
-
-    /// Aligned columns, two spaces apart, a rule under the headers.
-    pub fn to_text(&self) -> String {
-        let widths = self.widths();
-        let line = |cells: Vec<&str>| {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(&self.headers)
-                .zip(&widths)
-                .map(|((cell, (_, align)), &width)| match align {
-                    Align::Left => format!("{cell:<width$}"),
-                    Align::Right => format!("{cell:>width$}"),
-                })
-                .collect();
-            padded.join("  ").trim_end().to_owned() + "\n"
+    fn build(&self, style: TableStyle, escape: bool) -> comfy_table::Table {
+        let mut table = comfy_table::Table::new();
+        table.load_style(style);
+        let cell = |c: &String| {
+            if escape {
+                c.replace('|', "\\|")
+            } else {
+                c.clone()
+            }
         };
-        let mut text = line(self.headers.iter().map(|(h, _)| h.as_str()).collect());
-        text += &line(
-            widths
+        table.set_header(&self.headers);
+        table.add_rows(
+            self.rows
                 .iter()
-                .map(|&w| &"--------------------------------"[..w.min(32)])
-                .collect(),
+                .map(|r| r.iter().map(cell).collect::<Vec<_>>()),
         );
-        for row in &self.rows {
-            text += &line(row.iter().map(String::as_str).collect());
+        for (i, column) in table.column_iter_mut().enumerate() {
+            if self.numbers[i] {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
         }
-        text
+        table
     }
 
-    pub fn to_markdown(&self) -> String {
-        let escape = |cell: &str| cell.replace('|', "\\|");
-        let mut text = String::new();
-        let headers: Vec<&str> = self.headers.iter().map(|(h, _)| h.as_str()).collect();
-        text += &format!("| {} |\n", headers.join(" | "));
-        let rules: Vec<&str> = self
-            .headers
-            .iter()
-            .map(|(_, align)| match align {
-                Align::Left => "---",
-                Align::Right => "---:",
-            })
-            .collect();
-        text += &format!("|{}|\n", rules.join("|"));
-        for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
-            text += &format!("| {} |\n", cells.join(" | "));
+    /// The key columns, wrapped to fit a terminal's width (none when stdout is not one).
+    pub fn to_text(&self) -> String {
+        let mut table = self.build(TERMINAL, false);
+        for (i, column) in table.column_iter_mut().enumerate() {
+            column.set_padding((0, 0));
+            if !self.on_terminal[i] {
+                column.set_constraint(ColumnConstraint::Hidden);
+            }
         }
-        text
+        if let Some((_, width)) = Term::stdout().size_checked() {
+            table.set_width(width.saturating_sub(1));
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            // The first column names the row: unbroken where it fits in a third of the width,
+            // the headers of the narrow number columns wrapping first.
+            let longest = self.rows.iter().map(|r| r[0].chars().count()).max();
+            let first = longest.unwrap_or(0).min(usize::from(width) / 3) as u16;
+            if let Some(column) = table.column_mut(0) {
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(first)));
+            }
+        }
+        let lines: Vec<String> = table.lines().map(|l| l.trim_end().to_owned()).collect();
+        lines.join("\n") + "\n"
+    }
+
+    /// Every column, as a Markdown table.
+    pub fn to_markdown(&self) -> String {
+        self.build(ASCII_MARKDOWN, true).to_string() + "\n"
+    }
+}
+
+/// The bar a terminal shows while programs run: how many runs are done, which one is running,
+/// and when all will be. Where stderr is not a terminal (a pipe, a CI log), indicatif draws
+/// nothing, and each program gets one plain line instead.
+pub struct Progress(ProgressBar);
+
+impl Progress {
+    pub fn new(runs: u64) -> Progress {
+        let template = "{bar:16} {pos}/{len} runs, ETA {eta} {prefix}: {wide_msg}";
+        let style = ProgressStyle::with_template(template).expect("a valid template");
+        let bar = ProgressBar::new(runs).with_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress(bar)
+    }
+
+    /// `[i/n] NAME` starts: on the bar, or as a line of its own.
+    pub fn program(&self, i: usize, n: usize, name: &str) {
+        if self.0.is_hidden() {
+            eprintln!("[{i}/{n}] {name}");
+        }
+        self.0.set_prefix(name.to_owned());
+    }
+
+    /// Which run of the program is running ("run 2 of 3").
+    pub fn run(&self, what: String) {
+        self.0.set_message(what);
+    }
+
+    /// One run is done.
+    pub fn done(&self) {
+        self.0.inc(1);
+    }
+
+    pub fn clear(&self) {
+        self.0.finish_and_clear();
     }
 }
 
@@ -118,38 +167,17 @@ pub fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| "-".into(), show)
 }
 
+/// `-` for a missing figure, `n/a` for one this system does not give (see `measure.rs`).
+pub fn not_measured<T>(value: Option<T>, show: impl FnOnce(T) -> Option<String>) -> String {
+    value.map_or_else(|| "-".into(), |v| show(v).unwrap_or_else(|| "n/a".into()))
+}
+
 /// The middle one of `values` once sorted: the true median for an odd count, the lower of the
 /// two middle ones for an even count, so it is always a value that was measured.
 pub fn median_index<T>(values: &[T], key: impl Fn(&T) -> f64) -> Option<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| key(&values[a]).total_cmp(&key(&values[b])));
     order.get(values.len().saturating_sub(1) / 2).copied()
-}
-
-/// One line on stderr that says what is going on, redrawn in place; silent when stderr is not a
-/// terminal (a test, a pipe, a CI log).
-pub struct Progress {
-    on: bool,
-}
-
-impl Progress {
-    pub fn new() -> Progress {
-        Progress {
-            on: io::stderr().is_terminal(),
-        }
-    }
-
-    pub fn show(&self, text: &str) {
-        if self.on {
-            // `\r` back to the line's start, `ESC[K` to clear what was there.
-            eprint!("\r\x1b[K{text}");
-            let _ = io::stderr().flush();
-        }
-    }
-
-    pub fn clear(&self) {
-        self.show("");
-    }
 }
 
 /// Writes `contents` to `dir/name` and says where it went.
@@ -165,29 +193,33 @@ mod tests {
     use super::*;
 
     fn table() -> Table {
-        let mut table = Table::new(&[("program", Align::Left), ("wall", Align::Right)]);
-        table.push(vec!["io_sequential".into(), seconds(8.123)]);
-        table.push(vec!["io_async|x".into(), seconds(0.0625)]);
+        let mut table = Table::of(&[
+            Column("program", false, true),
+            Column("CPU", true, false),
+            Column("wall", true, true),
+        ]);
+        table.push(vec!["io_sequential".into(), "-".into(), seconds(8.123)]);
+        table.push(vec!["io_async|x".into(), "-".into(), seconds(0.0625)]);
         table
     }
 
     #[test]
-    fn text_tables_line_up() {
+    fn text_tables_show_the_key_columns_lined_up() {
         assert_eq!(
             table().to_text(),
-            "program           wall\n\
-             -------------  -------\n\
-             io_sequential   8.12 s\n\
-             io_async|x     0.062 s\n"
+            "program          wall\n\
+             ------------- -------\n\
+             io_sequential  8.12 s\n\
+             io_async|x    0.062 s\n"
         );
     }
 
     #[test]
-    fn markdown_tables_escape_pipes() {
-        assert_eq!(
-            table().to_markdown(),
-            "| program | wall |\n|---|---:|\n| io_sequential | 8.12 s |\n| io_async\\|x | 0.062 s |\n"
-        );
+    fn markdown_tables_have_every_column_and_escape_pipes() {
+        let markdown = table().to_markdown();
+        assert!(markdown.starts_with("| program "), "{markdown}");
+        assert!(markdown.contains("| CPU |"), "{markdown}");
+        assert!(markdown.contains("| io_async\\|x "), "{markdown}");
     }
 
     #[test]

@@ -9,32 +9,9 @@ use serde::Serialize;
 use stand_in::StandIn;
 use stand_in::server::LoggedRequest;
 
-use crate::measure::{self, Measurement};
+use crate::measure::{self, Measurement, Sampled};
 use crate::report::median_index;
 use crate::verify::{self, Check, Expect, Faults};
-
-/// What a run must print, before the stand-in's log of it is known.
-#[derive(Clone, Copy, Debug)]
-pub enum Expected {
-    Downloads {
-        total: usize,
-        faults: bool,
-        /// The client sends a request again once when the server drops its connection
-        /// (aiohttp does): see [`Expect::Downloads`].
-        retries_drops: bool,
-    },
-    Sum(u128),
-    Answer,
-    /// `time taken: ... ({units} units)`, within 10% of these.
-    Units(f64),
-    /// `Counter: {n}`.
-    Counter(u64),
-    /// `total` flags, counted as the stand-in's log says.
-    Flags {
-        total: usize,
-        faults: bool,
-    },
-}
 
 /// One run, measured and checked.
 #[derive(Debug)]
@@ -51,7 +28,7 @@ pub struct Run {
 pub fn run_once(
     binary: &Path,
     args: &[String],
-    expected: Expected,
+    expect: Expect,
     stand_in: Option<&StandIn>,
     limit: Duration,
 ) -> Result<Run, String> {
@@ -81,29 +58,9 @@ pub fn run_once(
         }
         None => (Vec::new(), (Duration::ZERO, measurement.wall)),
     };
-    let expect = match expected {
-        Expected::Downloads {
-            total,
-            faults,
-            retries_drops,
-        } => Expect::Downloads {
-            total,
-            log: stand_in.map(|_| log.as_slice()),
-            faults,
-            retries_drops,
-        },
-        Expected::Sum(sum) => Expect::Sum(sum),
-        Expected::Answer => Expect::Answer,
-        Expected::Units(units) => Expect::Units(units),
-        Expected::Counter(n) => Expect::Counter(n),
-        Expected::Flags { total, faults } => Expect::Flags {
-            total,
-            log: stand_in.map(|_| log.as_slice()),
-            faults,
-        },
-    };
     let m = &measurement;
-    let check = verify::check(expect, m.status, &m.stdout, &m.stderr);
+    let served = stand_in.map(|_| log.as_slice());
+    let check = verify::check(expect, served, m.status, &m.stdout, &m.stderr);
     Ok(Run {
         measurement,
         check,
@@ -122,29 +79,22 @@ pub struct Figures {
     pub wall_seconds: f64,
     /// What the program said it took (its `Downloaded` or `Duration` line).
     pub own_seconds: Option<f64>,
-    pub cpu_seconds: f64,
-    pub user_seconds: f64,
-    pub system_seconds: f64,
+    /// User + system CPU time of the program and its workers; `None` where the system cannot
+    /// tell (see `measure.rs`).
+    pub cpu_seconds: Option<f64>,
+    pub user_seconds: Option<f64>,
+    pub system_seconds: Option<f64>,
     /// CPU time over wall time: how many cores it kept busy.
-    pub cores_used: f64,
-    /// `None` when the run ended before `/proc` could be sampled (see [`Sampled`]).
+    pub cores_used: Option<f64>,
+    /// `None` when the run ended before the process tree could be sampled.
     pub sampled: Option<Sampled>,
     /// The wall time of every verified run, in the order they ran.
     pub every_wall_seconds: Vec<f64>,
 }
 
-/// What sampling `/proc` found.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Sampled {
-    pub largest_process_kib: u64,
-    pub all_processes_kib: u64,
-    pub threads: usize,
-    pub processes: usize,
-}
-
 /// What several runs of one program came to.
 #[derive(Debug)]
-pub struct Summary {
+pub struct Measured {
     /// Why the program cannot be trusted: the first failed run's reason. `None`: all verified.
     pub failure: Option<String>,
     pub runs: usize,
@@ -154,9 +104,9 @@ pub struct Summary {
     pub median: Option<Run>,
 }
 
-impl Summary {
-    pub fn failed(why: impl Into<String>) -> Summary {
-        Summary {
+impl Measured {
+    pub fn failed(why: impl Into<String>) -> Measured {
+        Measured {
             failure: Some(why.into()),
             runs: 0,
             figures: None,
@@ -170,9 +120,9 @@ impl Summary {
     }
 }
 
-/// Keeps the verified runs' median; a failed run makes the whole summary failed, with its
+/// Keeps the verified runs' median; a failed run makes the whole result failed, with its
 /// reason, and never counts toward the figures.
-pub fn summarize(runs: Vec<Result<Run, String>>) -> Summary {
+pub fn summarize(runs: Vec<Result<Run, String>>) -> Measured {
     let count = runs.len();
     let mut failure = None;
     let mut verified = Vec::new();
@@ -201,23 +151,20 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Summary {
         .map(|i| verified.swap_remove(i));
     let figures = median.as_ref().map(|run| {
         let m = &run.measurement;
+        let wall = m.wall.as_secs_f64();
+        let cpu = m.cpu.map(|c| (c.user + c.system).as_secs_f64());
         Figures {
-            wall_seconds: m.wall.as_secs_f64(),
+            wall_seconds: wall,
             own_seconds: run.check.own_seconds,
-            cpu_seconds: m.cpu().as_secs_f64(),
-            user_seconds: m.user.as_secs_f64(),
-            system_seconds: m.system.as_secs_f64(),
-            cores_used: m.cores_used(),
-            sampled: m.sampled.then_some(Sampled {
-                largest_process_kib: m.largest_process_kib,
-                all_processes_kib: m.all_processes_kib,
-                threads: m.threads,
-                processes: m.processes,
-            }),
+            cpu_seconds: cpu,
+            user_seconds: m.cpu.map(|c| c.user.as_secs_f64()),
+            system_seconds: m.cpu.map(|c| c.system.as_secs_f64()),
+            cores_used: cpu.map(|cpu| cpu / wall.max(1e-9)),
+            sampled: m.sampled,
             every_wall_seconds,
         }
     });
-    Summary {
+    Measured {
         failure,
         runs: count,
         faults: median.as_ref().and_then(|run| run.check.faults),

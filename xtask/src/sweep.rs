@@ -17,10 +17,11 @@ use stand_in::StandIn;
 
 use crate::programs::{Family, PYTHON, Program, Workers};
 use crate::python::{self, Python};
-use crate::report::{self, Align, Progress, Table, mib, or_dash, seconds};
-use crate::runs::{self, Expected, Figures};
+use crate::report::{self, Column, Progress, Table, mib, not_measured, or_dash, seconds};
+use crate::runs::{self, Figures};
+use crate::verify::Expect;
 use crate::verify::Faults;
-use crate::{cargo, svg};
+use crate::{cargo, plot};
 
 /// The article's table: `max_workers` and the seconds its threaded Python downloader took
 /// (200 downloads of the real sites).
@@ -171,7 +172,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     // interpreter and its script.
     let (binary, script): (PathBuf, Option<String>) = match swept.python {
         None => {
-            let binaries = cargo::build_release(&[program.package])?;
+            let binaries = cargo::build_release(&[program.name])?;
             let binary = binaries.get(program.name).with_context(|| {
                 format!(
                     "{} was not built (not written yet, or it does not compile)",
@@ -193,10 +194,10 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let latency = Duration::from_millis(args.stand_in.latency_ms);
     let faults = args.stand_in.error_rate > 0.0 || args.stand_in.drop_rate > 0.0;
 
-    let progress = Progress::new();
     let mut rows = Vec::new();
     let settings = settings(args);
     let total = args.sites.len() * settings.len();
+    let progress = Progress::new((total as u32 * args.runs).into());
     for &sites in &args.sites {
         for &value in &settings {
             let mut row = SweepRow {
@@ -218,6 +219,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                     seconds(least.as_secs_f64())
                 ));
                 rows.push(row);
+                (0..args.runs).for_each(|_| progress.done());
                 continue;
             }
             let mut arguments: Vec<String> = script.iter().cloned().collect();
@@ -231,33 +233,31 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                 arguments.extend([flag.into(), value.to_string()]);
             }
             arguments.extend(["--repeat".into(), (sites / 2).to_string()]);
-            let expected = Expected::Downloads {
+            let expected = Expect::Downloads {
                 total: sites,
                 faults,
                 retries_drops: false,
             };
+            let step = format!("{name} {}, {sites} sites", row.setting());
+            progress.program(rows.len() + 1, total, &step);
             let runs = (1..=args.runs)
                 .map(|run| {
-                    progress.show(&format!(
-                        "[{}/{total}] {} {}, {sites} sites: run {run} of {}",
-                        rows.len() + 1,
-                        name,
-                        row.setting(),
-                        args.runs
-                    ));
+                    progress.run(format!("run {run} of {}", args.runs));
                     let limit = Duration::from_secs(args.run_limit);
-                    runs::run_once(&binary, &arguments, expected, Some(&stand_in), limit)
+                    let run = runs::run_once(&binary, &arguments, expected, Some(&stand_in), limit);
+                    progress.done();
+                    run
                 })
                 .collect::<Vec<_>>();
             row.default_cap = runs
                 .iter()
                 .flatten()
                 .find_map(|run| said_cap(&run.measurement.stderr));
-            let summary = runs::summarize(runs);
-            row.verified = summary.verified();
-            row.failure = summary.failure;
-            row.faults = summary.faults;
-            row.figures = summary.figures;
+            let measured = runs::summarize(runs);
+            row.verified = measured.verified();
+            row.failure = measured.failure;
+            row.faults = measured.faults;
+            row.figures = measured.figures;
             rows.push(row);
         }
     }
@@ -272,12 +272,12 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         "{name}: wall time against {flag} ({} ms per request)",
         args.stand_in.latency_ms
     );
-    let chart = svg::line_chart(
+    let chart = plot::line_chart(
         &title,
         &format!("{flag} (log scale)"),
         "wall seconds (log scale)",
         &series(args, &rows, article),
-    );
+    )?;
     let chart_name = format!("sweep-{name}.svg");
     let markdown = format!(
         "# cargo xtask sweep --program {name}\n\n\
@@ -377,8 +377,7 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
     if article.is_some() {
         headers.push("Python (article)".into());
     }
-    let columns: Vec<(&str, Align)> = headers.iter().map(|h| (h.as_str(), Align::Right)).collect();
-    let mut table = Table::new(&columns);
+    let mut table = Table::new(headers.into_iter().map(|h| (h, true, true)));
     for value in settings(args) {
         let label = rows
             .iter()
@@ -411,19 +410,19 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
 
 /// Every combination with every figure.
 fn detail(rows: &[SweepRow]) -> Table {
-    use Align::{Left, Right};
     let flag = rows.first().map_or("--workers", |r| r.flag);
-    let mut table = Table::new(&[
-        (flag, Right),
-        ("sites", Right),
-        ("wall", Right),
-        ("own", Right),
-        ("CPU", Right),
-        ("CPU/wall", Right),
-        ("peak mem (all)", Right),
-        ("threads", Right),
-        ("procs", Right),
-        ("status", Left),
+    // (header, a number?, on the terminal?): the terminal shows what fits in 80 columns.
+    let mut table = Table::of(&[
+        Column(flag, true, true),
+        Column("sites", true, true),
+        Column("wall", true, true),
+        Column("own", true, false),
+        Column("CPU", true, false),
+        Column("CPU/wall", true, false),
+        Column("peak mem", true, true),
+        Column("threads", true, true),
+        Column("procs", true, false),
+        Column("status", false, true),
     ]);
     for row in rows {
         let f = row.figures.as_ref();
@@ -439,10 +438,10 @@ fn detail(rows: &[SweepRow]) -> Table {
             row.sites.to_string(),
             or_dash(f, |f| seconds(f.wall_seconds)),
             or_dash(f.and_then(|f| f.own_seconds), seconds),
-            or_dash(f, |f| seconds(f.cpu_seconds)),
-            or_dash(f, |f| format!("{:.2}", f.cores_used)),
+            not_measured(f, |f| f.cpu_seconds.map(seconds)),
+            not_measured(f, |f| f.cores_used.map(|c| format!("{c:.2}"))),
             or_dash(sampled, |s| mib(s.all_processes_kib)),
-            or_dash(sampled, |s| s.threads.to_string()),
+            not_measured(sampled, |s| s.threads.map(|t| t.to_string())),
             or_dash(sampled, |s| s.processes.to_string()),
             status,
         ]);
@@ -455,11 +454,11 @@ fn series(
     args: &SweepArgs,
     rows: &[SweepRow],
     article: Option<&[(usize, f64)]>,
-) -> Vec<svg::Series> {
-    let mut series: Vec<svg::Series> = args
+) -> Vec<plot::Series> {
+    let mut series: Vec<plot::Series> = args
         .sites
         .iter()
-        .map(|&sites| svg::Series {
+        .map(|&sites| plot::Series {
             name: format!("{sites} sites"),
             points: rows
                 .iter()
@@ -470,7 +469,7 @@ fn series(
         })
         .collect();
     if let Some(article) = article {
-        series.push(svg::Series {
+        series.push(plot::Series {
             name: "Python, the article's run".into(),
             points: article.iter().map(|&(w, s)| (w as f64, s)).collect(),
             dashed: true,

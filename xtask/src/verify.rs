@@ -12,15 +12,14 @@ use stand_in::server::{LoggedRequest, Outcome};
 
 /// What a run must have printed.
 #[derive(Clone, Copy, Debug)]
-pub enum Expect<'a> {
-    /// Every one of `total` downloads. `log` is what the stand-in saw during the run (none with
-    /// `--real`); with `faults` on, the failures must be the ones the stand-in injected.
+pub enum Expect {
+    /// Every one of `total` downloads, each served by the stand-in (when there is one); with
+    /// `faults` on, the failures must be the ones the stand-in injected.
     /// `retries_drops`: the client sends a request once more when the stand-in drops its
     /// connection (aiohttp does, RFC 9112 allows it), so a drop is a failure only when the
     /// second try is dropped too, and the log holds one request more per drop that was not.
     Downloads {
         total: usize,
-        log: Option<&'a [LoggedRequest]>,
         faults: bool,
         retries_drops: bool,
     },
@@ -32,13 +31,9 @@ pub enum Expect<'a> {
     Units(f64),
     /// `Counter: {n}` and `Duration {secs} seconds`.
     Counter(u64),
-    /// The flags programs: `total` flags, reported as the stand-in's `log` says they went; all
+    /// The flags programs: `total` flags, reported as the stand-in's log says they went; all
     /// of them OK unless `faults` are on.
-    Flags {
-        total: usize,
-        log: Option<&'a [LoggedRequest]>,
-        faults: bool,
-    },
+    Flags { total: usize, faults: bool },
 }
 
 /// The verdict on one run.
@@ -125,8 +120,15 @@ fn first_error(stderr: &str) -> Option<String> {
     lines.last().map(|l| l.to_string())
 }
 
-/// Checks a run's exit status and output against what it must have printed.
-pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stderr: &str) -> Check {
+/// Checks a run's exit status and output against what it must have printed, and a
+/// downloader's against the stand-in's `log` of the run (none with `--real`).
+pub fn check(
+    expect: Expect,
+    log: Option<&[LoggedRequest]>,
+    status: Option<ExitStatus>,
+    stdout: &str,
+    stderr: &str,
+) -> Check {
     let mut check = Check {
         result: Ok(()),
         own_seconds: None,
@@ -146,12 +148,11 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
     check.result = match expect {
         Expect::Downloads {
             total,
-            log,
             faults,
             retries_drops,
         } => {
             let transcript = Transcript::parse(stdout);
-            check.own_seconds = transcript.summary.map(|(.., seconds)| seconds);
+            check.own_seconds = transcript.summary.map(|s| s.seconds);
             if faults {
                 let retries = retries_drops.then_some(total);
                 let (result, counts) = check_faults(total, log, &transcript, status, retries);
@@ -222,7 +223,7 @@ pub fn check(expect: Expect<'_>, status: Option<ExitStatus>, stdout: &str, stder
                 Some(n) => Err(format!("counted {n:?}, not {expected}")),
             }
         }
-        Expect::Flags { total, log, faults } => {
+        Expect::Flags { total, faults } => {
             let logged = log.map(Counts::from_log);
             // flags2 and flags3 report counts; flags.py and its two concurrent versions say
             // `20 downloads in 0.35s`, or stop at the first error as the originals do.
@@ -293,9 +294,10 @@ fn check_downloads(
     transcript: &Transcript,
     status: ExitStatus,
 ) -> Result<(), String> {
-    let Some((ok, said_total, failed, _)) = transcript.summary else {
+    let Some(summary) = transcript.summary else {
         return Err("no `Downloaded` line at the end".into());
     };
+    let (ok, said_total, failed) = (summary.ok, summary.total, summary.failed);
     if let Some((url, reason)) = transcript.failures.first() {
         return Err(format!(
             "{} of {total} failed, first {url}: {reason}",
@@ -357,7 +359,7 @@ fn check_faults(
         Err("its lines do not add up to its `Downloaded` line".into())
     } else if transcript
         .summary
-        .is_some_and(|(_, said_total, ..)| said_total != total)
+        .is_some_and(|summary| summary.total != total)
     {
         Err(format!(
             "tried {} sites, not {total}",
@@ -375,13 +377,18 @@ fn check_faults(
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::process::ExitStatusExt;
     use std::time::Duration;
 
     use super::*;
 
+    #[cfg(unix)]
     fn exited(code: i32) -> Option<ExitStatus> {
-        Some(ExitStatus::from_raw(code << 8))
+        Some(std::os::unix::process::ExitStatusExt::from_raw(code << 8))
+    }
+
+    #[cfg(windows)]
+    fn exited(code: u32) -> Option<ExitStatus> {
+        Some(std::os::windows::process::ExitStatusExt::from_raw(code))
     }
 
     fn served(outcomes: &[Outcome]) -> Vec<LoggedRequest> {
@@ -400,8 +407,11 @@ mod tests {
     #[test]
     fn a_spinners_last_redraw_is_what_counts() {
         let stdout = "\\ thinking!\r| thinking!\r           \rAnswer: 42\n";
-        assert_eq!(check(Expect::Answer, exited(0), stdout, "").result, Ok(()));
-        let wrong = check(Expect::Answer, exited(0), "Answer: 41\n", "");
+        assert_eq!(
+            check(Expect::Answer, None, exited(0), stdout, "").result,
+            Ok(())
+        );
+        let wrong = check(Expect::Answer, None, exited(0), "Answer: 41\n", "");
         assert_eq!(wrong.result, Err("answered 41, not 42".into()));
     }
 
@@ -409,6 +419,7 @@ mod tests {
     fn a_placeholder_fails_with_its_reason() {
         let check = check(
             Expect::Answer,
+            None,
             exited(1),
             "",
             "spinner: not translated yet\n",
@@ -423,20 +434,20 @@ mod tests {
     #[test]
     fn async_basics_must_take_their_units_within_10_percent() {
         let run = "[ 0.00] coroutine 1 start\ntime taken: 0.2600 seconds (5.20 units)\n";
-        let verdict = check(Expect::Units(5.0), exited(0), run, "");
+        let verdict = check(Expect::Units(5.0), None, exited(0), run, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.26)));
         assert!(
-            check(Expect::Units(9.0), exited(0), run, "")
+            check(Expect::Units(9.0), None, exited(0), run, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(Expect::Units(5.0), exited(1), run, "")
+            check(Expect::Units(5.0), None, exited(1), run, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(Expect::Units(5.0), exited(0), "time taken: 5\n", "")
+            check(Expect::Units(5.0), None, exited(0), "time taken: 5\n", "")
                 .result
                 .is_err()
         );
@@ -445,17 +456,17 @@ mod tests {
     #[test]
     fn a_counter_must_be_exact_and_timed() {
         let good = "Counter: 500000\nDuration 0.25 seconds\n";
-        let verdict = check(Expect::Counter(500_000), exited(0), good, "");
+        let verdict = check(Expect::Counter(500_000), None, exited(0), good, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
         let lost = "Counter: 499873\nDuration 0.25 seconds\n";
         assert!(
-            check(Expect::Counter(500_000), exited(0), lost, "")
+            check(Expect::Counter(500_000), None, exited(0), lost, "")
                 .result
                 .is_err()
         );
         let untimed = "Counter: 500000\n";
         assert!(
-            check(Expect::Counter(500_000), exited(0), untimed, "")
+            check(Expect::Counter(500_000), None, exited(0), untimed, "")
                 .result
                 .is_err()
         );
@@ -465,7 +476,7 @@ mod tests {
     fn a_usage_error_shows_its_whole_error_line() {
         let stderr = "error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds\n\n\
                       Usage: spinner_thread [OPTIONS]\n\nFor more information, try '--help'.\n";
-        let why = check(Expect::Answer, exited(2), "", stderr)
+        let why = check(Expect::Answer, None, exited(2), "", stderr)
             .result
             .unwrap_err();
         assert_eq!(
@@ -473,7 +484,7 @@ mod tests {
             "exit status: 2: error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds"
         );
         let panic = "\nthread 'main' (7) panicked at src/main.rs:3:5:\nno sum\nnote: run with `RUST_BACKTRACE=1`\n";
-        let why = check(Expect::Answer, exited(101), "", panic)
+        let why = check(Expect::Answer, None, exited(101), "", panic)
             .result
             .unwrap_err();
         assert!(
@@ -485,11 +496,15 @@ mod tests {
     #[test]
     fn sums_must_be_exact_and_timed() {
         let good = "Sum of results: 14\nDuration 0.5 seconds\n";
-        let verdict = check(Expect::Sum(14), exited(0), good, "");
+        let verdict = check(Expect::Sum(14), None, exited(0), good, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.5)));
-        assert!(check(Expect::Sum(15), exited(0), good, "").result.is_err());
         assert!(
-            check(Expect::Sum(14), exited(0), "Sum of results: 14\n", "")
+            check(Expect::Sum(15), None, exited(0), good, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(Expect::Sum(14), None, exited(0), "Sum of results: 14\n", "")
                 .result
                 .is_err()
         );
@@ -500,26 +515,25 @@ mod tests {
         let stdout = "Read 276 bytes from http://x/dice\nRead 276 bytes from http://x/dice\n\
                       Downloaded 2 sites in 0.25 seconds\n";
         let log = served(&[Outcome::Ok, Outcome::Ok]);
-        let expect = |total, log| Expect::Downloads {
+        let expect = |total| Expect::Downloads {
             total,
-            log,
             faults: false,
             retries_drops: false,
         };
-        let verdict = check(expect(2, Some(&log)), exited(0), stdout, "");
+        let verdict = check(expect(2), Some(&log), exited(0), stdout, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.25)));
         assert!(
-            check(expect(3, Some(&log)), exited(0), stdout, "")
+            check(expect(3), Some(&log), exited(0), stdout, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(expect(2, Some(&log[..1])), exited(0), stdout, "")
+            check(expect(2), Some(&log[..1]), exited(0), stdout, "")
                 .result
                 .is_err()
         );
         assert!(
-            check(expect(2, None), exited(1), stdout, "")
+            check(expect(2), None, exited(1), stdout, "")
                 .result
                 .is_err()
         );
@@ -536,22 +550,31 @@ mod tests {
             at("/flags/cn/cn.gif", Outcome::Error),
             at("/flags/zz/zz.gif", Outcome::NotFound),
         ];
-        let expect = |faults| Expect::Flags {
-            total: 3,
-            log: Some(&log),
-            faults,
-        };
+        let expect = |faults| Expect::Flags { total: 3, faults };
+        let log = Some(&log[..]);
         let report = "--------------------\n  1 flag downloaded.\n  1 not found.\n  1 error.\n\
                       Elapsed time: 0.12s\n";
-        let verdict = check(expect(true), exited(1), report, "");
+        let verdict = check(expect(true), log, exited(1), report, "");
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.12)));
         // Errors must show in the exit status, and without faults every flag must be OK.
-        assert!(check(expect(true), exited(0), report, "").result.is_err());
-        assert!(check(expect(false), exited(1), report, "").result.is_err());
+        assert!(
+            check(expect(true), log, exited(0), report, "")
+                .result
+                .is_err()
+        );
+        assert!(
+            check(expect(false), log, exited(1), report, "")
+                .result
+                .is_err()
+        );
         let wrong = report
             .replace("1 not found", "2 not found")
             .replace("1 error.", "0 errors.");
-        assert!(check(expect(true), exited(0), &wrong, "").result.is_err());
+        assert!(
+            check(expect(true), log, exited(0), &wrong, "")
+                .result
+                .is_err()
+        );
         // flags.py's report, and its stop at the first error when one was injected.
         let all_ok = [
             at("/flags/br/br.gif", Outcome::Ok),
@@ -560,14 +583,22 @@ mod tests {
         ];
         let first = Expect::Flags {
             total: 3,
-            log: Some(&all_ok),
             faults: false,
         };
-        let verdict = check(first, exited(0), "BR CN US \n3 downloads in 0.35s\n", "");
+        let verdict = check(
+            first,
+            Some(&all_ok),
+            exited(0),
+            "BR CN US \n3 downloads in 0.35s\n",
+            "",
+        );
         assert_eq!((verdict.result, verdict.own_seconds), (Ok(()), Some(0.35)));
-        assert_eq!(check(expect(true), exited(1), "BR \n", "").result, Ok(()));
+        assert_eq!(
+            check(expect(true), log, exited(1), "BR \n", "").result,
+            Ok(())
+        );
         assert!(
-            check(first, exited(1), "BR \n", "error: 500")
+            check(first, Some(&all_ok), exited(1), "BR \n", "error: 500")
                 .result
                 .is_err()
         );
@@ -580,18 +611,17 @@ mod tests {
                       Failed http://x/dice: connection closed\n\
                       Downloaded 1 of 3 sites in 0.25 seconds (2 failed)\n";
         let log = served(&[Outcome::Ok, Outcome::Error, Outcome::Dropped]);
-        let expect = |log| Expect::Downloads {
+        let expect = || Expect::Downloads {
             total: 3,
-            log,
             faults: true,
             retries_drops: false,
         };
-        let verdict = check(expect(Some(&log)), exited(1), stdout, "");
+        let verdict = check(expect(), Some(&log), exited(1), stdout, "");
         assert_eq!(verdict.result, Ok(()));
         assert_eq!(verdict.faults.unwrap().http_500, 1);
         let two_errors = served(&[Outcome::Ok, Outcome::Error, Outcome::Error]);
         assert!(
-            check(expect(Some(&two_errors)), exited(1), stdout, "")
+            check(expect(), Some(&two_errors), exited(1), stdout, "")
                 .result
                 .is_err()
         );
@@ -602,16 +632,15 @@ mod tests {
         let abandoned = served(&[Outcome::Ok, Outcome::Abandoned]);
         let two = Expect::Downloads {
             total: 2,
-            log: Some(&abandoned),
             faults: true,
             retries_drops: false,
         };
-        let verdict = check(two, exited(1), timed_out, "");
+        let verdict = check(two, Some(&abandoned), exited(1), timed_out, "");
         assert_eq!(verdict.result, Ok(()));
         assert_eq!(verdict.faults.unwrap().abandoned, 1);
         // Failures must show in the exit status.
         assert!(
-            check(expect(Some(&log)), exited(0), stdout, "")
+            check(expect(), Some(&log), exited(0), stdout, "")
                 .result
                 .is_err()
         );
@@ -633,14 +662,17 @@ mod tests {
         ]);
         let expect = |retries_drops| Expect::Downloads {
             total: 3,
-            log: Some(&log),
             faults: true,
             retries_drops,
         };
-        let verdict = check(expect(true), exited(1), stdout, "");
+        let verdict = check(expect(true), Some(&log), exited(1), stdout, "");
         assert_eq!(verdict.result, Ok(()));
         assert_eq!(verdict.faults.unwrap().retried, 2);
         // A client that does not retry must not have sent more requests than sites.
-        assert!(check(expect(false), exited(1), stdout, "").result.is_err());
+        assert!(
+            check(expect(false), Some(&log), exited(1), stdout, "")
+                .result
+                .is_err()
+        );
     }
 }
