@@ -13,10 +13,12 @@
 //! EPIPE, for stdout alone and on every platform, and the examples' `println!`s stay as they are.
 //!
 //! **A thread the OS refuses** (out of memory, past the process limit) makes `thread::spawn`
-//! panic. The examples start their own threads with `thread::Builder`, which returns the error
-//! instead, and say which thread it was; but libraries start threads too (ureq resolves every
-//! host name on a thread of its own when a timeout is set), so this makes theirs one `Error:`
-//! line and exit status 1, as an error returned from `main` would be.
+//! panic. The thread pools of io_threads and cpu_threads start theirs with `scope.spawn`, as
+//! the article's executor does, without a line about it; libraries start threads too (ureq
+//! resolves every host name on a thread of its own when a timeout is set). So this makes a
+//! refused thread one `Error:` line and exit status 1, as an error returned from `main` would
+//! be. (race_condition's 5,000 threads use `thread::Builder`, which returns the error, and say
+//! which one it was.)
 //!
 //! Both are a panic hook: it recognises the two panics by std's messages, and hands every other
 //! panic to the default hook.

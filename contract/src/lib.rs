@@ -1,7 +1,7 @@
 //! What every program of the workspace promises, in one small crate that every example can
 //! link without an HTTP stack or an async runtime: the lines the programs print ([`Summary`],
 //! [`Line`], [`Transcript`], [`expected_sum`]), how they end ([`exits`]: a closed stdout, a
-//! thread the OS refuses), how they read their flags ([`cli`]), how a process program starts its
+//! thread the OS refuses; [`Report`]: an error, on one line), how they read their flags ([`cli`]), how a process program starts its
 //! workers ([`worker`]), and the checks their tests share ([`testing`]).
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
@@ -32,6 +32,27 @@ pub const MAX_REDIRECTS: u32 = 10;
 /// The largest body a downloader reads, 10 MiB: ureq's default limit. A longer body fails that
 /// download (and only that one) instead of filling the memory; the article's pages are 11 kB.
 pub const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+
+/// What `main` returns: `fn main() -> contract::Result<ExitCode>`, with `?` on any error.
+pub type Result<T, E = Report> = std::result::Result<T, E>;
+
+/// An error returned from `main`, which Rust prints as `Error: {self:?}` and exit status 1.
+/// anyhow's `Debug` is a paragraph ("Caused by:" and a list); this is the workspace's one error
+/// style instead, `{:#}`, the error and its causes on one line:
+/// `Error: cannot start the local stand-in: Too many open files (os error 24)`.
+pub struct Report(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Report {
+    fn from(error: E) -> Report {
+        Report(error.into())
+    }
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
 
 /// A downloader's last line, and its exit status.
 #[derive(Clone, Copy, Debug, PartialEq)]

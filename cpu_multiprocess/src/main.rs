@@ -161,7 +161,7 @@ fn find_sums(numbers: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
 }
 
 /// Worker mode: answers every number that comes in on stdin with its sum on stdout.
-fn worker() -> anyhow::Result<()> {
+fn worker() -> contract::Result<()> {
     // Stdout is line-buffered, so every sum leaves for the pool as soon as its line ends.
     let mut sums = io::stdout().lock();
     for line in io::stdin().lines() {
@@ -173,7 +173,7 @@ fn worker() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     // A worker is this same program, started by `find_sums` with the hidden `--worker`.
     if contract::worker_role().is_some() {
         return worker();

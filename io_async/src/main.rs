@@ -122,7 +122,7 @@ async fn download_all_sites(
 
 // A runtime on this one thread, as asyncio's event loop: no task ever runs in parallel.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<ExitCode> {
+async fn main() -> contract::Result<ExitCode> {
     let args: Args = contract::parse_args();
     let stand_in = args
         .common

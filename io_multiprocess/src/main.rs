@@ -69,7 +69,7 @@ fn download_site(url: &str, session: &ureq::Agent) -> Result<(), ureq::Error> {
 }
 
 /// What each worker process runs: the pool's initializer once, then `download_site` per URL.
-fn worker_main(worker: pool::Worker) -> anyhow::Result<ExitCode> {
+fn worker_main(worker: pool::Worker) -> contract::Result<ExitCode> {
     // The article's `initializer=set_global_session`: one session per process, made once.
     // Python can hand the initializer's result to `download_site` only through a global; here
     // the worker keeps it in a local and lends it to every call.
@@ -94,7 +94,7 @@ fn download_all_sites(
     Ok(pool.map(sites))
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> contract::Result<ExitCode> {
     // A worker is this same binary, started by the pool with the hidden `--worker`.
     if let Some(worker) = pool::Worker::from_args() {
         return worker_main(worker);

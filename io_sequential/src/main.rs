@@ -71,7 +71,7 @@ fn download_all_sites(sites: &[String], timeout: Duration) -> usize {
     failed
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> contract::Result<ExitCode> {
     let args: Args = contract::parse_args();
     let stand_in = args
         .common

@@ -73,7 +73,7 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
         .collect()
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
     if let Some(workers) = args.workers {

@@ -107,7 +107,7 @@ async fn download_all_sites(
     Ok(failed)
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> contract::Result<ExitCode> {
     task::block_on(async {
         let args: Args = contract::parse_args();
         let stand_in = args

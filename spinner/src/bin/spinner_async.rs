@@ -56,7 +56,7 @@ async fn supervisor(seconds: Duration) -> i64 {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> contract::Result<()> {
     let args = Args::parse_args();
     spinner::exit_on_ctrl_c()?;
     let result = supervisor(args.seconds).await;

@@ -51,7 +51,7 @@ async fn supervisor(seconds: Duration) -> i64 {
     result
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     let args = Args::parse_args();
     spinner::exit_on_ctrl_c()?;
     let result = task::block_on(supervisor(args.seconds));

@@ -41,7 +41,7 @@ fn spin(msg: &'static str, done: Receiver<()>) {
 }
 
 /// The child: the parent's `done.set()` arrives as the end of our stdin.
-fn spinner_child() -> anyhow::Result<()> {
+fn spinner_child() -> contract::Result<()> {
     // The terminal sends Ctrl-C to both processes; the parent answers it by closing our stdin.
     ctrlc::set_handler(|| {})?;
     let (done, done_rx) = mpsc::channel();
@@ -83,7 +83,7 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
     Ok(result)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     // The child is this same program, started by `supervisor` with the hidden `--worker`.
     if contract::worker_role().is_some() {
         return spinner_child();

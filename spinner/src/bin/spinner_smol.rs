@@ -52,7 +52,7 @@ async fn supervisor(ex: &LocalExecutor<'_>, seconds: Duration) -> i64 {
     result
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     let args = Args::parse_args();
     spinner::exit_on_ctrl_c()?;
     let ex = LocalExecutor::new();

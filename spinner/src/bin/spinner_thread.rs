@@ -60,7 +60,7 @@ fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
     Ok(result)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> contract::Result<()> {
     let args = Args::parse_args();
     spinner::exit_on_ctrl_c()?;
     let result = supervisor(args.seconds)?;
