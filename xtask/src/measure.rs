@@ -176,7 +176,12 @@ impl Sampler {
         }
         let figures = ProcessRefreshKind::nothing().with_memory().with_tasks();
         system.refresh_processes_specifics(ProcessesToUpdate::Some(&tree), true, figures);
-        let tree: Vec<_> = tree.iter().filter_map(|pid| system.process(*pid)).collect();
+        // A process that has ended but is not reaped yet (a zombie) has no memory left: counted,
+        // it made a short run's peak "0.0 MiB" instead of "-" (not measured).
+        let tree: Vec<_> = (tree.iter())
+            .filter_map(|pid| system.process(*pid))
+            .filter(|process| process.memory() > 0)
+            .collect();
         if tree.is_empty() {
             return;
         }
