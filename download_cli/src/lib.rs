@@ -159,7 +159,9 @@ impl DownloadArgs {
         }
         let stand_in = StandIn::start(self.stand_in.config())?;
         eprintln!(
-            "Serving the article's two sites from a local stand-in at {} ({} ms per request{}); --real for the real ones",
+            // One line that fits 80 columns: "Serving the two sites locally at
+            // http://127.0.0.1:40393, 50 ms each (or --real)".
+            "Serving the two sites locally at {}, {} ms each{} (or --real)",
             stand_in.base_url(),
             self.stand_in.latency_ms,
             self.stand_in.describe_faults(),
@@ -221,12 +223,12 @@ impl DownloadArgs {
     /// - and never more than the open-file limit has room for, so a default run loses nothing.
     pub fn in_flight_cap(&self, limit: Option<NonZeroUsize>) -> NonZeroUsize {
         let default = if self.uses_stand_in() {
-            (STAND_IN_LIMIT, "the default with the local stand-in")
+            (STAND_IN_LIMIT, "the stand-in's default")
         } else {
-            (AIOHTTP_LIMIT, "aiohttp's default connector limit")
+            (AIOHTTP_LIMIT, "aiohttp's default")
         };
         let (cap, why) = choose_in_flight_cap(limit, default, self.room_for_connections());
-        eprintln!("At most {cap} requests in flight at once: {why} (--limit N to change)");
+        eprintln!("At most {cap} requests at once, {why} (--limit N to change)");
         cap
     }
 

@@ -168,7 +168,7 @@ impl SiteArgs {
         let stand_in = StandIn::start(config)?;
         let base_url = format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX);
         let c = stand_in.config();
-        let mut faults = format!("{} ms per request", c.latency.as_millis());
+        let mut faults = format!("{} ms each", c.latency.as_millis());
         if !c.jitter.is_zero() {
             faults += &format!(" + up to {} ms", c.jitter.as_millis());
         }
@@ -181,9 +181,7 @@ impl SiteArgs {
                 faults += &format!(", {:.0}% {name}", rate * 100.0);
             }
         }
-        eprintln!(
-            "Serving the flags from a local stand-in at {base_url} ({faults}); -s REMOTE for the real ones"
-        );
+        eprintln!("Serving flags locally at {base_url}, {faults} (or -s REMOTE)");
         Ok(Site {
             label: format!("{label:?}").to_uppercase(),
             base_url,

@@ -247,7 +247,7 @@ fn at_the_default_cap_a_low_open_file_limit_loses_nothing() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             stderr.contains(
-                "At most 48 requests in flight at once: all the open-file limit (128) has room for"
+                "At most 48 requests at once, all the open-file limit (128) has room for"
             ),
             "{name}: {stderr}"
         );
@@ -269,7 +269,7 @@ fn against_another_server_the_default_cap_is_aiohttps() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("At most 100 requests in flight at once: aiohttp's default"),
+            stderr.contains("At most 100 requests at once, aiohttp's default"),
             "{name}: {stderr}"
         );
         assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");

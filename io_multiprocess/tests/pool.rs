@@ -153,7 +153,10 @@ fn only_the_parent_starts_a_stand_in() {
         "1",
     ]));
     assert!(run.status.success(), "{}", run.stderr);
-    assert_eq!(run.stderr.matches("Serving the article's").count(), 1);
+    assert_eq!(
+        run.stderr.matches("Serving the two sites locally").count(),
+        1
+    );
     assert_eq!(summary(&run.stdout), (6, 6, 0));
 }
 

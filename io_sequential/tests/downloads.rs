@@ -58,7 +58,7 @@ fn starts_its_own_stand_in_without_url() {
     assert_eq!(
         stderr
             .lines()
-            .filter(|l| l.contains("local stand-in"))
+            .filter(|l| l.starts_with("Serving the two sites locally at http://127.0.0.1:"))
             .count(),
         1,
         "{stderr}"

@@ -340,12 +340,12 @@ fn settings(args: &SweepArgs) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The cap an async downloader says it chose: "At most 1000 requests in flight at once: ...".
+/// The cap an async downloader says it chose: "At most 1000 requests at once, ...".
 fn said_cap(stderr: &str) -> Option<usize> {
     stderr
         .lines()
         .find_map(|line| line.strip_prefix("At most "))
-        .and_then(|rest| rest.split_once(" requests in flight"))
+        .and_then(|rest| rest.split_once(" requests at once"))
         .and_then(|(n, _)| n.parse().ok())
 }
 
@@ -484,8 +484,8 @@ mod tests {
 
     #[test]
     fn the_cap_a_program_chose_is_read_from_its_line() {
-        let stderr = "Serving the article's two sites from a local stand-in at ...\n\
-                      At most 1000 requests in flight at once: the default with the local stand-in (--limit N to change)\n";
+        let stderr = "Serving the two sites locally at http://127.0.0.1:40393, 50 ms each (or --real)\n\
+                      At most 1000 requests at once, the stand-in's default (--limit N to change)\n";
         assert_eq!(said_cap(stderr), Some(1000));
         assert_eq!(said_cap("At most a few requests in flight"), None);
         assert_eq!(said_cap(""), None);
