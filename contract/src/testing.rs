@@ -199,9 +199,21 @@ pub fn check_ranges_in_help(exe: &str, flags: &[&str]) {
         .expect("the program runs");
     let help = String::from_utf8_lossy(&help.stdout);
     for flag in flags {
-        let line = help.lines().find(|l| l.trim_start().starts_with(flag));
+        // The flag's entry: its line and the lines clap wrapped it onto, up to the next flag.
+        let mut lines = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(flag));
+        let first = lines.next().into_iter();
+        let rest = lines.take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with('-'));
+        let entry: Vec<&str> = first.chain(rest).flat_map(str::split_whitespace).collect();
+        // "(1 to 1000: ...", "(0.001 to 3600)": a number, "to", a number.
+        let is_range = |w: &[&str]| {
+            w[0].ends_with(|c: char| c.is_ascii_digit())
+                && w[1] == "to"
+                && w[2].starts_with(|c: char| c.is_ascii_digit())
+        };
         assert!(
-            line.is_some_and(|l| l.contains(" to ")),
+            entry.windows(3).any(is_range),
             "{exe}: no range in the help of {flag}:\n{help}"
         );
     }
