@@ -1,8 +1,9 @@
 //! What every program of the workspace promises, in one small crate that every example can
 //! link without an HTTP stack or an async runtime: the lines the programs print ([`Summary`],
 //! [`Line`], [`Transcript`], [`expected_sum`]), how they end ([`exits`]: a closed stdout, a
-//! thread the OS refuses; [`Report`]: an error, on one line), how they read their flags ([`cli`]), how a process program starts its
-//! workers ([`worker`]), and the checks their tests share ([`testing`]).
+//! thread the OS refuses; [`Report`]: an error, on one line), how they read their flags
+//! ([`cli`]), how a process program starts its workers ([`worker`]), and the checks their tests
+//! share ([`testing`]).
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
 //! The examples depend on this crate; they never depend on each other.
