@@ -380,11 +380,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     names.dedup();
     let binaries = cargo::build_release(&names)?;
 
-    let stand_in = match settings.real {
-        true => None,
-        false => {
-            Some(StandIn::start(settings.stand_in.config()).context("cannot start the stand-in")?)
-        }
+    let stand_in = if settings.real {
+        None
+    } else {
+        Some(StandIn::start(settings.stand_in.config()).context("cannot start the stand-in")?)
     };
     let urls: Vec<String> = stand_in
         .as_ref()

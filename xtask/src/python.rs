@@ -247,9 +247,10 @@ fn last_line(output: &Output) -> String {
 
 /// The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
 fn venv_python(dir: &Path) -> PathBuf {
-    match cfg!(windows) {
-        true => dir.join("Scripts").join("python.exe"),
-        false => dir.join("bin").join("python"),
+    if cfg!(windows) {
+        dir.join("Scripts").join("python.exe")
+    } else {
+        dir.join("bin").join("python")
     }
 }
 
