@@ -19,12 +19,17 @@ pub fn wait(child: Child) -> io::Result<Exited> {
     let pid = child.id() as libc::pid_t;
     // Not `Child::wait`, which would not give the rusage: wait without reaping (`WNOWAIT`), so
     // the zombie still holds its pid and its group's while the group is killed.
-    retry(|| {
+    let waited = retry(|| {
         // SAFETY: `siginfo_t` is plain old data; `waitid` fills in the live local it points to.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let id = pid as libc::id_t;
         unsafe { libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT) }
-    })?;
+    });
+    if let Err(e) = waited {
+        // Whatever is still running of it is stopped, not left behind with the error.
+        kill_tree(pid as u32);
+        return Err(e);
+    }
     let ended = Instant::now();
     // A worker the program left behind would hold the output pipes open forever.
     kill_tree(pid as u32);
