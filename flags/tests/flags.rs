@@ -12,7 +12,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use stand_in::flags::{Counts, country, flag_gif, parse_downloads};
+use stand_in::counts::{Counts, parse_downloads};
+use stand_in::flags::{country, flag_gif};
 
 const FLAGS: &str = env!("CARGO_BIN_EXE_flags");
 const THREADPOOL: &str = env!("CARGO_BIN_EXE_flags_threadpool");

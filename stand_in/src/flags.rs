@@ -7,15 +7,10 @@
 //! stripes, the colours and their direction picked by a hash of it, so every code has its own
 //! and every run gets the same bytes) and `{"country": "..."}`. Any other code is a 404, as a
 //! static file server's missing file is. The stand-in's faults (errors, slow answers, drops)
-//! apply to these paths as to the pages.
-//!
-//! It also says what the downloaders' reports must show for a log of such requests
-//! ([`Counts::from_log`]) and reads those reports back ([`Counts::parse`]), for the tests and
-//! `cargo xtask`.
+//! apply to these paths as to the pages. What the downloaders' reports must say for a log of
+//! such requests is in [`crate::counts`].
 
 use bytes::Bytes;
-
-use crate::server::{LoggedRequest, Outcome};
 
 /// Where the flags live on the stand-in, as on Fluent Python's servers (`.../flags`).
 pub const PREFIX: &str = "/flags";
@@ -345,82 +340,8 @@ fn lzw_uncompressed(pixels: impl Iterator<Item = usize>) -> Vec<u8> {
     out
 }
 
-/// How many flags a downloader got, found missing, or failed on: its report's three counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub ok: usize,
-    pub not_found: usize,
-    pub errors: usize,
-}
-
-impl Counts {
-    /// What a downloader's report must say for the requests the stand-in logged: a country is
-    /// an error if any of its requests failed (a 500, a dropped connection, a timeout), else not found if
-    /// any was a 404, else OK. One request per country for the flags2 programs, two for
-    /// flags3_asyncio (the flag, then its metadata).
-    pub fn from_log(log: &[LoggedRequest]) -> Counts {
-        let mut worst = std::collections::BTreeMap::new();
-        for request in log {
-            let Some(cc) = code_of(&request.path) else {
-                continue;
-            };
-            let rank = match request.outcome {
-                Outcome::Ok | Outcome::Slow => 0,
-                Outcome::NotFound => 1,
-                // A request the client gave up on (its timeout) is an error on its side too.
-                Outcome::Error | Outcome::Dropped | Outcome::Abandoned => 2,
-            };
-            let entry = worst.entry(cc).or_insert(0);
-            *entry = rank.max(*entry);
-        }
-        let mut counts = Counts::default();
-        for rank in worst.into_values() {
-            match rank {
-                0 => counts.ok += 1,
-                1 => counts.not_found += 1,
-                _ => counts.errors += 1,
-            }
-        }
-        counts
-    }
-
-    /// Reads a flags2 report (`" 17 flags downloaded."`, `"  9 not found."`, `"  1 error."`,
-    /// `"Elapsed time: 1.23s"`): the counts and the seconds, if it has its first and last line.
-    pub fn parse(stdout: &str) -> Option<(Counts, f64)> {
-        let (mut counts, mut ok, mut seconds) = (Counts::default(), None, None);
-        for line in stdout.lines().map(str::trim) {
-            let number = |rest: &str| line.strip_suffix(rest)?.trim().parse::<usize>().ok();
-            if let Some(n) = number(" flags downloaded.").or_else(|| number(" flag downloaded.")) {
-                ok = Some(n);
-            } else if let Some(n) = number(" not found.") {
-                counts.not_found = n;
-            } else if let Some(n) = number(" errors.").or_else(|| number(" error.")) {
-                counts.errors = n;
-            } else if let Some(s) = line.strip_prefix("Elapsed time: ") {
-                seconds = s.strip_suffix('s').and_then(|s| s.parse().ok());
-            }
-        }
-        counts.ok = ok?;
-        Some((counts, seconds?))
-    }
-}
-
-/// Reads the last line of flags.py and its concurrent versions, `"20 downloads in 0.35s"`:
-/// the count and the seconds.
-pub fn parse_downloads(stdout: &str) -> Option<(usize, f64)> {
-    stdout.lines().rev().find_map(|line| {
-        let (count, seconds) = line.trim().split_once(" downloads in ")?;
-        Some((
-            count.parse().ok()?,
-            seconds.strip_suffix('s')?.parse().ok()?,
-        ))
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     /// A GIF decoder for what [`flag_gif`] writes: a global colour table and one image of
@@ -562,57 +483,5 @@ mod tests {
         }
         assert_eq!(code_of("/flags/zz/zz.gif").as_deref(), Some("ZZ"));
         assert_eq!(code_of("/www.jython.org"), None);
-    }
-
-    #[test]
-    fn counts_follow_the_worst_outcome_of_each_country() {
-        let request = |path: &str, outcome| LoggedRequest {
-            connection: 0,
-            path: path.into(),
-            start: Duration::ZERO,
-            end: Duration::ZERO,
-            outcome,
-        };
-        let log = [
-            request("/flags/br/br.gif", Outcome::Ok),
-            request("/flags/br/metadata.json", Outcome::Ok),
-            request("/flags/cn/cn.gif", Outcome::Slow),
-            request("/flags/cn/metadata.json", Outcome::Error),
-            request("/flags/zz/zz.gif", Outcome::NotFound),
-            request("/flags/us/us.gif", Outcome::Dropped),
-            request("/www.jython.org", Outcome::Ok),
-        ];
-        let counts = Counts::from_log(&log);
-        assert_eq!(
-            counts,
-            Counts {
-                ok: 1,
-                not_found: 1,
-                errors: 2
-            }
-        );
-    }
-
-    #[test]
-    fn reads_both_reports() {
-        let report = "LOCAL site: http://127.0.0.1:1/flags\n--------------------\n\
-                       17 flags downloaded.\n  9 not found.\n  1 error.\nElapsed time: 13.36s\n";
-        let (counts, seconds) = Counts::parse(report).unwrap();
-        assert_eq!(
-            (counts, seconds),
-            (
-                Counts {
-                    ok: 17,
-                    not_found: 9,
-                    errors: 1
-                },
-                13.36
-            )
-        );
-        assert_eq!(Counts::parse("  1 flag downloaded.\n").map(|c| c.0), None);
-        let v1 =
-            "BD BR CD CN DE EG ET FR ID IN IR JP MX NG PH PK RU TR US VN \n20 downloads in 0.35s\n";
-        assert_eq!(parse_downloads(v1), Some((20, 0.35)));
-        assert_eq!(parse_downloads("20 downloads\n"), None);
     }
 }

@@ -7,6 +7,7 @@
 //! downloader's tests share (a server that dies mid-run, injected faults, timeouts, a hostile
 //! server).
 
+pub mod counts;
 pub mod flags;
 pub mod pages;
 pub mod server;

@@ -7,7 +7,7 @@ use std::process::ExitStatus;
 use contract::Line;
 use contract::Transcript;
 use serde::Serialize;
-use stand_in::flags::{Counts, parse_downloads};
+use stand_in::counts::{Counts, parse_downloads};
 use stand_in::server::{LoggedRequest, Outcome};
 
 /// What a run must have printed.
