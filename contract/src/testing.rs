@@ -18,6 +18,9 @@ pub fn check_thread_refused(exe: &str, args: &[&str]) {
     let output = Command::new("bash")
         .args(["-c", &script])
         .env("RUST_MIN_STACK", (1u64 << 30).to_string())
+        // One malloc arena for every thread (glibc's): a thread's own arena would reserve
+        // 64 MiB of the address space, and a malloc could fail before a thread is refused.
+        .env("MALLOC_ARENA_MAX", "1")
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("bash runs");

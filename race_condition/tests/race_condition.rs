@@ -82,12 +82,15 @@ fn bad_usage_exits_2_with_one_error_line() {
 
 #[test]
 fn a_thread_the_system_refuses_is_an_error_line_not_a_panic() {
-    // 300 MB of address space holds the program and about a hundred 2 MiB thread stacks: far
-    // from the 5,000 the article asks for, so starting some thread fails.
-    const ADDRESS_SPACE: libc::rlim_t = 300 << 20;
+    // Each thread asks for a 1 GiB stack (`RUST_MIN_STACK`) in 4 GB of address space: as soon
+    // as three or four of the 5,000 are alive at once, the next finds no room. One malloc
+    // arena for all (glibc's `MALLOC_ARENA_MAX`): a thread's own arena would reserve 64 MiB,
+    // and a small malloc could then fail (an abort) before any thread is refused.
+    const ADDRESS_SPACE: libc::rlim_t = 4_000_000 << 10;
     for exe in PROGRAMS {
         let mut cmd = Command::new(exe);
-        cmd.env_remove("RUST_MIN_STACK");
+        cmd.env("RUST_MIN_STACK", (1u64 << 30).to_string());
+        cmd.env("MALLOC_ARENA_MAX", "1");
         // SAFETY: setrlimit is async-signal-safe, and only changes the child about to exec.
         unsafe {
             cmd.pre_exec(|| {
