@@ -1,5 +1,5 @@
-//! Checks the tests of every program share: closed pipes, refused threads, the CPU programs'
-//! sums and machine code, written once. The downloaders' checks against a server are in
+//! Checks the tests of every program share: closed pipes, refused threads, a pseudo-terminal,
+//! the CPU programs' sums and machine code, written once. The downloaders' checks against a server are in
 //! `stand_in::testing`, their command line's in `download_cli::testing`.
 
 use std::io::Read;
@@ -81,6 +81,41 @@ fn closed_pipe() -> Stdio {
 #[cfg(not(target_os = "linux"))]
 fn closed_pipe() -> Stdio {
     unreachable!("check_closed_stdout returns first")
+}
+
+/// Starts `cmd` on a new pseudo-terminal, as a user's terminal would run it (its stdin, stdout
+/// and stderr), and returns it with a channel of everything it writes there; the channel ends
+/// when no process holds the terminal any more.
+#[cfg(unix)]
+pub fn spawn_on_pty(mut cmd: Command) -> (std::process::Child, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::fs::File;
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    let (mut master, mut slave) = (-1, -1);
+    let (name, termios, size) = (std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
+    // SAFETY: openpty writes two new file descriptors, which we then own.
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, name, termios, size) };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    let (mut master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    cmd.stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave);
+    let child = cmd.spawn().unwrap();
+    // `cmd` is dropped here with our copies of the terminal's slave side: from now on only the
+    // program (and its children) hold it open.
+    drop(cmd);
+    let (tx, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0; 4096];
+        // Linux answers EIO once no process holds the slave side open any more.
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, output)
 }
 
 /// Runs a CPU program with `args`, checks that it succeeded with exactly one `Sum of results`

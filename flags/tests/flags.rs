@@ -3,13 +3,10 @@
 //! not in a pipe, and its bad command lines.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use stand_in::counts::{Counts, parse_downloads};
@@ -299,35 +296,9 @@ fn the_progress_bar_shows_on_a_terminal_and_not_in_a_pipe() {
 /// Runs `bin` with a pseudo-terminal as its stdin, stdout and stderr; returns its exit code and
 /// everything it wrote there.
 fn on_pty(bin: &str, dir: &PathBuf, args: &[&str]) -> (Option<i32>, String) {
-    let (mut master, mut slave) = (-1, -1);
-    let (name, termios, size) = (std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
-    // SAFETY: openpty writes two new file descriptors, which we then own.
-    let rc = unsafe { libc::openpty(&mut master, &mut slave, name, termios, size) };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned by nothing else.
-    let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let mut child = {
-        let mut cmd = Command::new(bin);
-        cmd.args(["--latency-ms", "5", "--dir"])
-            .arg(dir)
-            .args(args)
-            .stdin(slave.try_clone().unwrap())
-            .stdout(slave.try_clone().unwrap())
-            .stderr(slave);
-        cmd.spawn().unwrap()
-        // Our copies of the slave side go with `cmd`: only the program holds it now.
-    };
-    let (tx, output) = mpsc::channel();
-    thread::spawn(move || {
-        let mut master = master;
-        let mut buf = [0; 4096];
-        // Linux answers EIO once no process holds the slave side open any more.
-        while let Ok(n @ 1..) = master.read(&mut buf) {
-            if tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let mut cmd = Command::new(bin);
+    cmd.args(["--latency-ms", "5", "--dir"]).arg(dir).args(args);
+    let (mut child, output) = contract::testing::spawn_on_pty(cmd);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     loop {

@@ -1,13 +1,9 @@
 //! Runs every spinner for real: piped (plain lines only), under a pseudo-terminal (frames drawn
 //! in place, the line blanked at the end), with Ctrl-C while it spins, and with bad arguments.
 
-use std::fs::File;
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use contract::Line;
@@ -86,36 +82,10 @@ struct OnPty {
 
 impl OnPty {
     fn start(bin: &str, args: &[&str]) -> OnPty {
-        let (mut master, mut slave) = (-1, -1);
-        let (name, termios, size) = (std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
-        // SAFETY: openpty writes two new file descriptors, which we then own.
-        let rc = unsafe { libc::openpty(&mut master, &mut slave, name, termios, size) };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both descriptors were just opened and are owned by nothing else.
-        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-        let child = {
-            let mut cmd = Command::new(bin);
-            cmd.args(args)
-                .stdin(slave.try_clone().unwrap())
-                .stdout(slave.try_clone().unwrap())
-                .stderr(slave)
-                // A process group of its own, so a Ctrl-C can go to all of it, as a terminal's does.
-                .process_group(0);
-            cmd.spawn().unwrap()
-            // `cmd` is dropped here with our copies of the terminal's slave side: from now on
-            // only the program (and its children) hold it open.
-        };
-        let (tx, output) = mpsc::channel();
-        thread::spawn(move || {
-            let mut master = master;
-            let mut buf = [0; 4096];
-            // Linux answers EIO once no process holds the slave side open any more.
-            while let Ok(n @ 1..) = master.read(&mut buf) {
-                if tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut cmd = Command::new(bin);
+        // A process group of its own, so a Ctrl-C can go to all of it, as a terminal's does.
+        cmd.args(args).process_group(0);
+        let (child, output) = contract::testing::spawn_on_pty(cmd);
         OnPty {
             child,
             output,
