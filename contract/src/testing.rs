@@ -210,15 +210,7 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
         ],
     });
     for args in bad {
-        let output = Command::new(exe)
-            .args(args)
-            .output()
-            .expect("the program runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
-        assert!(stderr.starts_with("error:"), "{exe} {args:?}: {stderr}");
-        assert!(stderr.contains("'--help'"), "{exe} {args:?}: {stderr}");
-        assert!(output.stdout.is_empty(), "{exe} {args:?}");
+        let stderr = check_refused(exe, args);
         if !has_workers && args[0] == "--workers" {
             // In clap's own words, with its tips.
             let unexpected = "error: unexpected argument '--workers' found";
@@ -227,6 +219,35 @@ pub fn check_cpu_program(exe: &str, has_workers: bool) {
     }
     let flags = ["--start", "--count", "--workers"];
     check_ranges_in_help(exe, &flags[..2 + usize::from(has_workers)]);
+}
+
+/// Runs `exe ARGS`, which must be refused clap's way: exit status 2, nothing on stdout, one
+/// `error:` line first, a pointer to `--help`, no panic. Returns stderr for the caller's own
+/// checks.
+pub fn check_refused(exe: &str, args: &[&str]) -> String {
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the program runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "{exe} {args:?}: nothing on stdout"
+    );
+    let mut lines = stderr.lines();
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("error: ")),
+        "{exe} {args:?}: {stderr}"
+    );
+    assert_eq!(
+        lines.filter(|l| l.starts_with("error")).count(),
+        0,
+        "{exe} {args:?}: one error line"
+    );
+    assert!(stderr.contains("'--help'"), "{exe} {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    stderr
 }
 
 /// Checks that `exe --help` gives every one of `flags` a range (`(1 to 256: ...)`).

@@ -1,8 +1,6 @@
 //! The check of the downloaders' command line that every downloader's tests share.
 
-use std::process::Command;
-
-use contract::testing::check_ranges_in_help;
+use contract::testing::{check_ranges_in_help, check_refused};
 
 /// The flags that only some downloaders have: `--workers` (io_threads, io_multiprocess) and
 /// `--limit` (the io_async programs).
@@ -61,34 +59,12 @@ pub fn check_bad_usage_with(exe: &str, own: &[&str], shared: &[&str]) {
             unknown.push(vec![flag, good]);
         }
     }
-    for args in bad.iter().chain(&unknown) {
-        let output = Command::new(exe)
-            .args(args)
-            .output()
-            .expect("the program runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{exe} {args:?}: {stderr}");
-        assert!(
-            output.stdout.is_empty(),
-            "{exe} {args:?}: nothing on stdout"
-        );
-        let mut lines = stderr.lines();
-        assert!(
-            lines.next().is_some_and(|l| l.starts_with("error: ")),
-            "{exe} {args:?}: {stderr}"
-        );
-        assert_eq!(
-            lines.filter(|l| l.starts_with("error")).count(),
-            0,
-            "{exe} {args:?}: one error line"
-        );
-        assert!(stderr.contains("'--help'"), "{exe} {args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{exe} {args:?}: {stderr}");
+    for args in &bad {
+        check_refused(exe, args);
     }
     // A flag the program does not have is named as such, in clap's words.
     for args in &unknown {
-        let output = Command::new(exe).args(args).output().expect("runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = check_refused(exe, args);
         let expected = format!("error: unexpected argument '{}' found", args[0]);
         assert!(stderr.starts_with(&expected), "{exe} {args:?}: {stderr}");
     }
