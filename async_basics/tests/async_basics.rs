@@ -180,14 +180,6 @@ fn bad_usage_exits_2_with_one_error_line() {
         (POOL, &["--frobnicate"]),
     ];
     for (bin, args) in bad {
-        let out = Command::new(bin)
-            .args(args)
-            .output()
-            .expect("the program runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{bin} {args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "{bin} {args:?} ran anyway");
-        assert!(stderr.starts_with("error: "), "{bin} {args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{bin} {args:?}: {stderr}");
+        contract::testing::check_refused(bin, args);
     }
 }
