@@ -6,10 +6,12 @@
 //! learner can turn the knobs the article talks about without editing code.
 
 mod limits;
+mod local;
 #[doc(hidden)]
 pub mod testing;
 
 pub use limits::raise_open_file_limit;
+pub use local::LocalStandIn;
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use clap::Args;
 use contract::cli::seconds_in;
-use stand_in::{Config, StandIn};
+use stand_in::Config;
 
 /// The article's two sites, for `--real`.
 pub const REAL_URLS: [&str; 2] = [
@@ -30,8 +32,8 @@ pub const MAX_REPEAT: u32 = 100_000;
 /// The most `--workers` of a downloader: each is an OS thread or a process, and the sweep's
 /// largest, 500, already waits more on the server than on itself.
 pub const MAX_WORKERS: usize = 1_000;
-/// The most `--limit`: each request in flight holds a connection, a file descriptor twice over
-/// with the built-in stand-in, and no open-file limit holds many more.
+/// The most `--limit`: each request in flight holds a connection, a file descriptor, and no
+/// open-file limit holds many more.
 pub const MAX_LIMIT: usize = 100_000;
 /// `--timeout`, in seconds: at least the timers' 1 ms resolution, at most an hour.
 pub const TIMEOUT_RANGE: (f64, f64) = (0.001, 3600.0);
@@ -144,20 +146,23 @@ impl StandInArgs {
 }
 
 impl DownloadArgs {
-    /// With neither `--url` nor `--real`, starts the local stand-in on a free loopback port and
-    /// says so in one line on stderr; it serves until the returned [`StandIn`] is dropped.
-    /// `None` when the sites are elsewhere.
+    /// With neither `--url` nor `--real`, starts the local stand-in on a free loopback port, in
+    /// a process of its own (`local.rs` says why), and says so in one line on stderr; it serves
+    /// until the returned [`LocalStandIn`] is dropped. `None` when the sites are elsewhere.
+    ///
+    /// In that process, this call serves and never returns: every downloader calls it first.
     ///
     /// Fault rates that add up past 1 are bad usage clap cannot see: they exit with status 2,
     /// in clap's words, as its own errors do.
-    pub fn start_stand_in(&self) -> io::Result<Option<StandIn>> {
+    pub fn start_stand_in(&self) -> io::Result<Option<LocalStandIn>> {
         if let Err(e) = self.stand_in.check() {
             contract::cli::usage_error(clap::Command::new("downloader"), e);
         }
         if !self.uses_stand_in() {
             return Ok(None);
         }
-        let stand_in = StandIn::start(self.stand_in.config())?;
+        local::serve_if_asked(self.stand_in.config());
+        let stand_in = LocalStandIn::spawn()?;
         eprintln!(
             // One line that fits 80 columns: "Serving the two sites locally at
             // http://127.0.0.1:40393, 50 ms each (or --real)".
@@ -171,7 +176,7 @@ impl DownloadArgs {
 
     /// The list of sites to download, `--repeat` times over: the stand-in's two pages, the
     /// `--url`s, or with `--real` the article's own.
-    pub fn sites(&self, stand_in: Option<&StandIn>) -> Vec<String> {
+    pub fn sites(&self, stand_in: Option<&LocalStandIn>) -> Vec<String> {
         let base = match stand_in {
             Some(stand_in) => stand_in.urls().to_vec(),
             None if self.real => REAL_URLS.map(String::from).to_vec(),
@@ -183,20 +188,18 @@ impl DownloadArgs {
             .collect()
     }
 
-    /// Whether the sites come from a stand-in in this process: then every connection is two
-    /// file descriptors here, one at each end.
+    /// Whether the sites come from the built-in stand-in.
     fn uses_stand_in(&self) -> bool {
         !self.real && self.urls.is_empty()
     }
 
     /// Makes room for `connections` open at once, and says so in one line if there is none.
     ///
-    /// Every open connection is a file descriptor, twice over when the stand-in runs in this
-    /// process. Like Go's runtime, this raises the soft open-file limit to the hard one; if that
+    /// Every open connection is a file descriptor. Like Go's runtime, this raises the soft open-file limit to the hard one; if that
     /// is still too low, the downloads beyond it fail with "Too many open files", each one
     /// reported, and this line tells the learner why before they do.
     pub fn make_room_for(&self, connections: usize) {
-        match self.room_for_connections() {
+        match room_for_connections() {
             Some(room) if room.connections < connections => eprintln!(
                 "note: the open-file limit ({}) leaves room for about {} connections, not {connections}; \
                  downloads beyond it will fail (raise it with `ulimit -n`, or lower --workers)",
@@ -212,8 +215,7 @@ impl DownloadArgs {
     /// The article's `aiohttp.ClientSession()` has a cap the Python code does not show: its
     /// connector opens at most 100 connections (`TCPConnector(limit=100)`), and a request
     /// beyond them waits for one to come free. Without a cap, ten thousand tasks open ten
-    /// thousand connections at once: each holds a file descriptor (two with the stand-in in this
-    /// process) and memory, and a server's accept queue may drop what does not fit. So:
+    /// thousand connections at once: each holds a file descriptor and memory, and a server's accept queue may drop what does not fit. So:
     /// - `--limit N` is taken as given, with a warning if the open-file limit cannot hold it;
     /// - against any other server (`--url`, `--real`) the default is aiohttp's 100, because
     ///   we cannot know what it accepts;
@@ -227,30 +229,27 @@ impl DownloadArgs {
         } else {
             (AIOHTTP_LIMIT, "aiohttp's default")
         };
-        let (cap, why) = choose_in_flight_cap(limit, default, self.room_for_connections());
+        let (cap, why) = choose_in_flight_cap(limit, default, room_for_connections());
         eprintln!("At most {cap} requests at once, {why} (--limit N to change)");
         cap
     }
+}
 
-    /// Raises the open-file limit as far as it goes, and says how many connections fit in it.
-    fn room_for_connections(&self) -> Option<Room> {
-        // Every connection is a file descriptor in this process, two when the stand-in is here
-        // too; stdio, the runtime's own descriptors and a few spare come first.
-        const RESERVED: u64 = 32;
-        let per_connection = if self.uses_stand_in() { 2 } else { 1 };
-        match limits::raise_open_file_limit() {
-            Ok(open_file_limit) => Some(Room {
-                open_file_limit,
-                connections: usize::try_from(
-                    open_file_limit.saturating_sub(RESERVED) / per_connection,
-                )
+/// Raises the open-file limit as far as it goes, and says how many connections fit in it.
+fn room_for_connections() -> Option<Room> {
+    // Every connection is a file descriptor in this process (the built-in stand-in's end is in
+    // its own); stdio, the runtime's own descriptors and a few spare come first.
+    const RESERVED: u64 = 32;
+    match limits::raise_open_file_limit() {
+        Ok(open_file_limit) => Some(Room {
+            open_file_limit,
+            connections: usize::try_from(open_file_limit.saturating_sub(RESERVED))
                 .unwrap_or(usize::MAX)
                 .max(1),
-            }),
-            Err(e) => {
-                eprintln!("note: cannot read the open-file limit: {e:#}");
-                None
-            }
+        }),
+        Err(e) => {
+            eprintln!("note: cannot read the open-file limit: {e:#}");
+            None
         }
     }
 }
@@ -387,15 +386,6 @@ mod tests {
         let args = parse(&["--real", "--repeat", "1"]).unwrap();
         assert!(args.start_stand_in().unwrap().is_none());
         assert_eq!(args.sites(None), REAL_URLS);
-    }
-
-    #[test]
-    fn the_stand_in_serves_the_default_sites() {
-        let args = parse(&["--repeat", "3", "--latency-ms", "0"]).unwrap();
-        let stand_in = args.start_stand_in().unwrap().expect("a stand-in");
-        let sites = args.sites(Some(&stand_in));
-        assert_eq!(sites.len(), 6);
-        assert_eq!(sites[..2], stand_in.urls());
     }
 
     #[test]

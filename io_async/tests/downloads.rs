@@ -240,14 +240,15 @@ fn a_slow_answer_times_out_and_is_counted() {
 #[test]
 fn at_the_default_cap_a_low_open_file_limit_loses_nothing() {
     for (name, program) in PROGRAMS {
-        // `ulimit -n` in bash lowers both limits, so the program cannot raise its own. With the
-        // built-in stand-in each connection costs two descriptors: (128 - 32) / 2 = 48 fit.
+        // `ulimit -n` in bash lowers both limits, so the program cannot raise its own. Each
+        // connection costs it one descriptor (the built-in stand-in's end is in the stand-in's
+        // own process): 128 - 32 = 96 fit.
         let script = format!("ulimit -n 128 && exec {program} --repeat 100 --latency-ms 10");
         let output = Command::new("bash").args(["-c", &script]).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             stderr.contains(
-                "At most 48 requests at once, all the open-file limit (128) has room for"
+                "At most 96 requests at once, all the open-file limit (128) has room for"
             ),
             "{name}: {stderr}"
         );

@@ -69,8 +69,8 @@ pub struct UsageError(pub String);
 
 fn main() -> ExitCode {
     let cli: Cli = contract::parse_args();
-    // The stand-in lives in this process and holds one connection per request in flight, up to
-    // ten thousand in a sweep: raise the soft open-file limit to the hard one, as Go does.
+    // compare's and sweep's stand-in lives in this process and holds one connection per request
+    // in flight, up to ten thousand in a sweep: raise the soft open-file limit to the hard one, as Go does.
     if let Err(e) = download_cli::raise_open_file_limit() {
         eprintln!("note: cannot raise the open-file limit: {e:#}");
     }
