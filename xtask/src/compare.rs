@@ -15,7 +15,7 @@ use download_cli::StandInArgs;
 use serde::Serialize;
 use stand_in::StandIn;
 
-use crate::programs::{self, Family, PROGRAMS, Program};
+use crate::programs::{self, Family, PROGRAMS, Program, Workers};
 use crate::python::{self, Python};
 use crate::report::{self, Column, Progress, Table, mib, not_measured, or_dash, seconds};
 use crate::runs::{self, Measured, Run};
@@ -232,6 +232,30 @@ impl Settings {
         (args, expected)
     }
 
+    /// The Rust program's arguments: its Python original's, and for the async downloaders
+    /// `--limit`, which the Python program does not take.
+    fn rust_arguments(&self, program: &Program, urls: &[String]) -> (Vec<String>, Expect) {
+        let (mut args, expect) = self.arguments(program, urls);
+        if program.workers == Workers::PerSite {
+            args.extend(["--limit".into(), self.async_cap().to_string()]);
+        }
+        (args, expect)
+    }
+
+    /// The Rust async downloaders' cap, given as `--limit`: what each takes by default when it
+    /// starts a stand-in of its own (1,000), so that compare's row is `cargo run -p io_async`'s
+    /// run; with `--real`, what it takes against any other server (aiohttp's 100). Passing
+    /// compare's stand-in as `--url` would otherwise give it aiohttp's cap. The Python original
+    /// is not given one: the article's `ClientSession()` keeps aiohttp's 100, which the README's
+    /// Python paragraph counts in the ratio (two waves of 100 against one of 160).
+    fn async_cap(&self) -> usize {
+        if self.real {
+            download_cli::AIOHTTP_LIMIT
+        } else {
+            download_cli::STAND_IN_LIMIT
+        }
+    }
+
     fn runs_of(&self, program: &Program) -> u32 {
         match program.family {
             Family::Spinner => self.spinner_runs,
@@ -412,7 +436,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     program.binary, program.package
                 )
             })?;
-            let (arguments, expect) = settings.arguments(program, &urls);
+            let (arguments, expect) = settings.rust_arguments(program, &urls);
             Ok(Job {
                 binary: binary.as_path(),
                 arguments,
@@ -629,7 +653,7 @@ fn row(program: &Program, settings: &Settings, measured: &Measured) -> Row {
         family: program.family,
         technique: program.technique,
         runtime: program.runtime,
-        workers: program.workers_text(settings.sites),
+        workers: program.workers_text(settings.sites, settings.async_cap()),
         verified: measured.verified(),
         failure: measured.failure.clone(),
         runs: measured.runs,
@@ -908,4 +932,44 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        compare: CompareArgs,
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        let args = std::iter::once("compare").chain(args.iter().copied());
+        Cli::parse_from(args).compare.settings()
+    }
+
+    fn limit(args: &[String]) -> Option<&str> {
+        let at = args.iter().position(|a| a == "--limit")?;
+        args.get(at + 1).map(String::as_str)
+    }
+
+    #[test]
+    fn the_async_downloaders_get_their_own_default_cap_and_python_keeps_aiohttps() {
+        let urls = ["http://127.0.0.1:1/a".to_owned()];
+        let io_async = Program::find("io_async").unwrap();
+        let (rust, _) = settings(&[]).rust_arguments(io_async, &urls);
+        assert_eq!(limit(&rust), Some("1000"), "{rust:?}");
+        // Python's io_asyncio.py has no --limit: aiohttp's session keeps its 100.
+        let (python, _) = settings(&[]).arguments(io_async, &urls);
+        assert_eq!(limit(&python), None, "{python:?}");
+        // With --real, io_async's own default there: aiohttp's 100.
+        let (real, _) = settings(&["--real"]).rust_arguments(io_async, &urls);
+        assert_eq!(limit(&real), Some("100"), "{real:?}");
+        let io_threads = Program::find("io_threads").unwrap();
+        let (threads, _) = settings(&[]).rust_arguments(io_threads, &urls);
+        assert_eq!(limit(&threads), None, "{threads:?}");
+    }
 }

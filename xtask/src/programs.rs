@@ -210,11 +210,12 @@ impl Program {
         }
     }
 
-    /// The workers column of the table, for a run of `sites` downloads.
-    pub fn workers_text(&self, sites: usize) -> String {
+    /// The workers column of the table, for a run of `sites` downloads; `cap` is the async
+    /// downloaders' `--limit`.
+    pub fn workers_text(&self, sites: usize, cap: usize) -> String {
         match self.workers {
             One => "1".into(),
-            PerSite => format!("{sites} tasks"),
+            PerSite => format!("{sites} tasks, --limit {cap}"),
             Fixed(n) => n.to_string(),
             Cpus => format!("{} (CPUs)", cpus()),
             NotApplicable => "-".into(),
