@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use anyhow::Context;
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::compare::Row;
 use crate::report::{Column, Table, mib, or_dash, seconds};
 
 /// The figures of one program that are set side by side: its own time (wall time where it
@@ -78,8 +78,9 @@ pub fn load(path: &Path) -> anyhow::Result<Value> {
     }
 }
 
-/// Prints this run's `rows` beside the earlier report `old`, read from `path`.
-pub fn print(path: &Path, old: &Value, rows: &[Row]) -> anyhow::Result<()> {
+/// Prints this run's `rows` (compare's rows, read as they are written to `compare.json`) beside
+/// the earlier report `old`, read from `path`.
+pub fn print(path: &Path, old: &Value, rows: &[impl Serialize]) -> anyhow::Result<()> {
     let rows: Vec<Value> = rows
         .iter()
         .map(serde_json::to_value)
