@@ -70,12 +70,7 @@ fn bad_usage_exits_2_with_one_error_line() {
             &["--workers", "x"],
             &["-x"],
         ] {
-            let out = run(exe, bad);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{exe} {bad:?}: {stderr}");
-            assert!(out.stdout.is_empty(), "{exe} {bad:?} ran anyway");
-            assert!(stderr.starts_with("error: "), "{exe} {bad:?}: {stderr}");
-            assert!(!stderr.contains("panicked"), "{exe} {bad:?}: {stderr}");
+            contract::testing::check_refused(exe, bad);
         }
     }
 }
