@@ -195,9 +195,10 @@ impl DownloadArgs {
 
     /// Makes room for `connections` open at once, and says so in one line if there is none.
     ///
-    /// Every open connection is a file descriptor. Like Go's runtime, this raises the soft open-file limit to the hard one; if that
-    /// is still too low, the downloads beyond it fail with "Too many open files", each one
-    /// reported, and this line tells the learner why before they do.
+    /// Every open connection is a file descriptor. Like Go's runtime, this raises the soft
+    /// open-file limit to the hard one; if that is still too low, the downloads beyond it fail
+    /// with "Too many open files", each one reported, and this line tells the learner why
+    /// before they do.
     pub fn make_room_for(&self, connections: usize) {
         match room_for_connections() {
             Some(room) if room.connections < connections => eprintln!(
@@ -215,7 +216,8 @@ impl DownloadArgs {
     /// The article's `aiohttp.ClientSession()` has a cap the Python code does not show: its
     /// connector opens at most 100 connections (`TCPConnector(limit=100)`), and a request
     /// beyond them waits for one to come free. Without a cap, ten thousand tasks open ten
-    /// thousand connections at once: each holds a file descriptor and memory, and a server's accept queue may drop what does not fit. So:
+    /// thousand connections at once: each holds a file descriptor and memory, and a server's
+    /// accept queue may drop what does not fit. So:
     /// - `--limit N` is taken as given, with a warning if the open-file limit cannot hold it;
     /// - against any other server (`--url`, `--real`) the default is aiohttp's 100, because
     ///   we cannot know what it accepts;
