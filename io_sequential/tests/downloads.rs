@@ -1,6 +1,9 @@
 //! io_sequential as a learner runs it: a real process against a real (local) server.
 
-use std::process::Output;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use contract::Transcript;
@@ -62,6 +65,35 @@ fn starts_its_own_stand_in_without_url() {
             .count(),
         1,
         "{stderr}"
+    );
+}
+
+#[test]
+fn its_stand_in_ends_with_it_even_when_it_is_killed() {
+    // The built-in stand-in is a process of its own (download_cli/src/local.rs), which shares
+    // the downloader's stderr. Once the downloader is killed outright, with no chance to stop
+    // it, that stderr reaches its end only when the stand-in has ended too.
+    let mut downloader = Command::new(env!("CARGO_BIN_EXE_io_sequential"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(downloader.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("Serving the two sites locally at"),
+        "{line}"
+    );
+    // 160 downloads at 50 ms: it is still downloading when it is killed.
+    downloader.kill().unwrap();
+    downloader.wait().unwrap();
+    let (done, ended) = mpsc::channel();
+    thread::spawn(move || done.send(stderr.read_to_end(&mut Vec::new())));
+    let ended = ended.recv_timeout(Duration::from_secs(10));
+    assert!(
+        matches!(ended, Ok(Ok(_))),
+        "the stand-in outlived its downloader: {ended:?}"
     );
 }
 
