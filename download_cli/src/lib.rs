@@ -161,8 +161,7 @@ impl DownloadArgs {
         if !self.uses_stand_in() {
             return Ok(None);
         }
-        local::serve_if_asked(self.stand_in.config());
-        let stand_in = LocalStandIn::spawn()?;
+        let stand_in = LocalStandIn::start(self.stand_in.config())?;
         eprintln!(
             // One line that fits 80 columns: "Serving the two sites locally at
             // http://127.0.0.1:40393, 50 ms each (or --real)".

@@ -30,9 +30,18 @@ pub struct LocalStandIn {
 }
 
 impl LocalStandIn {
-    /// Starts this binary again, with the same arguments, as the stand-in; returns once it
-    /// listens.
-    pub(crate) fn spawn() -> io::Result<LocalStandIn> {
+    /// Starts the stand-in with `config` in a process of its own, and returns once it listens.
+    ///
+    /// That process is this binary again, with the same arguments, so it comes back to this
+    /// call with the same `config`: there, this serves until told to stop and then ends the
+    /// process, never returning. A program must call it before it does anything else it would
+    /// not want done twice.
+    pub fn start(config: Config) -> io::Result<LocalStandIn> {
+        serve_if_asked(config);
+        Self::spawn()
+    }
+
+    fn spawn() -> io::Result<LocalStandIn> {
         let mut child = Command::new(std::env::current_exe()?)
             .args(std::env::args_os().skip(1))
             .env(SERVE, "1")
@@ -87,9 +96,9 @@ impl Drop for LocalStandIn {
     }
 }
 
-/// In the process [`LocalStandIn::spawn`] started, serves with `config` until told to stop,
+/// In the process [`LocalStandIn::start`] started, serves with `config` until told to stop,
 /// then ends the process; anywhere else, returns at once.
-pub(crate) fn serve_if_asked(config: Config) {
+fn serve_if_asked(config: Config) {
     if std::env::var_os(SERVE).is_none() {
         return;
     }

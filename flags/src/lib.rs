@@ -15,9 +15,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, Parser, ValueEnum};
-use download_cli::StandInArgs;
+use download_cli::{LocalStandIn, StandInArgs};
 use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
-use stand_in::StandIn;
 
 pub mod flags2_common;
 
@@ -123,7 +122,9 @@ fn parse_server(text: &str) -> Result<Server, String> {
 pub struct Site {
     pub label: String,
     pub base_url: String,
-    stand_in: Option<StandIn>,
+    stand_in: Option<LocalStandIn>,
+    /// Whether the stand-in was told to misbehave.
+    faulty: bool,
 }
 
 impl SiteArgs {
@@ -136,6 +137,7 @@ impl SiteArgs {
                     label: "URL".into(),
                     base_url: url.clone(),
                     stand_in: None,
+                    faulty: false,
                 });
             }
             Server::Label(Label::Remote) => {
@@ -143,6 +145,7 @@ impl SiteArgs {
                     label: "REMOTE".into(),
                     base_url: REMOTE_URL.into(),
                     stand_in: None,
+                    faulty: false,
                 });
             }
             Server::Label(label) => *label,
@@ -165,9 +168,10 @@ impl SiteArgs {
         if label == Label::Error && args.error_rate == 0.0 {
             config.error_rate = 0.25;
         }
-        let stand_in = StandIn::start(config)?;
+        // In a process of its own, as every downloader's (download_cli/src/local.rs).
+        let c = config.clone();
+        let stand_in = LocalStandIn::start(config)?;
         let base_url = format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX);
-        let c = stand_in.config();
         let mut faults = format!("{} ms each", c.latency.as_millis());
         if !c.jitter.is_zero() {
             faults += &format!(" + up to {} ms", c.jitter.as_millis());
@@ -186,6 +190,7 @@ impl SiteArgs {
             label: format!("{label:?}").to_uppercase(),
             base_url,
             stand_in: Some(stand_in),
+            faulty: c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0,
         })
     }
 
@@ -218,12 +223,10 @@ impl SiteArgs {
 
 impl Drop for Site {
     fn drop(&mut self) {
-        if let Some(stand_in) = &self.stand_in {
-            let c = stand_in.config();
-            if c.error_rate > 0.0 || c.drop_rate > 0.0 || c.slow_rate > 0.0 {
-                let log = stand_in.log().snapshot();
-                eprintln!("Local stand-in: {}", stand_in::server::tally(&log));
-            }
+        if let Some(stand_in) = self.stand_in.take()
+            && self.faulty
+        {
+            stand_in.print_tally();
         }
     }
 }
