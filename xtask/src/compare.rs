@@ -449,112 +449,19 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|program| settings.python_job(program, python.as_ref()?, &urls))
         .collect();
-    let run = |job: &Job| {
-        runs::run_once(
-            job.binary,
-            &job.arguments,
-            job.expect,
-            stand_in.as_ref(),
-            settings.run_limit,
-        )
+    let rounds = Rounds {
+        selected: &selected,
+        jobs: &jobs,
+        python_jobs: &python_jobs,
+        settings: &settings,
+        stand_in: stand_in.as_ref(),
     };
-    let mut runs: Vec<Vec<Result<Run, String>>> = selected.iter().map(|_| Vec::new()).collect();
-    let mut python_runs: Vec<Vec<Result<Run, String>>> =
-        selected.iter().map(|_| Vec::new()).collect();
-    // The CPU programs take turns, one run of each per round, where the others run one program
-    // at a time: a CPU run lasts hundredths of a second, and a shared machine's second core
-    // comes and goes over seconds, so runs in blocks would compare one moment's machine with
-    // another's. Taking turns, each CPU program meets the same moments; their speedups are
-    // "in the same run".
-    let cpu: Vec<usize> = (0..selected.len())
-        .filter(|&i| selected[i].family == Family::Cpu && jobs[i].is_ok())
-        .collect();
-    let cpu_job = |i: usize| jobs[i].as_ref().expect("only programs with a binary");
-    // In every round, as many copies of the sequential CPU program at once as there are cores:
-    // what the machine gives them all together, the ceiling of every speedup (ceiling.rs).
-    let baseline = cpu
-        .iter()
-        .copied()
-        .find(|&i| Family::Cpu.baseline() == Some(selected[i].name));
-    let mut together = Vec::new();
-    // Every run the bar counts: the Rust programs', and their Python originals' (a Python CPU
-    // program runs in the first of the CPU rounds only).
-    let python_total: u64 = python_jobs
-        .iter()
-        .zip(&selected)
-        .filter_map(|(job, program)| {
-            let job = job.as_ref()?.as_ref().ok()?;
-            Some(match program.family {
-                Family::Cpu => u64::from(job.count.min(settings.cpu_runs)),
-                _ => u64::from(job.count),
-            })
-        })
-        .sum();
-    let total = jobs
-        .iter()
-        .flatten()
-        .map(|job| u64::from(job.count))
-        .sum::<u64>()
-        + python_total;
-    let progress = Progress::new(total);
-    for (i, program) in selected.iter().enumerate() {
-        let Ok(job) = &jobs[i] else { continue };
-        if program.family != Family::Cpu {
-            progress.program(i + 1, selected.len(), program.name);
-            for n in 1..=job.count {
-                progress.run(format!("run {n} of {}", job.count));
-                runs[i].push(run(job));
-                progress.done();
-            }
-            // Its Python original right after it, against the same stand-in.
-            if let Some(Ok(python)) = &python_jobs[i] {
-                for n in 1..=python.count {
-                    progress.run(format!("Python, run {n} of {}", python.count));
-                    python_runs[i].push(run(python));
-                    progress.done();
-                }
-            }
-        } else if cpu.first() == Some(&i) {
-            // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a
-            // CPU program's run is short enough for a machine coming out of idleness to show
-            // in it. Seen here: cpu_threads took 0.053 s cold and 0.030 s warm. Every run
-            // still pays a little: after even 5 ms of idleness this VM's kernel first queues a
-            // new thread on the busy core, for 1.8 to 2.9 ms (README, "Measured here").
-            progress.program(i + 1, selected.len(), "the CPU programs, in turn");
-            progress.run("warm-up".into());
-            let warming = Instant::now();
-            while warming.elapsed() < WARM_UP {
-                for &c in &cpu {
-                    let _ = run(cpu_job(c));
-                }
-            }
-            let rounds = settings.cpu_runs;
-            for round in 1..=rounds {
-                progress.run(format!("round {round} of {rounds}"));
-                for &c in &cpu {
-                    runs[c].push(run(cpu_job(c)));
-                    progress.done();
-                }
-                // The Python originals in the first rounds, in the same turns.
-                for &c in &cpu {
-                    if let Some(Ok(python)) = &python_jobs[c]
-                        && round <= python.count
-                    {
-                        progress.run(format!(
-                            "round {round} of {rounds}, Python {}",
-                            selected[c].name
-                        ));
-                        python_runs[c].push(run(python));
-                        progress.done();
-                    }
-                }
-                if let Some(job) = baseline.map(cpu_job) {
-                    let slowest = ceiling::slowest_of_copies(job.binary, &job.arguments, cpus);
-                    together.extend(slowest.ok());
-                }
-            }
-        }
-    }
+    let Runs {
+        rust: runs,
+        python: python_runs,
+        together,
+        baseline,
+    } = rounds.run_all();
     let measured: Vec<Measured> = jobs
         .into_iter()
         .zip(runs)
@@ -599,7 +506,6 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             }
         });
     }
-    progress.clear();
     add_speedups(&mut rows);
     let alone = baseline.and_then(|i| rows[i].figures.as_ref()?.own_seconds);
     let together = report::median_index(&together, |&t| t).map(|i| together[i]);
@@ -644,6 +550,150 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every run the report is made of, in the order of the selected programs.
+struct Runs {
+    rust: Vec<Vec<Result<Run, String>>>,
+    python: Vec<Vec<Result<Run, String>>>,
+    /// In each CPU round, the slowest of as many copies of cpu_sequential at once as there are
+    /// cores: what the machine gives them all together, the ceiling of every speedup
+    /// (ceiling.rs).
+    together: Vec<f64>,
+    /// Which program is cpu_sequential, whose copies those were.
+    baseline: Option<usize>,
+}
+
+/// What the runs need: the programs, how each runs, and the stand-in they download from.
+struct Rounds<'a> {
+    selected: &'a [&'a Program],
+    jobs: &'a [Result<Job<'a>, String>],
+    python_jobs: &'a [Option<Result<Job<'a>, &'a str>>],
+    settings: &'a Settings,
+    stand_in: Option<&'a StandIn>,
+}
+
+impl Rounds<'_> {
+    fn run(&self, job: &Job) -> Result<Run, String> {
+        let Settings { run_limit, .. } = *self.settings;
+        runs::run_once(
+            job.binary,
+            &job.arguments,
+            job.expect,
+            self.stand_in,
+            run_limit,
+        )
+    }
+
+    /// Runs every program in turn, each of its runs back to back and its Python original's
+    /// right after them, against the same stand-in; the CPU programs all together, in rounds
+    /// ([`Rounds::cpu_rounds`]), where the first of them comes.
+    fn run_all(&self) -> Runs {
+        let count = self.selected.len();
+        let mut runs = Runs {
+            rust: (0..count).map(|_| Vec::new()).collect(),
+            python: (0..count).map(|_| Vec::new()).collect(),
+            together: Vec::new(),
+            baseline: None,
+        };
+        let progress = Progress::new(self.total_runs());
+        let cpu: Vec<usize> = (0..count)
+            .filter(|&i| self.selected[i].family == Family::Cpu && self.jobs[i].is_ok())
+            .collect();
+        for (i, program) in self.selected.iter().enumerate() {
+            let Ok(job) = &self.jobs[i] else { continue };
+            if program.family == Family::Cpu {
+                if cpu.first() == Some(&i) {
+                    progress.program(i + 1, count, "the CPU programs, in turn");
+                    self.cpu_rounds(&cpu, &progress, &mut runs);
+                }
+                continue;
+            }
+            progress.program(i + 1, count, program.name);
+            for n in 1..=job.count {
+                progress.run(format!("run {n} of {}", job.count));
+                runs.rust[i].push(self.run(job));
+                progress.done();
+            }
+            if let Some(Ok(python)) = &self.python_jobs[i] {
+                for n in 1..=python.count {
+                    progress.run(format!("Python, run {n} of {}", python.count));
+                    runs.python[i].push(self.run(python));
+                    progress.done();
+                }
+            }
+        }
+        progress.clear();
+        runs
+    }
+
+    /// The CPU programs take turns, one run of each per round, where the others run one
+    /// program at a time: a CPU run lasts hundredths of a second, and a shared machine's
+    /// second core comes and goes over seconds, so runs in blocks would compare one moment's
+    /// machine with another's. Taking turns, each CPU program meets the same moments; their
+    /// speedups are "in the same run". Each Python original runs in the first of the rounds,
+    /// in the same turns, and each round ends with the machine's ceiling.
+    fn cpu_rounds(&self, cpu: &[usize], progress: &Progress, runs: &mut Runs) {
+        let job = |i: usize| self.jobs[i].as_ref().expect("only programs with a binary");
+        // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a CPU
+        // program's run is short enough for a machine coming out of idleness to show in it.
+        // Seen here: cpu_threads took 0.053 s cold and 0.030 s warm. Every run still pays a
+        // little: after even 5 ms of idleness this VM's kernel first queues a new thread on
+        // the busy core, for 1.8 to 2.9 ms (README, "Measured here").
+        progress.run("warm-up".into());
+        let warming = Instant::now();
+        while warming.elapsed() < WARM_UP {
+            for &c in cpu {
+                let _ = self.run(job(c));
+            }
+        }
+        runs.baseline =
+            (cpu.iter().copied()).find(|&i| Family::Cpu.baseline() == Some(self.selected[i].name));
+        let rounds = self.settings.cpu_runs;
+        for round in 1..=rounds {
+            progress.run(format!("round {round} of {rounds}"));
+            for &c in cpu {
+                runs.rust[c].push(self.run(job(c)));
+                progress.done();
+            }
+            for &c in cpu {
+                if let Some(Ok(python)) = &self.python_jobs[c]
+                    && round <= python.count
+                {
+                    let name = self.selected[c].name;
+                    progress.run(format!("round {round} of {rounds}, Python {name}"));
+                    runs.python[c].push(self.run(python));
+                    progress.done();
+                }
+            }
+            if let Some(baseline) = runs.baseline.map(job) {
+                let (binary, arguments) = (baseline.binary, &baseline.arguments);
+                let slowest = ceiling::slowest_of_copies(binary, arguments, self.settings.cpus);
+                runs.together.extend(slowest.ok());
+            }
+        }
+    }
+
+    /// Every run the bar counts: the Rust programs', and their Python originals' (a Python
+    /// CPU program runs in the first of the CPU rounds only).
+    fn total_runs(&self) -> u64 {
+        let rust: u64 = self
+            .jobs
+            .iter()
+            .flatten()
+            .map(|job| u64::from(job.count))
+            .sum();
+        let python = (self.python_jobs.iter().zip(self.selected))
+            .filter_map(|(job, program)| {
+                let job = job.as_ref()?.as_ref().ok()?;
+                Some(match program.family {
+                    Family::Cpu => u64::from(job.count.min(self.settings.cpu_runs)),
+                    _ => u64::from(job.count),
+                })
+            })
+            .sum::<u64>();
+        rust + python
+    }
 }
 
 fn row(program: &Program, settings: &Settings, measured: &Measured) -> Row {
