@@ -231,7 +231,12 @@ impl DownloadArgs {
             (AIOHTTP_LIMIT, "aiohttp's default")
         };
         let (cap, why) = choose_in_flight_cap(limit, default, room_for_connections());
-        eprintln!("At most {cap} requests at once, {why} (--limit N to change)");
+        let requests = if cap.get() == 1 {
+            "request"
+        } else {
+            "requests"
+        };
+        eprintln!("At most {cap} {requests} at once, {why} (--limit N to change)");
         cap
     }
 }

@@ -340,12 +340,13 @@ fn settings(args: &SweepArgs) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The cap an async downloader says it chose: "At most 1000 requests at once, ...".
+/// The cap an async downloader says it chose: "At most 1000 requests at once, ...", or "At
+/// most 1 request at once, ...".
 fn said_cap(stderr: &str) -> Option<usize> {
     stderr
         .lines()
         .find_map(|line| line.strip_prefix("At most "))
-        .and_then(|rest| rest.split_once(" requests at once"))
+        .and_then(|rest| rest.split_once(" request"))
         .and_then(|(n, _)| n.parse().ok())
 }
 
@@ -487,6 +488,8 @@ mod tests {
         let stderr = "Serving the two sites locally at http://127.0.0.1:40393, 50 ms each (or --real)\n\
                       At most 1000 requests at once, the stand-in's default (--limit N to change)\n";
         assert_eq!(said_cap(stderr), Some(1000));
+        let one = "At most 1 request at once, all the open-file limit (33) has room for";
+        assert_eq!(said_cap(one), Some(1));
         assert_eq!(said_cap("At most a few requests in flight"), None);
         assert_eq!(said_cap(""), None);
     }
