@@ -949,7 +949,7 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
          outside; *own* is what the program printed, and *speedup* is the family's sequential \
          program's own time over this one's, as the article's. *peak mem* (the whole process tree) and \
          *largest process* are the most resident memory seen by sampling every few ms; n/a: this \
-         system does not give the figure; -: the program ended before it was sampled twice. \
+         system does not give the figure. \
          The Python figures are the article's: a 2019 laptop on the real internet, so compare \
          the speedups, not the seconds.\n\n",
         sites = settings.sites,

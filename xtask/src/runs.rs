@@ -86,7 +86,7 @@ pub struct Figures {
     pub system_seconds: Option<f64>,
     /// CPU time over wall time: how many cores it kept busy.
     pub cores_used: Option<f64>,
-    /// `None` when the run ended before the process tree could be sampled twice.
+    /// `None` when the run ended before the process tree could be sampled.
     pub sampled: Option<Sampled>,
     /// The wall time of every verified run, in the order they ran.
     pub every_wall_seconds: Vec<f64>,
