@@ -554,7 +554,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
 /// Every run the report is made of, in the order of the selected programs.
 struct Runs {
+    /// Each program's runs, or why a run could not be made.
     rust: Vec<Vec<Result<Run, String>>>,
+    /// Its Python original's, where it has one.
     python: Vec<Vec<Result<Run, String>>>,
     /// In each CPU round, the slowest of as many copies of cpu_sequential at once as there are
     /// cores: what the machine gives them all together, the ceiling of every speedup
@@ -575,14 +577,8 @@ struct Rounds<'a> {
 
 impl Rounds<'_> {
     fn run(&self, job: &Job) -> Result<Run, String> {
-        let Settings { run_limit, .. } = *self.settings;
-        runs::run_once(
-            job.binary,
-            &job.arguments,
-            job.expect,
-            self.stand_in,
-            run_limit,
-        )
+        let limit = self.settings.run_limit;
+        runs::run_once(job.binary, &job.arguments, job.expect, self.stand_in, limit)
     }
 
     /// Runs every program in turn, each of its runs back to back and its Python original's
