@@ -64,7 +64,7 @@ pub struct Measurement {
     /// From spawn to exit, measured here, not by the program.
     pub wall: Duration,
     pub cpu: Option<Cpu>,
-    /// `None` when the program ended before the first sample found it (a few milliseconds).
+    /// `None` when the program ended before the first sample, 5 ms after it started.
     pub sampled: Option<Sampled>,
     /// `None` when it was killed for running past the time limit.
     pub status: Option<ExitStatus>,
@@ -97,10 +97,11 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     });
     let mut sampler = Sampler::new(pid);
     let mut killed = false;
+    // The first sample waits too: taken at once, it would find the program before it had
+    // loaded (io_async_smol at 0.4 MiB, where it peaks at 8), and in a run of a few
+    // milliseconds the next one would never come. A run shorter than this is not sampled.
+    let mut interval = MIN_INTERVAL;
     loop {
-        let sampling = Instant::now();
-        sampler.sample();
-        let interval = MIN_INTERVAL.max(sampling.elapsed() * INTERVAL_PER_SAMPLE_COST);
         match exited.recv_timeout(interval) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {}
@@ -109,6 +110,9 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
             system::kill_tree(pid);
             killed = true;
         }
+        let sampling = Instant::now();
+        sampler.sample();
+        interval = MIN_INTERVAL.max(sampling.elapsed() * INTERVAL_PER_SAMPLE_COST);
     }
     let exited = waiter.join().expect("the waiting thread does not panic")?;
     let text = |reader: thread::JoinHandle<String>| reader.join().expect("a reader never panics");
