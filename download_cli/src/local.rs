@@ -75,7 +75,7 @@ impl LocalStandIn {
 
     /// The two pages, in the article's order: jython.org's home page, then realpython's dice.
     pub fn urls(&self) -> [String; 2] {
-        pages::PATHS.map(|path| format!("{}{path}", self.base_url))
+        pages::urls(&self.base_url)
     }
 
     /// Says on stderr what the stand-in did, by outcome ("Local stand-in: 160 requests: 160

@@ -13,6 +13,11 @@ use bytes::Bytes;
 /// they stand in for, so a log line says which page it was.
 pub const PATHS: [&str; 2] = ["/www.jython.org", "/olympus.realpython.org/dice"];
 
+/// The two pages' URLs on a stand-in at `base_url` (`http://127.0.0.1:PORT`), in that order.
+pub fn urls(base_url: &str) -> [String; 2] {
+    PATHS.map(|path| format!("{base_url}{path}"))
+}
+
 /// The size of jython.org's home page when the article was written.
 pub const JYTHON_LEN: usize = 10_966;
 /// The size of realpython's dice page.

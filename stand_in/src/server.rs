@@ -276,7 +276,7 @@ impl StandIn {
 
     /// The two pages, in the article's order: jython.org's home page, then realpython's dice.
     pub fn urls(&self) -> [String; 2] {
-        pages::PATHS.map(|path| format!("{}{path}", self.base_url()))
+        pages::urls(&self.base_url())
     }
 
     pub fn config(&self) -> &Config {
