@@ -1,0 +1,150 @@
+//! Fluent Python's `charindex.py`: an inverted index from each word of the Unicode characters'
+//! names to the characters whose name has it, what every program of this crate searches. The
+//! servers' shared protocol and plumbing are in [`tcp`].
+//!
+//! The names come from the `unicode_names2` crate, which carries **Unicode 17.0** (its
+//! `data/UnicodeData.txt`); Python 3.11's `unicodedata` carries 14.0.0
+//! (`unicodedata.unidata_version`). So a word such as `face` finds more characters here: those
+//! named in Unicode 15 to 17 (U+1FAE8 SHAKING FACE, ...). Both spell out the algorithmic names
+//! (`CJK UNIFIED IDEOGRAPH-4E00`, `HANGUL SYLLABLE GA`) the same way.
+
+use std::collections::HashMap;
+
+pub mod tcp;
+
+/// One past the last code point, as the original's `sys.maxunicode + 1`.
+pub const STOP_CODE: u32 = char::MAX as u32 + 1;
+
+/// A character's Unicode name, as `unicodedata.name(char, '')` (`None` where it has none).
+pub fn name(c: char) -> Option<String> {
+    unicode_names2::name(c).map(|name| name.to_string())
+}
+
+/// Python's `str.isspace`, which `str.split()` and `str.strip()` use: Rust's `is_whitespace`
+/// plus the four separators U+001C to U+001F, which Python counts as spaces and Unicode does not.
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// The original's `tokenize`: the upper-cased words, `-` read as a space. Upper-casing is
+/// Unicode's full mapping in both languages (`"ﬁ"` becomes `"FI"`, `"ß"` becomes `"SS"`).
+pub fn tokenize(text: &str) -> Vec<String> {
+    let text = text.to_uppercase().replace('-', " ");
+    text.split(is_py_space)
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The original's `InvertedIndex`, which keeps a `set` per word; here each word's characters are
+/// a `Vec` in code point order (they are added in that order), so a search is a merge of sorted
+/// lists and its answer comes sorted, as `format_results` wants it.
+pub struct InvertedIndex {
+    entries: HashMap<String, Vec<char>>,
+}
+
+impl InvertedIndex {
+    /// Every character from U+0020 to the last code point, as `InvertedIndex()`.
+    pub fn new() -> InvertedIndex {
+        InvertedIndex::with_range(32, STOP_CODE)
+    }
+
+    /// The characters from `start` up to `stop` (excluded), as `InvertedIndex(start, stop)`.
+    pub fn with_range(start: u32, stop: u32) -> InvertedIndex {
+        let mut entries: HashMap<String, Vec<char>> = HashMap::new();
+        for char in (start..stop).filter_map(char::from_u32) {
+            let Some(name) = name(char) else { continue };
+            for word in tokenize(&name) {
+                entries.entry(word).or_default().push(char);
+            }
+        }
+        InvertedIndex { entries }
+    }
+
+    /// The characters whose name has `word` (upper case), as `entries[word]`.
+    pub fn entries(&self, word: &str) -> &[char] {
+        self.entries.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    /// The characters whose name has every word of `query`, sorted; none for no words.
+    pub fn search(&self, query: &str) -> Vec<char> {
+        let words = tokenize(query);
+        let Some((first, rest)) = words.split_first() else {
+            return Vec::new();
+        };
+        let mut found = self.entries(first).to_vec();
+        for word in rest {
+            let entries = self.entries(word);
+            found.retain(|c| entries.binary_search(c).is_ok());
+        }
+        found
+    }
+}
+
+impl Default for InvertedIndex {
+    fn default() -> InvertedIndex {
+        InvertedIndex::new()
+    }
+}
+
+/// The original's `format_results`: `U+{code:04X}\t{char}\t{name}` for each character.
+pub fn format_results(chars: &[char]) -> impl Iterator<Item = String> + '_ {
+    chars.iter().map(|&char| {
+        let name = name(char).unwrap_or_default();
+        format!("U+{:04X}\t{char}\t{name}", u32::from(char))
+    })
+}
+
+/// The last line of an answer: `'─' * 66`, a space, `{n} found`.
+pub fn status_line(found: usize) -> String {
+    format!("{} {found} found", "─".repeat(66))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The original's doctests, on the ASCII range.
+    #[test]
+    fn the_originals_examples() {
+        let idx = InvertedIndex::with_range(32, 128);
+        assert_eq!(idx.entries("DOLLAR"), ['$']);
+        assert_eq!(idx.entries("SIGN"), ['#', '$', '%', '+', '<', '=', '>']);
+        assert_eq!(idx.search("small a"), ['a']);
+        assert_eq!(idx.entries("BRILLIG"), [] as [char; 0]);
+        assert_eq!(idx.search("capital a"), ['A']);
+        assert_eq!(idx.search(""), [] as [char; 0]);
+        assert_eq!(idx.search(" \t\u{1f} "), [] as [char; 0]);
+    }
+
+    #[test]
+    fn words_as_python_splits_them() {
+        assert_eq!(tokenize("cat-face  x\u{1c}y"), ["CAT", "FACE", "X", "Y"]);
+        assert_eq!(tokenize("ﬁ straße"), ["FI", "STRASSE"]);
+    }
+
+    #[test]
+    fn the_names_are_unicode_17s() {
+        let index = InvertedIndex::new();
+        assert_eq!(
+            index.search("cat face"),
+            [
+                '\u{1F431}',
+                '\u{1F638}',
+                '\u{1F639}',
+                '\u{1F63A}',
+                '\u{1F63B}'
+            ]
+            .into_iter()
+            .chain('\u{1F63C}'..='\u{1F640}')
+            .collect::<Vec<_>>()
+        );
+        // Unicode 17.0's DISTORTED FACE; Python 3.11 (Unicode 14.0) has no name for it.
+        assert_eq!(index.search("distorted face"), ['\u{1FAEA}']);
+        assert_eq!(name('\u{4E00}').unwrap(), "CJK UNIFIED IDEOGRAPH-4E00");
+        assert_eq!(index.search("4e00"), ['\u{4E00}']);
+        let lines: Vec<String> = format_results(&['A']).collect();
+        assert_eq!(lines, ["U+0041\tA\tLATIN CAPITAL LETTER A"]);
+        assert_eq!(status_line(1).chars().filter(|&c| c == '─').count(), 66);
+    }
+}
