@@ -92,7 +92,14 @@ pub fn spawn_on_pty(mut cmd: Command) -> (std::process::Child, std::sync::mpsc::
     use std::os::fd::{FromRawFd, OwnedFd};
 
     let (mut master, mut slave) = (-1, -1);
-    let (name, termios, size) = (std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
+    // Null pointers: no name wanted, the default settings and size. They are `null_mut` because
+    // Apple's libc declares all three arguments `*mut` (Linux's takes the last two as `*const`,
+    // and a `*mut` coerces to that), so the one call compiles on both.
+    let (name, termios, size) = (
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+    );
     // SAFETY: openpty writes two new file descriptors, which we then own.
     let rc = unsafe { libc::openpty(&mut master, &mut slave, name, termios, size) };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());

@@ -6,8 +6,6 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use stand_in::counts::{Counts, parse_downloads};
 use stand_in::flags::{country, flag_gif};
@@ -277,25 +275,33 @@ fn the_progress_bar_shows_on_a_terminal_and_not_in_a_pipe() {
         );
         assert!(!stdout.contains("20/20"), "{bin}: {stdout:?}");
 
-        let (code, screen) = on_pty(bin, &dir, &[]);
-        assert_eq!(code, Some(0), "{bin}: {screen:?}");
-        assert!(
-            screen.contains("20/20") && screen.contains("100%"),
-            "{bin}: {screen:?}"
-        );
-        assert!(screen.contains("20 flags downloaded."), "{bin}: {screen:?}");
-        // `-v` prints a line per flag instead of the bar.
-        let (_, verbose) = on_pty(bin, &dir, &["-v"]);
-        assert!(
-            !verbose.contains("20/20") && verbose.contains("US OK"),
-            "{bin}: {verbose:?}"
-        );
+        // A terminal: Unix only, where the test can open a pseudo-terminal.
+        #[cfg(unix)]
+        {
+            let (code, screen) = on_pty(bin, &dir, &[]);
+            assert_eq!(code, Some(0), "{bin}: {screen:?}");
+            assert!(
+                screen.contains("20/20") && screen.contains("100%"),
+                "{bin}: {screen:?}"
+            );
+            assert!(screen.contains("20 flags downloaded."), "{bin}: {screen:?}");
+            // `-v` prints a line per flag instead of the bar.
+            let (_, verbose) = on_pty(bin, &dir, &["-v"]);
+            assert!(
+                !verbose.contains("20/20") && verbose.contains("US OK"),
+                "{bin}: {verbose:?}"
+            );
+        }
     }
 }
 
 /// Runs `bin` with a pseudo-terminal as its stdin, stdout and stderr; returns its exit code and
 /// everything it wrote there.
+#[cfg(unix)]
 fn on_pty(bin: &str, dir: &PathBuf, args: &[&str]) -> (Option<i32>, String) {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
     let mut cmd = Command::new(bin);
     cmd.args(["--latency-ms", "5", "--dir"]).arg(dir).args(args);
     let (mut child, output) = contract::testing::spawn_on_pty(cmd);

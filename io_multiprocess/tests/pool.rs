@@ -2,9 +2,8 @@
 //! started here. Every run is bounded in time: a hang fails the test instead of stalling it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -160,161 +159,6 @@ fn only_the_parent_starts_a_stand_in() {
     assert_eq!(summary(&run.stdout), (6, 6, 0));
 }
 
-/// The pids of `parent`'s worker processes, by the hidden argument on their command lines,
-/// with the worker name that follows it.
-fn workers_of(parent: u32) -> Vec<(i32, String)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let (Ok(cmdline), Ok(stat)) = (
-            std::fs::read(entry.path().join("cmdline")),
-            std::fs::read_to_string(entry.path().join("stat")),
-        ) else {
-            continue;
-        };
-        // stat is `pid (comm) state ppid ...`; comm may hold spaces, so split after the `)`.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|ppid| ppid.parse::<u32>().ok());
-        let words: Vec<String> = cmdline
-            .split(|&b| b == 0)
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .collect();
-        if ppid == Some(parent)
-            && words.get(1).map(String::as_str) == Some(contract::worker::WORKER_FLAG)
-        {
-            found.push((pid, words[2].clone()));
-        }
-    }
-    found
-}
-
-/// What a run looked like after one of its workers was sent a signal mid-run.
-struct Signalled {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    /// The workers signalled: pid and name.
-    victims: Vec<(i32, String)>,
-    stand_in: StandIn,
-}
-
-/// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and once the first site is in
-/// sends `signal` to `how_many` of the workers, found by their hidden argument in /proc.
-fn signal_workers_mid_run(signal: libc::c_int, how_many: usize, extra: &[&str]) -> Signalled {
-    let stand_in = stand_in(300);
-    let mut list = url_args(&stand_in);
-    list.extend(args(&["--repeat", "10", "--workers", "2"]));
-    list.extend(args(extra));
-    let mut child = spawn(&list);
-    let stderr = collect(child.stderr.take().unwrap());
-
-    // Read stdout line by line on a thread, so the test knows when the downloads have begun.
-    let (sender, lines) = mpsc::channel();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let reader = thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let first = lines
-        .recv_timeout(LIMIT)
-        .expect("a first line from io_multiprocess");
-    assert!(matches!(Line::parse(&first), Line::Read { .. }), "{first}");
-
-    let workers = workers_of(child.id());
-    assert_eq!(workers.len(), 2, "worker processes: {workers:?}");
-    let victims = workers[..how_many].to_vec();
-    for &(pid, _) in &victims {
-        // SAFETY: kill(2) with a pid just read from /proc, whose parent is our child: it is one
-        // of its workers, not some unrelated process.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-    }
-
-    let status = wait_bounded(&mut child);
-    reader.join().unwrap();
-    let mut stdout: Vec<String> = vec![first];
-    stdout.extend(lines.try_iter());
-    Signalled {
-        status,
-        stdout: stdout.join("\n"),
-        stderr: stderr.join().unwrap(),
-        victims,
-        stand_in,
-    }
-}
-
-/// Checks that exactly the victim's site failed, with a reason that names the victim and
-/// holds `how`, and that the other 19 were downloaded.
-fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
-    let Signalled { stdout, stderr, .. } = run;
-    assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
-    let (mut reads, mut failures) = (0, Vec::new());
-    for line in stdout.lines() {
-        match Line::parse(line) {
-            Line::Read { .. } => reads += 1,
-            Line::Failed { url, reason, .. } => failures.push((url.to_string(), reason)),
-            Line::Downloaded { .. } => {}
-            _ => panic!("unexpected line: {line}"),
-        }
-    }
-    // The victim always holds a site while the run goes on, so exactly that one is lost.
-    assert_eq!(failures.len(), 1, "{stdout}");
-    let (url, reason) = &failures[0];
-    assert!(run.stand_in.urls().contains(url), "{url}");
-    let (victim, victim_name) = &run.victims[0];
-    let died = format!("worker {victim_name} (pid {victim}) died");
-    assert!(reason.contains(&died) && reason.contains(how), "{reason}");
-    assert_eq!(reads + 1, 20, "{stdout}");
-    assert_eq!(summary(stdout), (19, 20, 1));
-}
-
-#[test]
-fn a_killed_worker_is_reported_and_the_run_still_ends() {
-    let run = signal_workers_mid_run(libc::SIGKILL, 1, &[]);
-    assert_one_site_lost_with_the_victim(&run, "SIGKILL");
-}
-
-#[test]
-fn a_stopped_worker_is_killed_after_the_timeout_and_the_run_still_ends() {
-    // A stopped worker never closes its pipe; the pool kills it once it has been silent for the
-    // request timeout (1 s) plus its 5 s grace.
-    let run = signal_workers_mid_run(libc::SIGSTOP, 1, &["--timeout", "1"]);
-    assert_one_site_lost_with_the_victim(&run, "killed: no answer in 6.0 s");
-}
-
-#[test]
-fn when_every_worker_is_killed_the_rest_fail_and_the_run_ends() {
-    let run = signal_workers_mid_run(libc::SIGKILL, 2, &[]);
-    let Signalled { stdout, stderr, .. } = &run;
-    assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
-    let (mut reads, mut died, mut orphaned) = (0, BTreeSet::new(), 0);
-    for line in stdout.lines() {
-        match Line::parse(line) {
-            Line::Read { .. } => reads += 1,
-            Line::Failed { reason, .. } if reason.contains("SIGKILL") => {
-                let name = reason.split_whitespace().nth(1).unwrap_or_default();
-                died.insert(name.to_string());
-            }
-            Line::Failed { reason, .. } => {
-                assert_eq!(reason, "no worker process left");
-                orphaned += 1;
-            }
-            Line::Downloaded { .. } => {}
-            _ => panic!("unexpected line: {line}"),
-        }
-    }
-    // Each dead worker loses the site it held; nobody is left for the sites not yet handed out.
-    let names: BTreeSet<String> = run.victims.iter().map(|(_, n)| n.clone()).collect();
-    assert_eq!(died, names, "{stdout}");
-    assert!(orphaned > 0, "{stdout}");
-    assert_eq!(reads + 2 + orphaned, 20, "{stdout}");
-    assert_eq!(summary(stdout), (reads, 20, 2 + orphaned));
-}
-
 #[test]
 fn unreachable_sites_fail_one_by_one() {
     let run = run(&args(&[
@@ -396,4 +240,177 @@ fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--repeat", "2", "--latency-ms", "1", "--workers", "2"];
     contract::testing::check_closed_stdout(EXE, &args);
+}
+
+/// Workers killed or stopped by a signal mid-run. Linux only: the test finds the workers' pids
+/// in /proc, and sends them Unix signals.
+#[cfg(target_os = "linux")]
+mod signalled_workers {
+    use std::collections::BTreeSet;
+    use std::io::{BufRead, BufReader};
+    use std::process::ExitStatus;
+    use std::sync::mpsc;
+    use std::thread;
+
+    use contract::Line;
+    use stand_in::server::StandIn;
+
+    use super::{LIMIT, args, collect, spawn, stand_in, summary, url_args, wait_bounded};
+
+    /// The pids of `parent`'s worker processes, by the hidden argument on their command lines,
+    /// with the worker name that follows it.
+    fn workers_of(parent: u32) -> Vec<(i32, String)> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let (Ok(cmdline), Ok(stat)) = (
+                std::fs::read(entry.path().join("cmdline")),
+                std::fs::read_to_string(entry.path().join("stat")),
+            ) else {
+                continue;
+            };
+            // stat is `pid (comm) state ppid ...`; comm may hold spaces, so split after the `)`.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<u32>().ok());
+            let words: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            if ppid == Some(parent)
+                && words.get(1).map(String::as_str) == Some(contract::worker::WORKER_FLAG)
+            {
+                found.push((pid, words[2].clone()));
+            }
+        }
+        found
+    }
+
+    /// What a run looked like after one of its workers was sent a signal mid-run.
+    struct Signalled {
+        status: ExitStatus,
+        stdout: String,
+        stderr: String,
+        /// The workers signalled: pid and name.
+        victims: Vec<(i32, String)>,
+        stand_in: StandIn,
+    }
+
+    /// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and once the first site is in
+    /// sends `signal` to `how_many` of the workers, found by their hidden argument in /proc.
+    fn signal_workers_mid_run(signal: libc::c_int, how_many: usize, extra: &[&str]) -> Signalled {
+        let stand_in = stand_in(300);
+        let mut list = url_args(&stand_in);
+        list.extend(args(&["--repeat", "10", "--workers", "2"]));
+        list.extend(args(extra));
+        let mut child = spawn(&list);
+        let stderr = collect(child.stderr.take().unwrap());
+
+        // Read stdout line by line on a thread, so the test knows when the downloads have begun.
+        let (sender, lines) = mpsc::channel();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let reader = thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let first = lines
+            .recv_timeout(LIMIT)
+            .expect("a first line from io_multiprocess");
+        assert!(matches!(Line::parse(&first), Line::Read { .. }), "{first}");
+
+        let workers = workers_of(child.id());
+        assert_eq!(workers.len(), 2, "worker processes: {workers:?}");
+        let victims = workers[..how_many].to_vec();
+        for &(pid, _) in &victims {
+            // SAFETY: kill(2) with a pid just read from /proc, whose parent is our child: it is one
+            // of its workers, not some unrelated process.
+            assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        }
+
+        let status = wait_bounded(&mut child);
+        reader.join().unwrap();
+        let mut stdout: Vec<String> = vec![first];
+        stdout.extend(lines.try_iter());
+        Signalled {
+            status,
+            stdout: stdout.join("\n"),
+            stderr: stderr.join().unwrap(),
+            victims,
+            stand_in,
+        }
+    }
+
+    /// Checks that exactly the victim's site failed, with a reason that names the victim and
+    /// holds `how`, and that the other 19 were downloaded.
+    fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
+        let Signalled { stdout, stderr, .. } = run;
+        assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
+        let (mut reads, mut failures) = (0, Vec::new());
+        for line in stdout.lines() {
+            match Line::parse(line) {
+                Line::Read { .. } => reads += 1,
+                Line::Failed { url, reason, .. } => failures.push((url.to_string(), reason)),
+                Line::Downloaded { .. } => {}
+                _ => panic!("unexpected line: {line}"),
+            }
+        }
+        // The victim always holds a site while the run goes on, so exactly that one is lost.
+        assert_eq!(failures.len(), 1, "{stdout}");
+        let (url, reason) = &failures[0];
+        assert!(run.stand_in.urls().contains(url), "{url}");
+        let (victim, victim_name) = &run.victims[0];
+        let died = format!("worker {victim_name} (pid {victim}) died");
+        assert!(reason.contains(&died) && reason.contains(how), "{reason}");
+        assert_eq!(reads + 1, 20, "{stdout}");
+        assert_eq!(summary(stdout), (19, 20, 1));
+    }
+
+    #[test]
+    fn a_killed_worker_is_reported_and_the_run_still_ends() {
+        let run = signal_workers_mid_run(libc::SIGKILL, 1, &[]);
+        assert_one_site_lost_with_the_victim(&run, "SIGKILL");
+    }
+
+    #[test]
+    fn a_stopped_worker_is_killed_after_the_timeout_and_the_run_still_ends() {
+        // A stopped worker never closes its pipe; the pool kills it once it has been silent for the
+        // request timeout (1 s) plus its 5 s grace.
+        let run = signal_workers_mid_run(libc::SIGSTOP, 1, &["--timeout", "1"]);
+        assert_one_site_lost_with_the_victim(&run, "killed: no answer in 6.0 s");
+    }
+
+    #[test]
+    fn when_every_worker_is_killed_the_rest_fail_and_the_run_ends() {
+        let run = signal_workers_mid_run(libc::SIGKILL, 2, &[]);
+        let Signalled { stdout, stderr, .. } = &run;
+        assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
+        let (mut reads, mut died, mut orphaned) = (0, BTreeSet::new(), 0);
+        for line in stdout.lines() {
+            match Line::parse(line) {
+                Line::Read { .. } => reads += 1,
+                Line::Failed { reason, .. } if reason.contains("SIGKILL") => {
+                    let name = reason.split_whitespace().nth(1).unwrap_or_default();
+                    died.insert(name.to_string());
+                }
+                Line::Failed { reason, .. } => {
+                    assert_eq!(reason, "no worker process left");
+                    orphaned += 1;
+                }
+                Line::Downloaded { .. } => {}
+                _ => panic!("unexpected line: {line}"),
+            }
+        }
+        // A dead worker loses the site it held, if it held one: on a loaded machine the second
+        // may die between two sites, and then has none to lose. Nobody is left for the sites
+        // not yet handed out.
+        let names: BTreeSet<String> = run.victims.iter().map(|(_, n)| n.clone()).collect();
+        assert!(!died.is_empty() && died.is_subset(&names), "{stdout}");
+        assert!(orphaned > 0, "{stdout}");
+        assert_eq!(reads + died.len() + orphaned, 20, "{stdout}");
+        assert_eq!(summary(stdout), (reads, 20, died.len() + orphaned));
+    }
 }

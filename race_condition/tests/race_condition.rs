@@ -1,7 +1,6 @@
 //! Runs the three programs for real: each must count exactly 500,000, at the article's 5,000
 //! threads and at fewer; bad usage exits 2; a thread the system refuses is an error, not a panic.
 
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
 
 use contract::Line;
@@ -75,8 +74,13 @@ fn bad_usage_exits_2_with_one_error_line() {
     }
 }
 
+// Linux only: it counts on the kernel enforcing `RLIMIT_AS` (macOS does not) and on glibc's
+// malloc arenas; Windows has neither `pre_exec` nor rlimits.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_thread_the_system_refuses_is_an_error_line_not_a_panic() {
+    use std::os::unix::process::CommandExt;
+
     // Each thread asks for a 1 GiB stack (`RUST_MIN_STACK`) in 4 GB of address space: as soon
     // as three or four of the 5,000 are alive at once, the next finds no room. One malloc
     // arena for all (glibc's `MALLOC_ARENA_MAX`): a thread's own arena would reserve 64 MiB,
