@@ -2,7 +2,6 @@
 //! in place, the line blanked at the end), with Ctrl-C while it spins, and with bad arguments.
 
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use contract::Line;
 
@@ -16,10 +15,7 @@ const UNBLOCKED: &str = env!("CARGO_BIN_EXE_spinner_async_unblocked");
 
 /// The spinners that turn; `BLOCKED` is the one that must not, and `UNBLOCKED` its fix.
 const TURNING: [&str; 6] = [THREAD, ASYNC, SMOL, ASYNC_STD, PROCESS, UNBLOCKED];
-const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
 const MSG: &str = "thinking!";
-/// Generous bounds: no test waits longer than this for anything, and none asserts a speed.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 fn run_piped(bin: &str, args: &[&str]) -> Output {
     Command::new(bin)
@@ -81,11 +77,15 @@ mod on_a_terminal {
     use std::os::unix::process::CommandExt;
     use std::process::{Child, Command};
     use std::sync::mpsc::{Receiver, RecvTimeoutError};
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use contract::Line;
 
-    use super::{BLOCKED, FRAMES, MSG, PATIENCE, PROCESS, TURNING};
+    use super::{BLOCKED, MSG, PROCESS, TURNING};
+
+    const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+    /// Generous bounds: no test waits longer than this for anything, and none asserts a speed.
+    const PATIENCE: Duration = Duration::from_secs(30);
 
     /// A program running on a pseudo-terminal, and what it writes there.
     struct OnPty {
