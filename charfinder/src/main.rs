@@ -11,9 +11,9 @@
 //! servers search the same index: `tcp_charfinder`, `http_charfinder`; see `docs/servers.md`.
 //!
 //! ```text
-//! U+1F431	🐱	CAT FACE
+//! U+1F431    🐱    CAT FACE
 //! ...
-//! U+1F640	🙀	WEARY CAT FACE
+//! U+1F640    🙀    WEARY CAT FACE
 //! ────────────────────────────────────────────────────────────────── 10 found
 //! ```
 

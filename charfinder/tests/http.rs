@@ -10,7 +10,8 @@ use serde_json::Value;
 /// `/search`'s answer, checked to be a JSON list of `{"char", "name"}`, as (char, name) pairs.
 fn search(addr: SocketAddr, q: &str) -> Vec<(String, String)> {
     let (status, body) = get(addr, &format!("/search?q={q}"));
-    assert_eq!(status, 200, "{q}: {body}");
+    let shown: String = q.chars().take(40).collect();
+    assert_eq!(status, 200, "{shown}: {body}");
     let json: Value = serde_json::from_str(&body).unwrap();
     let pairs = json.as_array().expect("a list").iter().map(|item| {
         let object = item.as_object().expect("an object");
@@ -73,10 +74,12 @@ fn every_kind_of_q() {
     assert!(search(addr, "caf%C3%A9").is_empty());
     // Bytes that are not UTF-8 once decoded are replaced (U+FFFD), not refused.
     assert!(search(addr, "%FF").is_empty());
-    // 100 KB of `q`: answered, the same as its words.
-    let long = "cat%20face%20".repeat(100_000 / 13);
-    assert!(long.len() >= 99_000);
+    // 64 KB of `q`: answered, the same as its words. 100 KB: refused by hyper, whose HTTP/1
+    // parser takes request targets up to 65,534 bytes, with 414 URI Too Long.
+    let long = "cat%20face%20".repeat(64_000 / 13);
     assert_eq!(search(addr, &long), expected("cat face"));
+    let longer = "cat%20face%20".repeat(100_000 / 13);
+    assert_eq!(get(addr, &format!("/search?q={longer}")).0, 414);
     // And the server is still there.
     assert_eq!(search(addr, "cat%20face").len(), 10);
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -67,18 +67,12 @@ impl Server {
 
     /// Waits until a line of stdout satisfies `wanted`, and returns it.
     pub fn wait_for_line(&self, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(line) = self.stdout().into_iter().find(|l| wanted(l)) {
-                return line;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no such line in {:?}",
-                self.stdout()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        wait_for(&self.stdout, wanted)
+    }
+
+    /// Waits until a line of stderr satisfies `wanted`, and returns it.
+    pub fn wait_for_error(&self, wanted: impl Fn(&str) -> bool) -> String {
+        wait_for(&self.stderr, wanted)
     }
 
     pub fn connect(&self) -> Client {
@@ -115,6 +109,18 @@ fn collect(
         }
     });
     lines
+}
+
+fn wait_for(lines: &Mutex<Vec<String>>, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let now: Vec<String> = lines.lock().unwrap().clone();
+        if let Some(line) = now.iter().find(|l| wanted(l)) {
+            return line.clone();
+        }
+        assert!(Instant::now() < deadline, "no such line in {now:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn wait_for_address(first: &Receiver<SocketAddr>, stderr: &Mutex<Vec<String>>) -> SocketAddr {
@@ -192,12 +198,18 @@ impl Client {
         }
     }
 
-    /// Reads what is left until the server closes the connection.
+    /// Reads what is left until the server closes the connection. A server that hangs up on
+    /// bytes it has not read resets the connection (RST), after what it had written: that
+    /// counts as closed too.
     pub fn rest(&mut self) -> String {
         let mut rest = Vec::new();
-        self.reader
-            .read_to_end(&mut rest)
-            .expect("the server closes");
+        if let Err(e) = self.reader.read_to_end(&mut rest) {
+            assert_eq!(
+                e.kind(),
+                ErrorKind::ConnectionReset,
+                "the server closes: {e}"
+            );
+        }
         String::from_utf8_lossy(&rest).into_owned()
     }
 }
