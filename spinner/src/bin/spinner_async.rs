@@ -43,14 +43,15 @@ async fn slow(seconds: Duration) -> i64 {
 }
 
 async fn supervisor(seconds: Duration) -> i64 {
-    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    // As `asyncio.create_task`, spawning only schedules the task. It first runs when this task
+    // waits at an `.await` whose future is not ready (Pending): here, the sleep in `slow`.
     let spinner = tokio::spawn(spin(MSG));
     println!("spinner object: {spinner:?}");
     // While `slow` sleeps, the runtime runs the spinner on this same thread.
     let result = slow(seconds).await;
     spinner.abort();
     // `abort` only asks. Awaiting the handle waits until the task is gone and its line blank;
-    // it answers `Err(JoinError::Cancelled)`, which is what we asked for.
+    // it answers an `Err(JoinError)` whose `is_cancelled()` is true, which is what we asked for.
     let _ = spinner.await;
     result
 }

@@ -8,8 +8,8 @@
 //!     diff spinner/src/bin/spinner_async.rs spinner/src/bin/spinner_async_blocked.rs
 //!
 //! What to watch for: the spinner never turns, not even once. The runtime has one thread, `slow`
-//! holds it and never reaches an `.await`: a task that does not cooperate blocks every other task
-//! on its thread. More in `docs/spinners.md`.
+//! holds it and never waits at an `.await`: a task that does not cooperate blocks every other
+//! task on its thread. More in `docs/spinners.md`.
 //!
 //! ```text
 //! spinner object: JoinHandle { id: Id(1) }
@@ -44,14 +44,16 @@ async fn slow(seconds: Duration) -> i64 {
 }
 
 async fn supervisor(seconds: Duration) -> i64 {
-    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    // As `asyncio.create_task`, spawning only schedules the task. It first runs when this task
+    // waits at an `.await` whose future is not ready (Pending): here, none before `abort`.
     let spinner = tokio::spawn(spin(MSG));
     println!("spinner object: {spinner:?}");
-    // `slow` never waits at an `.await`, so the spinner gets no turn while it runs.
+    // `slow` has no `.await` that waits, so `slow(seconds).await` is ready the first time it is
+    // polled, after the whole blocking sleep: the spinner gets no turn while it runs.
     let result = slow(seconds).await;
     spinner.abort();
     // `abort` only asks. Awaiting the handle waits until the task is gone and its line blank;
-    // it answers `Err(JoinError::Cancelled)`, which is what we asked for.
+    // it answers an `Err(JoinError)` whose `is_cancelled()` is true, which is what we asked for.
     let _ = spinner.await;
     result
 }

@@ -41,7 +41,8 @@ async fn slow(seconds: Duration) -> i64 {
 }
 
 async fn supervisor(ex: &LocalExecutor<'_>, seconds: Duration) -> i64 {
-    // As `asyncio.create_task`, spawning schedules the task; it first runs at our next `.await`.
+    // As `asyncio.create_task`, spawning only schedules the task. It first runs when this task
+    // waits at an `.await` whose future is not ready (Pending): here, the timer in `slow`.
     let spinner = ex.spawn(spin(MSG));
     println!("spinner object: {spinner:?}");
     // While `slow` waits, the executor runs the spinner on this same thread.

@@ -10,7 +10,7 @@
 //! spinner stops the moment `slow()` returns. More in `docs/spinners.md`.
 //!
 //! ```text
-//! spinner object: Builder { name: Some("spinner"), stack_size: None, no_hooks: false }
+//! spinner object: <Builder(spinner (spin), not started)>
 //! \ thinking!          <- turns in place for 3 s on a terminal, then is blanked
 //! Answer: 42
 //! ```
@@ -44,10 +44,14 @@ fn slow(seconds: Duration) -> i64 {
 
 fn supervisor(seconds: Duration) -> anyhow::Result<i64> {
     let (done, done_rx) = mpsc::channel();
-    // Python prints its `Thread` before `start()` (`<Thread(Thread-1, initial)>`). A Rust thread
-    // starts the moment it is spawned; the `Builder` is the thread that has not started yet.
-    let spinner = thread::Builder::new().name("spinner".into());
-    println!("spinner object: {spinner:?}");
+    // Python prints its `Thread` before `start()`: `<Thread(Thread-1 (spin), initial)>`, whose
+    // default name holds the target's since 3.10 (CPython's `threading.py`:
+    // https://github.com/python/cpython/blob/v3.11.7/Lib/threading.py#L885-L889).
+    // A Rust thread starts the moment it is spawned; the `Builder` is the thread that has not
+    // started yet, printed in Python's shape (its `Debug` shows std's fields instead).
+    let name = "spinner";
+    let spinner = thread::Builder::new().name(name.into());
+    println!("spinner object: <Builder({name} (spin), not started)>");
     let spinner = spinner.spawn(move || spin(MSG, done_rx))?;
     // Here the two threads run at once: this one sleeps in `slow`, the other draws.
     let result = slow(seconds);
