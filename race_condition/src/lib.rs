@@ -46,6 +46,60 @@
 //! });
 //! ```
 //!
+//! Why not a plain `static`? A `static` that is not `mut` is shared by every thread and never
+//! changes, so it needs no `unsafe`. This compiles, and every thread reads the counter:
+//!
+//! ```
+//! static COUNTER: u64 = 0;
+//!
+//! std::thread::scope(|scope| {
+//!     for _ in 0..5 {
+//!         scope.spawn(|| assert_eq!(COUNTER, 0));
+//!     }
+//! });
+//! ```
+//!
+//! but the `+= 1` does not (error E0594): the static is immutable.
+//!
+//! ```compile_fail,E0594
+//! static COUNTER: u64 = 0;
+//!
+//! fn increment_counter(_fake_value: usize) {
+//!     for _ in 0..100 {
+//!         COUNTER += 1; // error[E0594]: cannot assign to immutable static item `COUNTER`
+//!     }
+//! }
+//!
+//! std::thread::scope(|scope| {
+//!     for fake_value in 0..5000 {
+//!         scope.spawn(move || increment_counter(fake_value));
+//!     }
+//! });
+//! ```
+//!
+//! Changing a value through a shared reference takes interior mutability, and that is where
+//! `Sync` comes in: a `static` must be `Sync`, safe to reach from several threads at once. A
+//! `Mutex` and an atomic are; a `Cell`, whose `set` no thread coordinates, is not (error E0277):
+//!
+//! ```compile_fail,E0277
+//! use std::cell::Cell;
+//!
+//! // error[E0277]: `Cell<u64>` cannot be shared between threads safely
+//! static COUNTER: Cell<u64> = Cell::new(0);
+//!
+//! fn increment_counter(_fake_value: usize) {
+//!     for _ in 0..100 {
+//!         COUNTER.set(COUNTER.get() + 1);
+//!     }
+//! }
+//!
+//! std::thread::scope(|scope| {
+//!     for fake_value in 0..5000 {
+//!         scope.spawn(move || increment_counter(fake_value));
+//!     }
+//! });
+//! ```
+//!
 //! What compiles says who may write, and when: a lock (`race_condition`), an atomic add
 //! (`race_condition_atomic`), or no sharing at all, each thread counting its own and the counts
 //! added at the end (`race_condition_sums`). Each prints exactly 500,000, every run.

@@ -23,9 +23,11 @@ use std::time::Instant;
 
 use race_condition::{Args, INCREMENTS, SpawnError, TASKS};
 
-// The article's global `counter`. A `static` may be read by every thread, so Rust only lets a
-// type through that is safe to share (`Sync`): `u64` alone may not be written through one,
-// `Mutex<u64>` may, one thread at a time.
+// The article's global `counter`. A `static` is shared by every thread and immutable:
+// `static COUNTER: u64` compiles, but `+= 1` on it does not (E0594). Changing it takes
+// interior mutability, and a `static` must be `Sync`, which admits only the thread-safe
+// kinds (a `Cell<u64>` is refused, E0277; both are in `race_condition/src/lib.rs`): here
+// `Mutex<u64>`, which lets one thread at a time change it.
 static COUNTER: Mutex<u64> = Mutex::new(0);
 
 fn increment_counter(_fake_value: usize) {

@@ -27,7 +27,8 @@ fn increment_counter(_fake_value: usize) -> u64 {
     let mut counter = 0;
     for _ in 0..INCREMENTS {
         // Nobody else can see this `counter`, so there is nothing to race for. (The optimiser
-        // may well turn this loop into `counter = 100`; it could not do that to a shared one.)
+        // turns this loop into `counter = 100`; it keeps every add to the shared counters of
+        // `race_condition` and `race_condition_atomic`: `docs/race-condition.md`.)
         counter += 1;
     }
     counter
