@@ -91,6 +91,8 @@ fn spawned_coroutines_take_the_longer_of_the_two() {
     assert!(run.units >= 10.0 - 0.01, "{}", run.units);
     assert!(run.units < 0.8 * (5.0 + 10.0), "{}", run.units);
     assert!(run.at("coroutine2 waiting 10 s") < run.at("coroutine1 resumed and done"));
+    // Unlike a tornado coroutine, a spawned task runs none of its body until its spawner waits.
+    assert!(run.at("runner: both coroutines spawned") < run.at("coroutine1 start"));
 }
 
 #[test]

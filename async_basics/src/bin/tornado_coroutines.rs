@@ -1,15 +1,20 @@
 //! # Async basics, spawned: tornado's two coroutines, 5 s and 10 s, as tasks of their own
 //!
 //! Ports the post's tornado program, whose `@gen.coroutine`s (https://www.tornadoweb.org/en/stable/gen.html)
-//! start when called, as [`asyncio.create_task`](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
-//! starts a task: here `tokio::spawn`. How that differs from `join!`: `docs/async-basics.md`.
+//! run on under the IOLoop whether or not anyone waits for them, as a task of
+//! [`asyncio.create_task`](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
+//! does: here `tokio::spawn`. How that differs from `join!`: `docs/async-basics.md`.
 //!
 //!     cargo run --release -p async_basics --bin tornado_coroutines
 //!     diff async_basics/src/bin/coroutines.rs async_basics/src/bin/tornado_coroutines.rs
 //!
-//! What to watch for: 10 s, the longer of the two, not 15.
+//! What to watch for: 10 s, the longer of the two, not 15; and neither task starts until
+//! `runner` waits, though tornado's coroutines run up to their first `yield` when called.
 //!
 //! ```text
+//! [ 0.00] runner: both coroutines spawned
+//! [ 0.00] coroutine1 start
+//! ...
 //! [ 5.00] coroutine1 resumed and done
 //! [10.00] coroutine2 resumed and done
 //! time taken: 10.0014 seconds (10.00 units)
@@ -34,7 +39,8 @@ async fn coroutine2(clock: Clock) {
 }
 
 async fn runner(clock: Clock) {
-    // Both tasks are scheduled now, and run as soon as this task waits at an `.await`.
+    // Both tasks are scheduled now, and first run when this task waits at an `.await` whose
+    // future is not ready (Pending): `first.await`, below.
     let first = tokio::spawn(coroutine1(clock));
     let second = tokio::spawn(coroutine2(clock));
     clock.say("runner: both coroutines spawned");
