@@ -3,13 +3,13 @@
 //! counter, the reports before and after, and `main`, which every program calls with its own
 //! `download_many` and its concurrency defaults.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::ops::{Index, IndexMut};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{CommandFactory, Parser};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle};
 
 pub use crate::save_flag;
 use crate::{POP20_CC, SiteArgs, fail};
@@ -168,18 +168,25 @@ pub fn final_report(counter: &Counter, start_time: Instant) {
     println!("Elapsed time: {elapsed:.2}s");
 }
 
-/// The progress bar, as `tqdm.tqdm(iterable, total=...)`: on stdout, drawn only when stdout is
-/// a terminal (indicatif checks, where tqdm would draw into a pipe too), and not at all with
-/// `-v`, whose lines would tangle with it.
+/// The progress bar, as `tqdm.tqdm(iterable, total=...)`, but on stdout where tqdm draws on
+/// stderr (its `file=sys.stderr` default): drawn only when stdout is a terminal (indicatif
+/// checks, where tqdm would draw into a pipe too), the bar shows exactly when the report it
+/// stands above does, and a run piped into `tee` or read by `cargo xtask` gets the report
+/// alone. Not drawn at all with `-v`, whose lines would tangle with it.
 pub fn progress_bar(total: usize, verbose: bool) -> ProgressBar {
     if verbose {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
     let style = ProgressStyle::with_template(
-        "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed}<{eta}, {per_sec}]",
+        "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed}<{eta}, {rate}]",
     )
-    .expect("the template is valid");
+    .expect("the template is valid")
+    // tqdm's rate, `{rate:5.2f}it/s` (`186.99it/s`), where indicatif's `{per_sec}` prints
+    // every digit it has (`186.9875/s`).
+    .with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+        let _ = write!(w, "{:5.2}it/s", state.per_sec());
+    });
     // Left on the screen at 100% when the loop ends, as tqdm's; indicatif's default clears it.
     bar.with_style(style.progress_chars("█▉▊▋▌▍▎▏ "))
         .with_finish(ProgressFinish::AndLeave)

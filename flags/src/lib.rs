@@ -233,7 +233,7 @@ impl Drop for Site {
 
 /// `flags.py`'s `main(downloader)`: makes the directory, times `download_many` on the 20 codes,
 /// prints `\n{count} downloads in {elapsed:.2f}s`. The originals stop at the first error with
-/// a traceback; here it is one `error:` line and exit status 1 (flags2 counts errors instead).
+/// a traceback; here it is one `Error:` line and exit status 1 (flags2 counts errors instead).
 pub fn main<E: Display>(download_many: impl FnOnce(&[&str]) -> Result<usize, E>) -> ExitCode {
     let args: FlagsArgs = contract::parse_args();
     if let Err(e) = args.site.stand_in.check() {
@@ -262,9 +262,10 @@ pub fn main<E: Display>(download_many: impl FnOnce(&[&str]) -> Result<usize, E>)
     ExitCode::SUCCESS
 }
 
-/// Prints `error: {why}` on stderr; exit status 1.
+/// Prints `Error: {why}` on stderr, as every program of the workspace prints what ends it
+/// (clap's usage errors alone start `error:`); exit status 1.
 pub fn fail(why: impl Display) -> ExitCode {
     let _ = io::stdout().flush();
-    eprintln!("error: {why}");
+    eprintln!("Error: {why}");
     ExitCode::FAILURE
 }

@@ -228,7 +228,7 @@ fn the_first_programs_stop_at_the_first_error() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{bin}: {stderr}");
         assert!(
-            stderr.contains("error: cannot download ") && stderr.contains("500"),
+            stderr.contains("Error: cannot download ") && stderr.contains("500"),
             "{stderr}"
         );
         assert!(saved(&dir).is_empty());
