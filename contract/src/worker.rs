@@ -1,12 +1,14 @@
 //! The one way a process program of the workspace runs itself again as a worker: io_multiprocess's
 //! pool, cpu_multiprocess's pool and spinner_process's spinner child alike.
 //!
-//! Python's `multiprocessing` starts a fresh interpreter that imports the program and calls the
-//! worker function. A Rust program has no such entry point, so the parent starts its own binary
-//! again (`std::env::current_exe()`) with the hidden first argument `--worker`, followed by what
-//! the worker needs to know (`io_multiprocess --worker SpawnPoolWorker-1 10`, which is what `ps`
-//! shows), and talks to it over its stdin and stdout. The child sees the flag before it parses
-//! any other: a worker never reads the user's flags and never starts a stand-in.
+//! Python's `multiprocessing`, with its `spawn` start method (the default on macOS and Windows;
+//! Linux forks the parent, up to Python 3.13), starts a fresh interpreter that imports the
+//! program and calls the worker function. A Rust program has no such entry point, so the parent
+//! starts its own binary again (`std::env::current_exe()`) with the hidden first argument
+//! `--worker`, followed by what the worker needs to know (`io_multiprocess --worker
+//! SpawnPoolWorker-1 10`, which is what `ps` shows), and talks to it over its stdin and stdout.
+//! The child sees the flag before it parses any other: a worker never reads the user's flags and
+//! never starts a stand-in.
 
 use std::ffi::OsString;
 use std::io;

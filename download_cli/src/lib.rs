@@ -194,10 +194,11 @@ impl DownloadArgs {
 
     /// Makes room for `connections` open at once, and says so in one line if there is none.
     ///
-    /// Every open connection is a file descriptor. Like Go's runtime, this raises the soft
-    /// open-file limit to the hard one; if that is still too low, the downloads beyond it fail
-    /// with "Too many open files", each one reported, and this line tells the learner why
-    /// before they do.
+    /// Every open connection is a file descriptor. As Go's `os` package does at start-up, this
+    /// raises the soft open-file limit as far as the kernel allows (to the hard limit; on macOS
+    /// to `kern.maxfilesperproc` if that is lower: [`raise_open_file_limit`]); if that
+    /// is still too low, the downloads beyond it fail with "Too many open files", each one
+    /// reported, and this line tells the learner why before they do.
     pub fn make_room_for(&self, connections: usize) {
         match room_for_connections() {
             Some(room) if room.connections < connections => eprintln!(

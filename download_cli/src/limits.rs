@@ -10,8 +10,8 @@ use std::io;
 /// `RLIM_INFINITY`, and `setrlimit` refuses a soft limit above `kern.maxfilesperproc`, so the
 /// request is clamped to that first, as Go does in [`os/rlimit_darwin.go`].
 ///
-/// [`os/rlimit.go`]: https://github.com/golang/go/blob/go1.23.0/src/os/rlimit.go
-/// [`os/rlimit_darwin.go`]: https://github.com/golang/go/blob/go1.23.0/src/os/rlimit_darwin.go
+/// [`os/rlimit.go`]: https://github.com/golang/go/blob/2b91d10eb283456d67c9026f578e5bbfc6d5f35f/src/os/rlimit.go
+/// [`os/rlimit_darwin.go`]: https://github.com/golang/go/blob/a6ea8606f4344c6b2ace26ee558e44acb674e1b8/src/os/rlimit_darwin.go
 #[cfg(unix)]
 pub fn raise_open_file_limit() -> io::Result<u64> {
     let mut limit = current()?;
