@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use clap::{Command, Parser};
 
 /// The most `--workers` of a CPU program: more than cores only take turns, and rayon's idle
-/// threads spin a while before they sleep, so a pool of 1,000 took 9 s to start here.
+/// threads spin a while before they sleep, so a pool of 1,000 takes seconds to start.
 pub const MAX_CPU_WORKERS: usize = 256;
 
 /// Clap's `P::parse()`, after [`crate::exits::install`]: bad usage prints clap's own message

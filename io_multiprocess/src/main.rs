@@ -8,12 +8,12 @@
 //!
 //! What to watch for: each line names the worker process that read it. A process costs far more
 //! than a thread and buys nothing for waiting: 2 CPUs, 2 workers, 160 / 2 x 50 ms = 4 s. Kill a
-//! `--worker` process and only its site is lost. The pool: `docs/io.md`.
+//! `--worker` process and only its site is lost (Python's `Pool` would wait forever). The pool: `docs/io.md`.
 //!
 //! ```text
 //! SpawnPoolWorker-2:Read 276 bytes from http://127.0.0.1:40393/olympus.realpython.org/dice
 //! ...
-//! Downloaded 160 sites in 4.19 seconds
+//! Downloaded 160 sites in 4.174704146 seconds
 //! ```
 
 mod pool;

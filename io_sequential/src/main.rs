@@ -12,7 +12,7 @@
 //! ```text
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
 //! ...
-//! Downloaded 160 sites in 8.1 seconds
+//! Downloaded 160 sites in 8.42255054 seconds
 //! ```
 
 use std::process::ExitCode;

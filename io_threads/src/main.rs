@@ -13,7 +13,7 @@
 //! ```text
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org
 //! ...
-//! Downloaded 160 sites in 1.63 seconds
+//! Downloaded 160 sites in 1.659446862 seconds
 //! ```
 
 use std::cell::OnceCell;

@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! Counter: 500000
-//! Duration 0.3248 seconds
+//! Duration 0.283736341 seconds
 //! ```
 
 use std::thread;
