@@ -15,7 +15,6 @@
 //! [ 0.00] runner: both coroutines spawned
 //! [ 0.00] coroutine1 start
 //! ...
-//! [ 5.00] coroutine1 resumed and done
 //! [10.00] coroutine2 resumed and done
 //! time taken: 10.0014 seconds (10.00 units)
 //! ```
