@@ -285,6 +285,14 @@ fn the_progress_bar_shows_on_a_terminal_and_not_in_a_pipe() {
                 "{bin}: {screen:?}"
             );
             assert!(screen.contains("20 flags downloaded."), "{bin}: {screen:?}");
+            // The rate as tqdm's, two decimals and `it/s`, not indicatif's `186.9875/s`.
+            let (drawn, _) = screen.rsplit_once("it/s").expect("a rate");
+            let rate = drawn.rsplit(' ').next().unwrap();
+            let decimals = rate.split_once('.').map(|(_, d)| d.len());
+            assert!(
+                rate.parse::<f64>().is_ok() && decimals == Some(2),
+                "{bin}: {rate:?} in {screen:?}"
+            );
             // `-v` prints a line per flag instead of the bar.
             let (_, verbose) = on_pty(bin, &dir, &["-v"]);
             assert!(
