@@ -40,6 +40,14 @@ fn piped_output_is_plain_lines_ending_with_the_answer() {
             lines[0].starts_with("spinner object: "),
             "{bin}: {stdout:?}"
         );
+        // The thread not started yet, in Python's `<Thread(Thread-1 (spin), initial)>` shape,
+        // not std's `Builder { .. }` fields.
+        if bin == THREAD {
+            assert!(
+                lines[0].len() < 80 && lines[0].ends_with("(spin), not started)>"),
+                "{stdout:?}"
+            );
+        }
         assert_eq!(
             Line::parse(lines.last().unwrap()),
             Line::Answer(42),
