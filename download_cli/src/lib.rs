@@ -226,19 +226,42 @@ impl DownloadArgs {
     ///   go in ten waves of 1,000 connections that are opened once and then reused;
     /// - and never more than the open-file limit has room for, so a default run loses nothing.
     pub fn in_flight_cap(&self, limit: Option<NonZeroUsize>) -> NonZeroUsize {
-        let default = if self.uses_stand_in() {
-            (STAND_IN_LIMIT, "the stand-in's default")
+        let server = if self.uses_stand_in() {
+            Server::StandIn
         } else {
-            (AIOHTTP_LIMIT, "aiohttp's default")
+            Server::Other
         };
+        let default = default_in_flight_cap(server);
         let (cap, why) = choose_in_flight_cap(limit, default, room_for_connections());
         let requests = if cap.get() == 1 {
             "request"
         } else {
             "requests"
         };
-        eprintln!("At most {cap} {requests} at once, {why} (--limit N to change)");
+        // `cargo xtask sweep` reads the number back from this line.
+        eprintln!("At most {cap} {requests} at once, {why}");
         cap
+    }
+}
+
+/// Which server an async downloader's sites are on, as far as its default cap goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// The built-in stand-in, whose accept queue is ours.
+    StandIn,
+    /// Any other (`--url`, `--real`): we cannot know what it accepts.
+    Other,
+}
+
+/// The cap an async downloader takes when it is given no `--limit`, and whose default that is
+/// (see [`DownloadArgs::in_flight_cap`] for why): 1,000, "the stand-in's default", with the
+/// built-in stand-in; aiohttp's 100 against any other server. The one place this is decided:
+/// `cargo xtask compare` and `sweep`, which serve the sites themselves, ask it to run each
+/// program as it runs on its own, and say so.
+pub fn default_in_flight_cap(server: Server) -> (usize, &'static str) {
+    match server {
+        Server::StandIn => (STAND_IN_LIMIT, "the stand-in's default"),
+        Server::Other => (AIOHTTP_LIMIT, "aiohttp's default"),
     }
 }
 
@@ -262,39 +285,40 @@ fn room_for_connections() -> Option<Room> {
 }
 
 /// The cap, and why: `--limit` if given, else the default, lowered to what the open-file limit
-/// has room for.
+/// has room for. Only a default says how to change it.
 fn choose_in_flight_cap(
     limit: Option<NonZeroUsize>,
     (default, whose): (usize, &str),
     room: Option<Room>,
 ) -> (NonZeroUsize, String) {
+    const TO_CHANGE: &str = "(--limit N to change)";
     let (cap, why) = match (limit, room) {
         (Some(limit), Some(room)) if room.connections < limit.get() => (
             limit.get(),
             format!(
-                "--limit {limit}, but the open-file limit ({}) has room for about {}: \
+                "set by --limit, but the open-file limit ({}) has room for about {}: \
                  downloads beyond it will fail",
                 room.open_file_limit, room.connections
             ),
         ),
-        (Some(limit), _) => (limit.get(), format!("--limit {limit}")),
+        (Some(limit), _) => (limit.get(), "set by --limit".to_owned()),
         (None, Some(room)) if room.connections < default => (
             room.connections,
             format!(
-                "all the open-file limit ({}) has room for",
+                "all the open-file limit ({}) has room for {TO_CHANGE}",
                 room.open_file_limit
             ),
         ),
-        (None, _) => (default, whose.to_owned()),
+        (None, _) => (default, format!("{whose} {TO_CHANGE}")),
     };
     (NonZeroUsize::new(cap).unwrap_or(NonZeroUsize::MIN), why)
 }
 
 /// aiohttp's default: `ClientSession()`'s `TCPConnector(limit=100)`.
-pub const AIOHTTP_LIMIT: usize = 100;
+const AIOHTTP_LIMIT: usize = 100;
 
-/// The async downloaders' default cap with the built-in stand-in (see [`DownloadArgs::in_flight_cap`]).
-pub const STAND_IN_LIMIT: usize = 1000;
+/// The async downloaders' default cap with the built-in stand-in.
+const STAND_IN_LIMIT: usize = 1000;
 
 /// The open-file limit, and how many connections it has room for.
 #[derive(Clone, Copy, Debug)]
@@ -405,22 +429,34 @@ mod tests {
         };
         let limit = NonZeroUsize::new;
         let cap = |limit, room| {
-            let (cap, why) = choose_in_flight_cap(limit, (STAND_IN_LIMIT, "the default"), room);
+            let default = default_in_flight_cap(Server::StandIn);
+            let (cap, why) = choose_in_flight_cap(limit, default, room);
             (cap.get(), why)
         };
-        // The default, where there is room for it, or when the limit cannot be read.
-        assert_eq!(cap(None, room(5000)), (1000, "the default".into()));
-        assert_eq!(cap(None, None), (1000, "the default".into()));
+        // The default, where there is room for it, or when the limit cannot be read; a default
+        // says how to change it.
+        let stand_ins = "the stand-in's default (--limit N to change)";
+        assert_eq!(cap(None, room(5000)), (1000, stand_ins.into()));
+        assert_eq!(cap(None, None), (1000, stand_ins.into()));
         // Lowered to the room there is, and said why.
         assert_eq!(
             cap(None, room(112)),
-            (112, "all the open-file limit (256) has room for".into())
+            (
+                112,
+                "all the open-file limit (256) has room for (--limit N to change)".into()
+            )
         );
-        // `--limit` as given, with a warning when it cannot fit.
-        assert_eq!(cap(limit(5), room(112)), (5, "--limit 5".into()));
+        // `--limit` as given, named once, with a warning when it cannot fit.
+        assert_eq!(cap(limit(5), room(112)), (5, "set by --limit".into()));
         let (cap, why) = cap(limit(500), room(112));
         assert_eq!(cap, 500);
         assert!(why.contains("has room for about 112"), "{why}");
+        assert_eq!(why.matches("--limit").count(), 1, "{why}");
+        // Against any other server, aiohttp's.
+        assert_eq!(
+            default_in_flight_cap(Server::Other),
+            (100, "aiohttp's default")
+        );
     }
 
     #[test]

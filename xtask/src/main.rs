@@ -10,18 +10,16 @@
 //! this process, check every run's output before trusting its time, and write their tables and
 //! pictures under `target/compare/`.
 
-mod against;
 mod cargo;
-mod ceiling;
 mod compare;
-mod measure;
-mod plot;
+mod plan;
 mod programs;
 mod python;
 mod report;
-mod runs;
+mod run;
 mod sweep;
 mod tidy;
+mod usage;
 mod verify;
 
 use std::process::ExitCode;
@@ -31,6 +29,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use download_cli::StandInArgs;
 use stand_in::StandIn;
+use usage::UsageError;
 
 #[derive(Parser)]
 #[command(
@@ -60,12 +59,6 @@ enum Task {
     /// Set up (or reuse) the venv the Python programs of python/ run in, and print its python.
     Python,
 }
-
-/// A mistake in the command line that clap cannot see (a pattern that matches no program):
-/// reported like clap's own, with exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 fn main() -> ExitCode {
     let cli: Cli = contract::parse_args();

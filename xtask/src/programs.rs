@@ -211,11 +211,11 @@ impl Program {
     }
 
     /// The workers column of the table, for a run of `sites` downloads; `cap` is the async
-    /// downloaders' `--limit`.
-    pub fn workers_text(&self, sites: usize, cap: usize) -> String {
+    /// downloaders' `--limit` and whose default it is.
+    pub fn workers_text(&self, sites: usize, (cap, whose): (usize, &str)) -> String {
         match self.workers {
             One => "1".into(),
-            PerSite => format!("{sites} tasks, --limit {cap}"),
+            PerSite => format!("{sites} tasks, --limit {cap}, {whose}"),
             Fixed(n) => n.to_string(),
             Cpus => format!("{} (CPUs)", cpus()),
             NotApplicable => "-".into(),

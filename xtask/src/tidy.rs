@@ -2,7 +2,7 @@
 //! its code base: tests that read the sources, never run them.
 //!
 //! - Every program of the comparison opens with a `//!` header of at most 20 lines that has the
-//!   parts STYLE.md asks for: a `# Title`, a link to the Python original, the run command
+//!   parts ARCHITECTURE.md's "Conventions" asks for: a `# Title`, a link to the Python original, the run command
 //!   indented four spaces, what to watch for, and a sample of its output. The link is either a
 //!   GitHub source file pinned to a commit (`.../blob/<40 hex digits>/....py`) or, for a program
 //!   whose original has no public source (the async basics come from a blog post), the official
@@ -29,7 +29,8 @@ mod tests {
 
     use crate::programs::PROGRAMS;
 
-    /// STYLE.md: "about ten to fifteen lines"; past 20, the rest belongs in a page under docs/.
+    /// ARCHITECTURE.md's "Conventions": about ten to fifteen lines; past 20, the rest belongs
+    /// in a page under docs/.
     const MAX_HEADER_LINES: usize = 20;
 
     const REGION: &str = "// region:";

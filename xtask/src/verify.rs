@@ -129,127 +129,178 @@ pub fn check(
     stdout: &str,
     stderr: &str,
 ) -> Check {
-    let mut check = Check {
-        result: Ok(()),
-        own_seconds: None,
-        faults: None,
-    };
     let Some(status) = status else {
-        check.result = Err("killed: ran past the time limit".into());
-        return check;
+        return Check {
+            result: Err("killed: ran past the time limit".into()),
+            own_seconds: None,
+            faults: None,
+        };
     };
-    let lines = || stdout.lines().map(visible).map(Line::parse);
-    let failed_status = || {
-        Err(match first_error(stderr) {
-            Some(said) => format!("{status}: {said}"),
-            None => status.to_string(),
-        })
-    };
-    check.result = match expect {
+    // How it failed, in its own words, when it exited with an error.
+    let exited = (!status.success()).then(|| match first_error(stderr) {
+        Some(said) => format!("{status}: {said}"),
+        None => status.to_string(),
+    });
+    let (result, own_seconds) = match expect {
         Expect::Downloads {
             total,
             faults,
             retries_drops,
         } => {
-            let transcript = Transcript::parse(stdout);
-            check.own_seconds = transcript.summary.map(|s| s.seconds);
-            if faults {
-                let retries = retries_drops.then_some(total);
-                let (result, counts) = check_faults(total, log, &transcript, status, retries);
-                check.faults = Some(counts);
-                result
-            } else if !status.success() && transcript.summary.is_none() {
-                failed_status()
-            } else {
-                check_downloads(total, log, &transcript, status)
-            }
-        }
-        Expect::Sum(expected) => {
-            let mut sum = None;
-            for line in lines() {
-                match line {
-                    Line::Sum(s) => sum = Some(s),
-                    Line::Duration(d) => check.own_seconds = Some(d),
-                    _ => {}
-                }
-            }
-            match sum {
-                _ if !status.success() => failed_status(),
-                None => Err("no `Sum of results` line".into()),
-                Some(sum) if sum != expected => Err(format!("wrong sum {sum}, not {expected}")),
-                Some(_) if check.own_seconds.is_none() => Err("no `Duration` line".into()),
-                Some(_) => Ok(()),
-            }
-        }
-        Expect::Answer => {
-            let answer = lines().find_map(|line| match line {
-                Line::Answer(n) => Some(n),
-                _ => None,
-            });
-            match answer {
-                _ if !status.success() => failed_status(),
-                Some(42) => Ok(()),
-                Some(n) => Err(format!("answered {n}, not 42")),
-                None => Err("no `Answer: 42` line".into()),
-            }
-        }
-        Expect::Units(expected) => {
-            let taken = stdout.lines().find_map(time_taken);
-            check.own_seconds = taken.map(|(seconds, _)| seconds);
-            match taken {
-                _ if !status.success() => failed_status(),
-                None => Err("no `time taken: ... seconds (... units)` line".into()),
-                Some((_, units)) if (units - expected).abs() > 0.1 * expected => {
-                    Err(format!("took {units} units, not {expected} within 10%"))
-                }
-                Some(_) => Ok(()),
-            }
-        }
-        Expect::Counter(expected) => {
-            let mut counter = None;
-            for line in stdout.lines() {
-                match Line::parse(line) {
-                    Line::Duration(d) => check.own_seconds = Some(d),
-                    _ => counter = counter.or(line.strip_prefix("Counter: ")),
-                }
-            }
-            match counter.map(|n| n.trim().parse::<u64>()) {
-                _ if !status.success() => failed_status(),
-                None => Err("no `Counter` line".into()),
-                Some(Ok(n)) if n == expected => match check.own_seconds {
-                    Some(_) => Ok(()),
-                    None => Err("no `Duration` line".into()),
-                },
-                Some(n) => Err(format!("counted {n:?}, not {expected}")),
-            }
+            let retries = retries_drops.then_some(total);
+            return check_download_run(total, faults, retries, log, stdout, status, exited);
         }
         Expect::Flags { total, faults } => {
-            let logged = log.map(Counts::from_log);
-            // flags2 and flags3 report counts; flags.py and its two concurrent versions say
-            // `20 downloads in 0.35s`, or stop at the first error as the originals do.
-            let report = Counts::parse(stdout).or_else(|| {
-                parse_downloads(stdout).map(|(ok, seconds)| {
-                    let counts = Counts {
-                        ok,
-                        ..Counts::default()
-                    };
-                    (counts, seconds)
-                })
-            });
-            match report {
-                Some((counts, seconds)) => {
-                    check.own_seconds = Some(seconds);
-                    check_flags(counts, total, logged, faults, status)
-                }
-                None if faults && !status.success() && logged.is_some_and(|c| c.errors > 0) => {
-                    Ok(())
-                }
-                None if !status.success() => failed_status(),
-                None => Err("no report of the flags downloaded".into()),
-            }
+            return check_flags_run(total, faults, log, stdout, status, exited);
+        }
+        Expect::Sum(expected) => check_sum(expected, stdout),
+        Expect::Answer => (check_answer(stdout), None),
+        Expect::Units(expected) => check_units(expected, stdout),
+        Expect::Counter(expected) => check_counter(expected, stdout),
+    };
+    Check {
+        result: exited.map_or(result, Err),
+        own_seconds,
+        faults: None,
+    }
+}
+
+/// Every line of `stdout`, as a terminal shows it, parsed.
+fn lines(stdout: &str) -> impl Iterator<Item = Line<'_>> {
+    stdout.lines().map(visible).map(Line::parse)
+}
+
+/// `Sum of results: {sum}` and `Duration`: the result, and the time.
+fn check_sum(expected: u128, stdout: &str) -> (Result<(), String>, Option<f64>) {
+    let (mut sum, mut own_seconds) = (None, None);
+    for line in lines(stdout) {
+        match line {
+            Line::Sum(s) => sum = Some(s),
+            Line::Duration(d) => own_seconds = Some(d),
+            _ => {}
+        }
+    }
+    let result = match sum {
+        None => Err("no `Sum of results` line".into()),
+        Some(sum) if sum != expected => Err(format!("wrong sum {sum}, not {expected}")),
+        Some(_) if own_seconds.is_none() => Err("no `Duration` line".into()),
+        Some(_) => Ok(()),
+    };
+    (result, own_seconds)
+}
+
+/// `Answer: 42`.
+fn check_answer(stdout: &str) -> Result<(), String> {
+    let answer = lines(stdout).find_map(|line| match line {
+        Line::Answer(n) => Some(n),
+        _ => None,
+    });
+    match answer {
+        Some(42) => Ok(()),
+        Some(n) => Err(format!("answered {n}, not 42")),
+        None => Err("no `Answer: 42` line".into()),
+    }
+}
+
+/// `time taken: {secs} seconds ({units} units)`, the units within 10% of `expected`.
+fn check_units(expected: f64, stdout: &str) -> (Result<(), String>, Option<f64>) {
+    let taken = stdout.lines().find_map(time_taken);
+    let result = match taken {
+        None => Err("no `time taken: ... seconds (... units)` line".into()),
+        Some((_, units)) if (units - expected).abs() > 0.1 * expected => {
+            Err(format!("took {units} units, not {expected} within 10%"))
+        }
+        Some(_) => Ok(()),
+    };
+    (result, taken.map(|(seconds, _)| seconds))
+}
+
+/// `Counter: {n}`, exactly, and `Duration`.
+fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64>) {
+    let (mut counter, mut own_seconds) = (None, None);
+    for line in stdout.lines() {
+        match Line::parse(line) {
+            Line::Duration(d) => own_seconds = Some(d),
+            _ => counter = counter.or(line.strip_prefix("Counter: ")),
+        }
+    }
+    let result = match counter.map(|n| n.trim().parse::<u64>()) {
+        None => Err("no `Counter` line".into()),
+        Some(Ok(n)) if n == expected => match own_seconds {
+            Some(_) => Ok(()),
+            None => Err("no `Duration` line".into()),
+        },
+        Some(n) => Err(format!("counted {n:?}, not {expected}")),
+    };
+    (result, own_seconds)
+}
+
+/// A downloader's run: its `Read`, `Failed` and `Downloaded` lines against the `total` it was
+/// given and the stand-in's log; with `faults`, its failures against those injected.
+fn check_download_run(
+    total: usize,
+    faults: bool,
+    retries: Option<usize>,
+    log: Option<&[LoggedRequest]>,
+    stdout: &str,
+    status: ExitStatus,
+    exited: Option<String>,
+) -> Check {
+    let transcript = Transcript::parse(stdout);
+    let own_seconds = transcript.summary.map(|s| s.seconds);
+    let (result, faults) = match (faults, exited) {
+        (true, _) => {
+            let (result, counts) = check_faults(total, log, &transcript, status, retries);
+            (result, Some(counts))
+        }
+        (false, Some(why)) if transcript.summary.is_none() => (Err(why), None),
+        (false, _) => (check_downloads(total, log, &transcript, status), None),
+    };
+    Check {
+        result,
+        own_seconds,
+        faults,
+    }
+}
+
+/// A flags program's run: its report against the `total` and the stand-in's log. flags2 and
+/// flags3 report counts; flags.py and its two concurrent versions say `20 downloads in
+/// 0.35s`, or stop at the first error as the originals do.
+fn check_flags_run(
+    total: usize,
+    faults: bool,
+    log: Option<&[LoggedRequest]>,
+    stdout: &str,
+    status: ExitStatus,
+    exited: Option<String>,
+) -> Check {
+    let logged = log.map(Counts::from_log);
+    let report = Counts::parse(stdout).or_else(|| {
+        parse_downloads(stdout).map(|(ok, seconds)| {
+            let counts = Counts {
+                ok,
+                ..Counts::default()
+            };
+            (counts, seconds)
+        })
+    });
+    let stopped_at_an_error = faults && exited.is_some() && logged.is_some_and(|c| c.errors > 0);
+    let (result, own_seconds) = match report {
+        Some((counts, seconds)) => {
+            let result = check_flags(counts, total, logged, faults, status);
+            (result, Some(seconds))
+        }
+        None if stopped_at_an_error => (Ok(()), None),
+        None => {
+            let why = exited.unwrap_or_else(|| "no report of the flags downloaded".into());
+            (Err(why), None)
         }
     };
-    check
+    Check {
+        result,
+        own_seconds,
+        faults: None,
+    }
 }
 
 /// A flags program's counts against what it must have reported: `total` in all, all OK

@@ -1,7 +1,8 @@
-//! Running one program several times, checking each run, and keeping the median: what
-//! `compare` and `sweep` share.
+//! One job made ready to run, one run of it measured and checked, and what several runs come
+//! to: the median of the verified ones.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -9,9 +10,71 @@ use serde::Serialize;
 use stand_in::StandIn;
 use stand_in::server::LoggedRequest;
 
-use crate::measure::{self, Measurement, Sampled};
-use crate::report::median_index;
+use super::measure::{self, Measurement, Sampled};
+use crate::plan::{Arg, Binary, Job};
 use crate::verify::{self, Check, Expect, Faults};
+
+/// A job with its binary found and its arguments written out.
+pub struct Ready {
+    pub binary: PathBuf,
+    pub arguments: Vec<String>,
+    pub expect: Expect,
+    pub runs: u32,
+    pub beside: Option<&'static str>,
+}
+
+impl Ready {
+    /// `job`, its binary among those cargo `built` and the `stand_in`'s addresses in its
+    /// arguments; `Err`: why it cannot run.
+    pub fn new(
+        job: &Job,
+        built: &HashMap<String, PathBuf>,
+        stand_in: Option<&StandIn>,
+    ) -> Result<Ready, String> {
+        let binary = match &job.binary {
+            Binary::At(path) => path.clone(),
+            Binary::Built { name, package } => built.get(*name).cloned().ok_or_else(|| {
+                format!(
+                    "no binary {name} built by package {package} (not written yet, or it does \
+                     not compile)"
+                )
+            })?,
+        };
+        let mut arguments = Vec::new();
+        for arg in &job.args {
+            arguments.extend(written(arg, stand_in)?);
+        }
+        Ok(Ready {
+            binary,
+            arguments,
+            expect: job.expect,
+            runs: job.runs,
+            beside: job.beside,
+        })
+    }
+
+    pub fn run_once(&self, stand_in: Option<&StandIn>, limit: Duration) -> Result<Run, String> {
+        run_once(&self.binary, &self.arguments, self.expect, stand_in, limit)
+    }
+}
+
+/// One argument as the program gets it.
+fn written(arg: &Arg, stand_in: Option<&StandIn>) -> Result<Vec<String>, String> {
+    let stand_in = match (arg, stand_in) {
+        (Arg::Text(text), _) => return Ok(vec![text.clone()]),
+        (_, Some(stand_in)) => stand_in,
+        (_, None) => return Err("its arguments name a stand-in, and none was started".into()),
+    };
+    Ok(match arg {
+        Arg::StandInPages => (stand_in.urls().into_iter())
+            .flat_map(|url| ["--url".to_owned(), url])
+            .collect(),
+        _ => vec![
+            "--server".to_owned(),
+            format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX),
+        ],
+    })
+}
 
 /// One run, measured and checked.
 #[derive(Debug)]
@@ -25,7 +88,7 @@ pub struct Run {
 }
 
 /// Runs `binary` with `args` once. `Err` when it could not even be started.
-pub fn run_once(
+fn run_once(
     binary: &Path,
     args: &[String],
     expect: Expect,
@@ -92,8 +155,8 @@ pub struct Figures {
     pub every_wall_seconds: Vec<f64>,
 }
 
-/// What several runs of one program came to.
-#[derive(Debug)]
+/// What several runs of one program came to; by default, none.
+#[derive(Debug, Default)]
 pub struct Measured {
     /// Why the program cannot be trusted: the first failed run's reason. `None`: all verified.
     pub failure: Option<String>,
@@ -108,10 +171,7 @@ impl Measured {
     pub fn failed(why: impl Into<String>) -> Measured {
         Measured {
             failure: Some(why.into()),
-            runs: 0,
-            figures: None,
-            faults: None,
-            median: None,
+            ..Measured::default()
         }
     }
 
@@ -170,5 +230,27 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Measured {
         faults: median.as_ref().and_then(|run| run.check.faults),
         figures,
         median,
+    }
+}
+
+/// The middle one of `values` once sorted: the true median for an odd count, the lower of the
+/// two middle ones for an even count, so it is always a value that was measured.
+pub fn median_index<T>(values: &[T], key: impl Fn(&T) -> f64) -> Option<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| key(&values[a]).total_cmp(&key(&values[b])));
+    order.get(values.len().saturating_sub(1) / 2).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_a_measured_value() {
+        let runs = [3.0, 1.0, 2.0];
+        assert_eq!(median_index(&runs, |&x| x), Some(2));
+        assert_eq!(median_index(&[5.0, 1.0, 4.0, 2.0], |&x| x), Some(3));
+        assert_eq!(median_index(&[7.0], |&x| x), Some(0));
+        assert_eq!(median_index::<f64>(&[], |&x| x), None);
     }
 }

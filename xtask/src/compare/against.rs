@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::{Column, Table, mib, or_dash, seconds};
+use crate::report::table::{Column, Table, mib, or_dash, seconds};
 
 /// The figures of one program that are set side by side: its own time (wall time where it
 /// prints none) and the peak memory of its process tree.
@@ -78,20 +78,19 @@ pub fn load(path: &Path) -> anyhow::Result<Value> {
     }
 }
 
-/// Prints this run's `rows` (compare's rows, read as they are written to `compare.json`) beside
-/// the earlier report `old`, read from `path`.
-pub fn print(path: &Path, old: &Value, rows: &[impl Serialize]) -> anyhow::Result<()> {
+/// This run's `rows` (compare's rows, read as they are written to `compare.json`) beside the
+/// earlier report `old`, read from `path`: what the terminal shows after the table.
+pub fn text(path: &Path, old: &Value, rows: &[impl Serialize]) -> anyhow::Result<String> {
     let rows: Vec<Value> = rows
         .iter()
         .map(serde_json::to_value)
         .collect::<Result<_, _>>()?;
-    println!(
+    Ok(format!(
         "\nAgainst {}: own times (wall where a program prints none);\n\
-         now/before under 1 is faster now.\n",
-        path.display()
-    );
-    print!("{}", table(old, &rows).to_text());
-    Ok(())
+         now/before under 1 is faster now.\n\n{}",
+        path.display(),
+        table(old, &rows).to_text()
+    ))
 }
 
 #[cfg(test)]

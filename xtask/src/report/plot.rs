@@ -78,7 +78,6 @@ pub fn timeline(
     let (lane_of, lanes) = lanes(requests);
     let lane_height = (600 / lanes.max(1) as u32).clamp(2, 18);
     let span = (end - start).as_secs_f64().max(1e-6);
-    let seconds = |t: Duration| t.saturating_sub(start).as_secs_f64();
     let subtitle = format!(
         "{} requests over {lanes} connections, at most {} at once; one lane per connection",
         requests.len(),
@@ -113,17 +112,7 @@ pub fn timeline(
         let mut shown = Vec::new();
         for (request, &i) in requests.iter().zip(&lane_of) {
             let colour = outcome_colour(request.outcome);
-            let (start, end) = (seconds(request.start), seconds(request.end));
-            let y = lane(i as u32);
-            let mut bar = Rectangle::new(
-                [
-                    (start, SegmentValue::Exact(y)),
-                    (end, SegmentValue::Exact(y + 1)),
-                ],
-                colour.filled(),
-            );
-            bar.set_margin(1, 1, 0, 1);
-            let drawn = chart.draw_series([bar])?;
+            let drawn = chart.draw_series([request_bar(request, start, lane(i as u32))])?;
             if !shown.contains(&request.outcome) {
                 shown.push(request.outcome);
                 drawn
@@ -138,6 +127,23 @@ pub fn timeline(
         }
         Ok(())
     })
+}
+
+/// A request's bar in lane `y` (counted from the bottom), from its start to its end in seconds
+/// since `start`.
+fn request_bar(
+    request: &LoggedRequest,
+    start: Duration,
+    y: u32,
+) -> Rectangle<(f64, SegmentValue<u32>)> {
+    let seconds = |t: Duration| t.saturating_sub(start).as_secs_f64();
+    let ends = [
+        (seconds(request.start), SegmentValue::Exact(y)),
+        (seconds(request.end), SegmentValue::Exact(y + 1)),
+    ];
+    let mut bar = Rectangle::new(ends, outcome_colour(request.outcome).filled());
+    bar.set_margin(1, 1, 0, 1);
+    bar
 }
 
 /// The legend of `chart`'s labelled series, in a white box.
@@ -163,12 +169,48 @@ pub struct Bar {
     pub python_here: Option<f64>,
 }
 
+/// The bars of each row of [`bar_chart`], 34 pixels high: ours (10 pixels high), Python's here
+/// (8), the article's (4), from the top. Each: its colour, its margins in the row (top, bottom),
+/// half the height of its key in the legend, its label, and its figure.
+type BarSeries = (
+    RGBColor,
+    (u32, u32),
+    i32,
+    &'static str,
+    fn(&Bar) -> Option<f64>,
+);
+const BAR_SERIES: [BarSeries; 3] = [
+    (BLUE, (3, 21), 5, "Rust, here (median run)", |b| b.seconds),
+    (
+        ORANGE,
+        (15, 11),
+        4,
+        "Python, here (its original, median run)",
+        |b| b.python_here,
+    ),
+    (
+        GREY,
+        (25, 5),
+        3,
+        "Python, the article (2019 laptop, real internet)",
+        |b| b.python,
+    ),
+];
+
+/// The top and bottom of row `i` of [`bar_chart`].
+fn row(i: usize) -> (SegmentValue<u32>, SegmentValue<u32>) {
+    (
+        SegmentValue::Exact(i as u32),
+        SegmentValue::Exact(i as u32 + 1),
+    )
+}
+
 /// Horizontal bars of wall time, one per program, on a log scale (from hundredths of a second
 /// to seconds), with its Python original's time here as an orange bar and the article's
 /// Python figure as a thinner grey bar under ours.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
     let times = || {
-        bars.iter()
+        (bars.iter())
             .flat_map(|b| [b.seconds, b.python, b.python_here])
             .flatten()
     };
@@ -176,7 +218,6 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
     let most = times().fold(least, f64::max);
     let x = (10f64.powf(least.log10().floor()))..(10f64.powf(most.log10().ceil()));
     let rows = bars.len().max(1) as u32;
-    // Each row 34 pixels high: ours (10), Python here (8), the article's (4), from the top.
     svg(34 * rows + 110, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
@@ -197,47 +238,23 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
                 _ => String::new(),
             })
             .draw()?;
-        let row = |i: usize| {
-            (
-                SegmentValue::Exact(i as u32),
-                SegmentValue::Exact(i as u32 + 1),
-            )
-        };
-        let ours = bars.iter().enumerate().filter_map(|(i, b)| {
-            let (top, bottom) = row(i);
-            let mut bar = Rectangle::new([(x.start, top), (b.seconds?, bottom)], BLUE.filled());
-            bar.set_margin(3, 21, 0, 0);
-            Some(bar)
-        });
-        chart
-            .draw_series(ours)?
-            .label("Rust, here (median run)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
-        let here = bars.iter().enumerate().filter_map(|(i, b)| {
-            let (top, bottom) = row(i);
-            let mut bar =
-                Rectangle::new([(x.start, top), (b.python_here?, bottom)], ORANGE.filled());
-            bar.set_margin(15, 11, 0, 0);
-            Some(bar)
-        });
-        chart
-            .draw_series(here)?
-            .label("Python, here (its original, median run)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], ORANGE.filled()));
-        let python = bars.iter().enumerate().filter_map(|(i, b)| {
-            let (top, bottom) = row(i);
-            let mut bar = Rectangle::new([(x.start, top), (b.python?, bottom)], GREY.filled());
-            bar.set_margin(25, 5, 0, 0);
-            Some(bar)
-        });
-        chart
-            .draw_series(python)?
-            .label("Python, the article (2019 laptop, real internet)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 3), (x + 12, y + 3)], GREY.filled()));
+        for (colour, (top, bottom), half, label, seconds) in BAR_SERIES {
+            let drawn = bars.iter().enumerate().filter_map(|(i, b)| {
+                let ends = [(x.start, row(i).0), (seconds(b)?, row(i).1)];
+                let mut bar = Rectangle::new(ends, colour.filled());
+                bar.set_margin(top, bottom, 0, 0);
+                Some(bar)
+            });
+            let style = colour.filled();
+            chart
+                .draw_series(drawn)?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - half), (x + 12, y + half)], style));
+        }
         let font = ("sans-serif", 11).into_font();
         // A value beside the end of its bar: `down` pixels from the top of its row.
         let value = |seconds: f64, i: usize, down: i32| {
-            let text = format!(" {}", crate::report::seconds(seconds));
+            let text = format!(" {}", super::table::seconds(seconds));
             let style = font
                 .clone()
                 .into_text_style(root)
@@ -245,12 +262,8 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
             EmptyElement::at((seconds, row(i).1)) + Text::new(text, (0, down), style)
         };
         let values = bars.iter().enumerate().flat_map(|(i, b)| {
-            [
-                b.seconds.map(|s| value(s, i, 0)),
-                b.python_here.map(|s| value(s, i, 13)),
-            ]
-            .into_iter()
-            .flatten()
+            let (ours, here) = (b.seconds.map(|s| value(s, i, 0)), b.python_here);
+            ours.into_iter().chain(here.map(|s| value(s, i, 13)))
         });
         chart.draw_series(values)?;
         // Upper right: the rows at the top (the families added last) have no Python bars.

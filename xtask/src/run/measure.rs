@@ -15,10 +15,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
+mod exit;
 #[cfg(not(unix))]
 mod other;
 #[cfg(unix)]
 mod unix;
+
+pub use exit::Cpu;
 #[cfg(not(unix))]
 use other as system;
 #[cfg(unix)]
@@ -29,21 +32,6 @@ const MIN_INTERVAL: Duration = Duration::from_millis(5);
 /// Sampling never takes more than about a tenth of one core: after a sample that took `t`,
 /// the next one waits at least `10 t`. A program with 500 threads costs more to sample.
 const INTERVAL_PER_SAMPLE_COST: u32 = 10;
-
-/// User and system CPU time of a program and every worker process it waited for.
-#[derive(Clone, Copy, Debug)]
-pub struct Cpu {
-    pub user: Duration,
-    pub system: Duration,
-}
-
-/// How a program ended, as the system's module tells it.
-pub struct Exited {
-    pub status: ExitStatus,
-    pub ended: Instant,
-    /// `None` where the system cannot tell.
-    pub cpu: Option<Cpu>,
-}
 
 /// The highest figures seen over all samples of the process tree.
 #[derive(Clone, Copy, Debug, Default, Serialize)]

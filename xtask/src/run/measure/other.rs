@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use sysinfo::{Pid, ProcessesToUpdate, System};
 
-use super::Exited;
+use super::exit::Exited;
 
 pub fn own_group(_command: &mut Command) {}
 

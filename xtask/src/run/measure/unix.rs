@@ -7,7 +7,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use super::{Cpu, Exited};
+use super::exit::{Cpu, Exited};
 
 /// Its own process group, so that one signal stops it and every worker it started.
 pub fn own_group(command: &mut Command) {

@@ -1,0 +1,340 @@
+//! compare's report: its table (the key columns and a legend on the terminal, every column in
+//! compare.md and compare.json), the timelines of the downloaders' median runs and the bar
+//! chart of every wall time.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::programs::Family;
+use crate::python::Unavailable;
+use crate::report::table::{Column, Figure, Table, or_dash, seconds, verdict, wrap};
+use crate::report::{Output, plot};
+
+use super::against;
+use super::rows::{PythonRow, Row};
+use super::settings::{ASYNC_SCALE, Settings};
+
+/// What a run came to besides its rows.
+pub struct Findings<'a> {
+    /// How many cores' work the machine gave `cpus` copies of cpu_sequential at once: the
+    /// ceiling of the CPU programs' speedups during these rounds (`run/ceiling.rs`).
+    pub cores_worth: Option<f64>,
+    /// Why some Python programs could not run.
+    pub python_missing: Option<&'a Unavailable>,
+    /// `--against`: the earlier report's path, and the report.
+    pub against: Option<(&'a Path, &'a Value)>,
+    /// How long the runs took.
+    pub elapsed: Duration,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    settings: &'a Settings,
+    rows: &'a [Row],
+    /// See [`Findings::cores_worth`].
+    cores_worth: Option<f64>,
+}
+
+/// Under the terminal's table: what each of its columns is, against what, and what `-` means.
+const LEGEND: &str = "\
+own            the time the program printed for its work, in its median run
+peak mem       the most memory its whole process tree held, sampled every few ms
+speedup        its family's sequential program's own time over this one's
+Python (here)  the article's own Python program, run here the same way
+vs Python      Python (here)'s own time over this one's: how many times faster
+-              no figure: not measured (a failed run, or one too short to
+               sample), or nothing to compare it with
+Every column, the runs of each and how each is measured: compare.md.
+";
+
+/// With `--quick`, why the CPU rows show no speedup and no ratio.
+const QUICK: &str = "--quick: the CPU programs' work is too small to time, so their rows show no \
+                     speedup and no ratio to Python, and the machine's ceiling is left out.";
+
+/// The figures of the table, and whether the terminal shows each.
+const FIGURES: [(Figure, bool); 8] = [
+    (Figure::Wall, false),
+    (Figure::Own, true),
+    (Figure::Cpu, false),
+    (Figure::CoresUsed, false),
+    (Figure::LargestProcess, false),
+    (Figure::PeakMemory, true),
+    (Figure::Threads, false),
+    (Figure::Processes, false),
+];
+
+/// What compare prints and writes.
+pub fn output(
+    settings: &Settings,
+    rows: &mut [Row],
+    findings: &Findings,
+) -> anyhow::Result<Output> {
+    let mut files = timelines(settings, rows)?;
+    files.push(("wall-times.svg".into(), bar_chart(rows)?));
+    let cores_worth = findings.cores_worth;
+    files.push(("compare.md".into(), markdown(settings, rows, cores_worth)));
+    let json = serde_json::to_string_pretty(&Report {
+        settings,
+        rows,
+        cores_worth,
+    })?;
+    files.push(("compare.json".into(), json));
+    Ok(Output {
+        text: text(settings, rows, findings)?,
+        files,
+        failures: failures(rows),
+    })
+}
+
+/// The terminal's table, its legend, and the sentences under it.
+fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Result<String> {
+    let mut text = table(rows).to_text() + "\n" + LEGEND;
+    if settings.quick {
+        text += &format!("\n{}", wrap(QUICK));
+    } else if let Some(cores) = findings.cores_worth {
+        text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
+    }
+    if let Some(why) = findings.python_missing {
+        text += &format!("\n{}", wrap(&python_missing_sentence(why)));
+    }
+    if let Some((path, old)) = findings.against {
+        text += &against::text(path, old, rows)?;
+    }
+    let elapsed = findings.elapsed.as_secs_f64();
+    text += &format!("\nRan {} programs in {elapsed:.1} s.\n", rows.len());
+    Ok(text)
+}
+
+/// What failed, after the files: a line for the Python programs, one for all.
+fn failures(rows: &[Row]) -> Vec<String> {
+    let python_failed = (rows.iter())
+        .filter_map(|r| r.python_here.as_ref())
+        .filter(|p| p.unavailable.is_none() && !p.verified)
+        .count();
+    let mut lines = Vec::new();
+    if python_failed > 0 {
+        lines.push(format!(
+            "{python_failed} Python programs failed verification: see the last column."
+        ));
+    }
+    let failed = rows.iter().filter(|r| !r.verified).count() + python_failed;
+    if failed > 0 {
+        lines.push(format!(
+            "{failed} of {} programs failed verification: see the last column.",
+            rows.len()
+        ));
+    }
+    lines
+}
+
+/// The line under the table that says what the machine gave all its cores at once.
+fn ceiling_sentence(cores: f64, cpus: usize) -> String {
+    format!(
+        "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds,\n\
+         did {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
+    )
+}
+
+/// Why the Python column is empty, or partly empty.
+fn python_missing_sentence(why: &Unavailable) -> String {
+    format!(
+        "Python: {}; the rows that need it say `{}` in the Python column.",
+        why.detail, why.word
+    )
+}
+
+fn table(rows: &[Row]) -> Table {
+    // (header, a number?, on the terminal?): the terminal shows the key columns, the longest
+    // program name unbroken where it can be; the article's figure, the same on every run, is
+    // left to the Markdown, beside the Python original measured here.
+    let mut columns = vec![
+        Column("program", false, true),
+        Column("technique", false, false),
+        Column("runtime", false, false),
+        Column("workers", true, false),
+    ];
+    columns.extend(FIGURES.map(|(figure, shown)| figure.column(shown)));
+    columns.extend([
+        Column("speedup", true, true),
+        Column("Python (article)", true, false),
+        Column("Python (here)", true, true),
+        Column("vs Python", true, true),
+        Column("runs", true, false),
+        Column("status", false, true),
+    ]);
+    let mut table = Table::of(&columns);
+    for row in rows {
+        table.push(cells(row));
+    }
+    table
+}
+
+fn cells(row: &Row) -> Vec<String> {
+    let mut cells = vec![
+        row.program.into(),
+        row.technique.into(),
+        row.runtime.into(),
+        row.workers.clone(),
+    ];
+    cells.extend(FIGURES.map(|(figure, _)| figure.cell(row.figures.as_ref())));
+    let python = row.python_here.as_ref();
+    cells.extend([
+        or_dash(row.speedup, |s| format!("{s:.1}x")),
+        or_dash(row.python_seconds, |p| match row.python_speedup {
+            Some(s) => format!("{p} s ({s:.1}x)"),
+            None => format!("{p} s"),
+        }),
+        or_dash(python, |p| match (&p.unavailable, p.seconds()) {
+            (Some(word), _) => word.clone(),
+            (None, Some(s)) => seconds(s),
+            (None, None) => "FAILED".into(),
+        }),
+        or_dash(row.vs_python, |r| format!("{r:.1}x")),
+        row.runs.to_string(),
+        status(row),
+    ]);
+    cells
+}
+
+/// Verified or not, and its Python original's failure or faults.
+fn status(row: &Row) -> String {
+    let mut status = verdict(row.failure.as_deref(), row.faults.as_ref());
+    match row.python_here.as_ref() {
+        Some(PythonRow {
+            failure: Some(why), ..
+        }) => status += &format!("; Python FAILED: {why}"),
+        Some(PythonRow {
+            faults: Some(faults),
+            ..
+        }) => status += &format!("; Python: {faults}"),
+        _ => {}
+    }
+    status
+}
+
+/// Each downloader's median run as the stand-in saw it, named in its row.
+fn timelines(settings: &Settings, rows: &mut [Row]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for row in rows.iter_mut() {
+        let Some(run) =
+            (row.median.as_ref()).filter(|_| row.family == Family::Io && !settings.real)
+        else {
+            continue;
+        };
+        let name = format!("timeline-{}.svg", row.program);
+        let title = format!(
+            "{}: {} with {} (workers: {}), median run",
+            row.program, row.technique, row.runtime, row.workers
+        );
+        let (start, end) = run.window;
+        files.push((name.clone(), plot::timeline(&title, &run.log, start, end)?));
+        row.timeline = Some(name);
+    }
+    Ok(files)
+}
+
+/// Every program's wall time, beside its Python original's here and the article's.
+fn bar_chart(rows: &[Row]) -> anyhow::Result<String> {
+    let bars: Vec<plot::Bar> = rows
+        .iter()
+        .map(|r| plot::Bar {
+            label: r.program.into(),
+            seconds: (r.figures.as_ref())
+                .filter(|_| r.verified)
+                .map(|f| f.wall_seconds),
+            python: r.python_seconds,
+            python_here: r.python_here.as_ref().and_then(|p| {
+                let figures = p.figures.as_ref().filter(|_| p.verified)?;
+                Some(figures.wall_seconds)
+            }),
+        })
+        .collect();
+    plot::bar_chart("Wall time, median run", &bars)
+}
+
+fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> String {
+    let mut text = settings_paragraph(settings) + &python_paragraph(settings);
+    if settings.quick {
+        text += &format!("{QUICK}\n\n");
+    }
+    text += &table(rows).to_markdown();
+    if let Some(cores) = cores_worth.filter(|_| !settings.quick) {
+        text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
+    }
+    text += "\n![Wall times](wall-times.svg)\n";
+    let timelines: Vec<&Row> = rows.iter().filter(|r| r.timeline.is_some()).collect();
+    if !timelines.is_empty() {
+        text += "\n## Timelines\n\nEach downloader's median run as the stand-in saw it: one lane \
+                 per connection, one bar per request.\n";
+        for row in timelines {
+            let file = row.timeline.as_deref().unwrap_or_default();
+            text += &format!(
+                "\n### {}\n\n![{} timeline]({file})\n",
+                row.program, row.program
+            );
+        }
+    }
+    text
+}
+
+/// What every program was given, and what each column is.
+fn settings_paragraph(settings: &Settings) -> String {
+    let source = if settings.real {
+        "the article's real sites".to_owned()
+    } else {
+        format!(
+            "the local stand-in at {} ms per request",
+            settings.latency_ms
+        )
+    };
+    format!(
+        "# cargo xtask compare\n\n\
+         Downloaders: {sites} downloads ({repeat} x the article's two sites) from {source}. \
+         CPU programs: `--start {start} --count {count}`, {cpu_runs} round(s) in which each \
+         runs once in turn, after half a second of untimed rounds. Spinners: `--seconds {spin}`, {spinner_runs} run(s) \
+         each (a spinner's time is its sleep). The async basics: `--scale {scale}`, their times \
+         in units (the article's seconds) checked within 10% of the article's. Every other program ran {runs} time(s). The \
+         figures are the median run's. {cpus} CPUs.\n\n\
+         *wall* and *CPU* (user + system, including every worker process) are measured from \
+         outside; *own* is what the program printed, and *speedup* is the family's sequential \
+         program's own time over this one's, as the article's. *peak mem* (the whole process tree) and \
+         *largest process* are the most resident memory seen by sampling every few ms; n/a: this \
+         system does not give the figure. \
+         The Python figures are the article's: a 2019 laptop on the real internet, so compare \
+         the speedups, not the seconds.\n\n",
+        sites = settings.sites,
+        repeat = settings.repeat,
+        start = settings.cpu_start,
+        count = settings.cpu_count,
+        spin = settings.spinner_seconds,
+        scale = ASYNC_SCALE,
+        spinner_runs = settings.spinner_runs,
+        cpu_runs = settings.cpu_runs,
+        runs = settings.runs,
+        cpus = settings.cpus,
+    )
+}
+
+/// What the Python columns hold and how they were measured.
+fn python_paragraph(settings: &Settings) -> String {
+    let (Some(runs), Some(cpu_runs), Some(python)) = (
+        settings.python_runs,
+        settings.python_cpu_runs,
+        settings.python.as_deref(),
+    ) else {
+        return "The article's Python programs were left out (`--no-python`).\n\n".into();
+    };
+    format!(
+        "*Python (here)* is the article's own program (`python/`) run on this machine, with \
+         the same arguments, checked the same way (the stand-in's log, the exact sum, \
+         `Answer: 42`), its own time as it printed it: each downloader {runs} time(s) right \
+         after its Rust program, against the same stand-in; each CPU program {cpu_runs} \
+         time(s), in the first of the Rust programs' rounds, in the same turns (a Python CPU \
+         run takes seconds, not hundredths, so fewer runs tell as much); each spinner as often \
+         as the Rust ones. *vs Python* is its own time over the Rust program's: how many times \
+         faster the Rust program is. Interpreter: {python}.\n\n"
+    )
+}

@@ -1,0 +1,186 @@
+//! compare's rows: each program's median run beside its Python original's, and what is
+//! compared with what (speedups, the ratio to Python, the machine's ceiling).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::programs::{Family, Program};
+use crate::run::{Figures, Measured, Ran, Run, ceiling, median_index};
+use crate::verify::Faults;
+
+use super::settings::Settings;
+
+/// One program's line of the report.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub program: &'static str,
+    pub package: &'static str,
+    pub family: Family,
+    pub technique: &'static str,
+    pub runtime: &'static str,
+    pub workers: String,
+    pub verified: bool,
+    /// Why it is not verified.
+    pub failure: Option<String>,
+    pub runs: usize,
+    pub figures: Option<Figures>,
+    /// The family's sequential own time over this one's (see [`add_speedups`]).
+    pub speedup: Option<f64>,
+    pub python_seconds: Option<f64>,
+    pub python_speedup: Option<f64>,
+    pub faults: Option<Faults>,
+    /// The timeline picture's file name, for downloaders run against the stand-in.
+    pub timeline: Option<String>,
+    /// Its Python original, run here: `None` when it has none, or with `--no-python`.
+    pub python_here: Option<PythonRow>,
+    /// The Python original's own time over this program's: how many times faster Rust is.
+    pub vs_python: Option<f64>,
+    /// The median run, for its timeline.
+    #[serde(skip)]
+    pub median: Option<Run>,
+}
+
+/// A Python original's runs, beside its Rust program's row.
+#[derive(Debug, Serialize)]
+pub struct PythonRow {
+    pub script: &'static str,
+    /// Why it did not run, in one word: `no-python3`, `no-venv`, `offline`, `pip-failed`.
+    pub unavailable: Option<String>,
+    pub verified: bool,
+    pub failure: Option<String>,
+    pub runs: usize,
+    pub figures: Option<Figures>,
+    pub faults: Option<Faults>,
+}
+
+impl PythonRow {
+    /// Its own time (what it printed), or its wall time, when verified.
+    pub fn seconds(&self) -> Option<f64> {
+        let figures = self.figures.as_ref().filter(|_| self.verified)?;
+        Some(figures.own_seconds.unwrap_or(figures.wall_seconds))
+    }
+}
+
+/// What the runs came to: the rows, and how many cores' work the machine gave all its cores at
+/// once during the CPU rounds, if it was measured.
+pub fn rows(
+    selected: &[&'static Program],
+    settings: &Settings,
+    ran: Ran,
+) -> (Vec<Row>, Option<f64>) {
+    let mut rows: Vec<Row> = (selected.iter().zip(ran.entries))
+        .map(|(program, jobs)| {
+            let mut jobs = jobs.into_iter();
+            let measured = match jobs.next() {
+                Some(Ok(measured)) => measured,
+                Some(Err(why)) => Measured::failed(why),
+                None => Measured::failed("not run"),
+            };
+            let mut row = row(program, settings, measured);
+            row.python_here = jobs.next().zip(program.python_script()).map(python_row);
+            row
+        })
+        .collect();
+    add_speedups(&mut rows, settings.quick);
+    let baseline = rows
+        .iter()
+        .find(|r| Family::Cpu.baseline() == Some(r.program));
+    let alone = baseline.and_then(|row| row.figures.as_ref()?.own_seconds);
+    let together = median_index(&ran.together, |&t| t).map(|i| ran.together[i]);
+    let cores_worth = match (alone, together) {
+        (Some(alone), Some(together)) => Some(ceiling::cores_worth(alone, together, settings.cpus)),
+        _ => None,
+    };
+    (rows, cores_worth)
+}
+
+fn row(program: &Program, settings: &Settings, measured: Measured) -> Row {
+    Row {
+        program: program.name,
+        package: program.package,
+        family: program.family,
+        technique: program.technique,
+        runtime: program.runtime,
+        workers: program.workers_text(settings.sites, settings.async_cap()),
+        verified: measured.verified(),
+        failure: measured.failure,
+        runs: measured.runs,
+        figures: measured.figures,
+        speedup: None,
+        python_seconds: program.python_seconds,
+        python_speedup: None,
+        faults: measured.faults,
+        timeline: None,
+        python_here: None,
+        vs_python: None,
+        median: measured.median,
+    }
+}
+
+/// The Python original's runs, or the one word that says why it could not run.
+fn python_row((job, script): (Result<Measured, String>, &'static str)) -> PythonRow {
+    let (unavailable, measured) = match job {
+        Ok(measured) => (None, measured),
+        Err(word) => (Some(word), Measured::default()),
+    };
+    PythonRow {
+        script,
+        unavailable,
+        verified: measured.verified(),
+        failure: measured.failure,
+        runs: measured.runs,
+        figures: measured.figures,
+        faults: measured.faults,
+    }
+}
+
+/// Each verified row's speedup against its family's sequential version, and the article's.
+///
+/// Both are taken from the programs' own times, the lines they print (`Duration ...`,
+/// `Downloaded ... in ...`), as the article's are: the time of the work, not of starting a
+/// program. A CPU program's run is a few hundredths of a second, of which starting the binary
+/// takes 2 to 4 ms; wall times, in their own column, keep that in. With `quick`, the CPU
+/// programs' work is too small to time: they get no speedup and no ratio to Python.
+fn add_speedups(rows: &mut [Row], quick: bool) {
+    let own: HashMap<&str, f64> = rows
+        .iter()
+        .filter(|r| r.verified)
+        .filter_map(|r| {
+            let figures = r.figures.as_ref()?;
+            Some((
+                r.program,
+                figures.own_seconds.unwrap_or(figures.wall_seconds),
+            ))
+        })
+        .collect();
+    let python: HashMap<&str, f64> = rows
+        .iter()
+        .filter_map(|r| Some((r.program, r.python_seconds?)))
+        .collect();
+    for row in rows.iter_mut() {
+        let Some(baseline) = row.family.baseline() else {
+            continue;
+        };
+        if let (Some(base), Some(seconds)) = (python.get(baseline), row.python_seconds) {
+            row.python_speedup = Some(base / seconds);
+        }
+        if row.verified && !(quick && row.family == Family::Cpu) {
+            row.speedup = own.get(baseline).map(|base| base / own[row.program]);
+        }
+    }
+    // Against its Python original: own time over own time, where both print one (a spinner's
+    // time is its sleep, and its wall time mostly the interpreter's start-up).
+    for row in rows.iter_mut() {
+        if quick && row.family == Family::Cpu {
+            continue;
+        }
+        let rust = row.figures.as_ref().filter(|_| row.verified);
+        let rust = rust.and_then(|f| f.own_seconds);
+        let python = row.python_here.as_ref().filter(|p| p.verified);
+        let python = python.and_then(|p| p.figures.as_ref()?.own_seconds);
+        if let (Some(python), Some(rust)) = (python, rust) {
+            row.vs_python = Some(python / rust);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! In what order a plan's jobs run: each entry in turn, its program's runs back to back and
+//! then those of what is measured beside it (its Python original), against the same stand-in;
+//! and the plan's rounds, one run of each of their entries in turn per round.
+
+use std::time::Instant;
+
+use stand_in::StandIn;
+
+use super::ceiling;
+use super::once::{Ready, Run};
+use super::progress::Progress;
+use crate::plan::{Plan, Rounds};
+
+/// What the runs need: the plan, its jobs made ready, and the stand-in they download from.
+pub struct Schedule<'a> {
+    pub plan: &'a Plan,
+    /// For each entry, for each job: the job, or why it cannot run.
+    pub ready: &'a [Vec<Result<Ready, String>>],
+    pub stand_in: Option<&'a StandIn>,
+}
+
+/// Every run made.
+pub struct Runs {
+    /// For each entry, for each job, its runs in order, or why a run could not be made.
+    pub runs: Vec<Vec<Vec<Result<Run, String>>>>,
+    /// In each round, the slowest of as many copies of the ceiling's program at once as there
+    /// are cores (`ceiling.rs`).
+    pub together: Vec<f64>,
+}
+
+impl Schedule<'_> {
+    fn run(&self, job: &Ready) -> Result<Run, String> {
+        job.run_once(self.stand_in, self.plan.run_limit)
+    }
+
+    /// An entry runs when its own program could be made ready.
+    fn runs(&self, entry: usize) -> bool {
+        matches!(self.ready[entry].first(), Some(Ok(_)))
+    }
+
+    /// Runs every entry in turn; the entries of the rounds all together where the first of
+    /// them stands ([`Schedule::rounds`]).
+    pub fn run_all(&self) -> Runs {
+        let count = self.ready.len();
+        let mut runs = Runs {
+            runs: (self.ready.iter())
+                .map(|jobs| jobs.iter().map(|_| Vec::new()).collect())
+                .collect(),
+            together: Vec::new(),
+        };
+        let progress = Progress::new(self.total_runs());
+        let rounds = self.plan.rounds.as_ref();
+        let in_rounds: Vec<usize> = rounds.map_or_else(Vec::new, |rounds| {
+            (rounds.entries.iter().copied())
+                .filter(|&i| self.runs(i))
+                .collect()
+        });
+        for i in (0..count).filter(|&i| self.runs(i)) {
+            match rounds {
+                Some(rounds) if in_rounds.first() == Some(&i) => {
+                    progress.program(i + 1, count, rounds.name);
+                    self.rounds(rounds, &in_rounds, &progress, &mut runs);
+                }
+                _ if in_rounds.contains(&i) => {}
+                _ => {
+                    progress.program(i + 1, count, &self.plan.entries[i].name);
+                    self.block(i, &progress, &mut runs);
+                }
+            }
+        }
+        progress.clear();
+        runs
+    }
+
+    /// Entry `i`'s jobs, each one's runs back to back.
+    fn block(&self, i: usize, progress: &Progress, runs: &mut Runs) {
+        for (k, job) in self.ready[i].iter().enumerate() {
+            let Ok(job) = job else { continue };
+            for n in 1..=job.runs {
+                progress.run(match job.beside {
+                    Some(beside) => format!("{beside}, run {n} of {}", job.runs),
+                    None => format!("run {n} of {}", job.runs),
+                });
+                runs.runs[i][k].push(self.run(job));
+                progress.done();
+            }
+        }
+    }
+
+    /// The CPU programs take turns, one run of each per round, where the others run one
+    /// program at a time: a CPU run lasts hundredths of a second, and a shared machine's
+    /// second core comes and goes over seconds, so runs in blocks would compare one moment's
+    /// machine with another's. Taking turns, each CPU program meets the same moments; their
+    /// speedups are "in the same run". What runs beside each (its Python original) runs in the
+    /// first of the rounds, in the same turns, and each round ends with the machine's ceiling.
+    fn rounds(&self, rounds: &Rounds, members: &[usize], progress: &Progress, runs: &mut Runs) {
+        let own = |i: usize| self.ready[i][0].as_ref().expect("only entries that run");
+        // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a CPU
+        // program's run is short enough for a machine coming out of idleness to show in it
+        // (README, "Measured here").
+        progress.run("warm-up".into());
+        let warming = Instant::now();
+        while warming.elapsed() < rounds.warm_up {
+            for &i in members {
+                let _ = self.run(own(i));
+            }
+        }
+        let jobs = || members.iter().flat_map(|&i| self.ready[i].iter().flatten());
+        let count = jobs().map(|job| job.runs).max().unwrap_or(0);
+        let width = members.iter().map(|&i| self.ready[i].len()).max();
+        for round in 1..=count {
+            progress.run(format!("round {round} of {count}"));
+            for k in 0..width.unwrap_or(0) {
+                for &i in members {
+                    let Some(Ok(job)) = self.ready[i].get(k) else {
+                        continue;
+                    };
+                    if round > job.runs {
+                        continue;
+                    }
+                    if let Some(beside) = job.beside {
+                        let name = &self.plan.entries[i].name;
+                        progress.run(format!("round {round} of {count}, {beside} {name}"));
+                    }
+                    runs.runs[i][k].push(self.run(job));
+                    progress.done();
+                }
+            }
+            if let Some(ceiling) = &rounds.ceiling
+                && let Some(Ok(job)) = self.ready[ceiling.entry].first()
+            {
+                let (binary, arguments) = (&job.binary, &job.arguments);
+                let slowest = ceiling::slowest_of_copies(binary, arguments, ceiling.copies);
+                runs.together.extend(slowest.ok());
+            }
+        }
+    }
+
+    /// Every run the bar counts.
+    fn total_runs(&self) -> u64 {
+        (0..self.ready.len())
+            .filter(|&i| self.runs(i))
+            .flat_map(|i| self.ready[i].iter().flatten())
+            .map(|job| u64::from(job.runs))
+            .sum()
+    }
+}

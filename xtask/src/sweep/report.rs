@@ -1,0 +1,198 @@
+//! The sweep's report: workers down and sites across, as the article's table; every run with
+//! its figures; and a line chart of wall time against workers, one line per number of sites.
+
+use serde::Serialize;
+
+use crate::report::table::{Column, Figure, Table, or_dash, seconds, verdict, wrap};
+use crate::report::{Output, plot};
+
+use super::args::SweepArgs;
+use super::rows::SweepRow;
+
+/// The article's table: `max_workers` and the seconds its threaded Python downloader took
+/// (200 downloads of the real sites).
+const ARTICLE: [(usize, f64); 7] = [
+    (1, 13.254),
+    (5, 3.034),
+    (10, 1.712),
+    (20, 1.140),
+    (30, 0.956),
+    (100, 0.589),
+    (500, 0.684),
+];
+
+#[derive(Serialize)]
+struct Report<'a> {
+    program: &'static str,
+    latency_ms: u64,
+    runs: u32,
+    rows: &'a [SweepRow],
+    /// The article's `(max_workers, seconds)`, for io_threads.
+    article: Option<&'a [(usize, f64)]>,
+}
+
+/// The figures of the table of every run, and whether the terminal shows each.
+const FIGURES: [(Figure, bool); 7] = [
+    (Figure::Wall, true),
+    (Figure::Own, false),
+    (Figure::Cpu, false),
+    (Figure::CoresUsed, false),
+    (Figure::PeakMemory, true),
+    (Figure::Threads, true),
+    (Figure::Processes, false),
+];
+
+/// What the sweep prints and writes.
+pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
+    let (name, flag) = (args.program.name(), args.flag());
+    // The article's table is of its threaded Python downloader: beside io_threads, and beside
+    // that very program run here.
+    let article = (args.program.program.name == "io_threads").then_some(&ARTICLE[..]);
+    let (matrix, detail) = (matrix(args, rows, article), detail(rows));
+    let default = rows.iter().find_map(|row| Some((row, row.default?)));
+    let default = default.map(|(row, whose)| {
+        format!(
+            "{}: the cap {name} takes on its own, {whose}, given as {} since the sites \
+             are the sweep's stand-in's.",
+            row.label(),
+            row.setting()
+        )
+    });
+    let mut text = matrix.to_text();
+    if let Some(default) = &default {
+        text += &wrap(default);
+    }
+    text += &format!("\n{}\n", detail.to_text());
+    let chart_name = format!("sweep-{name}.svg");
+    let title = format!(
+        "{name}: wall time against {flag} ({} ms per request)",
+        args.stand_in.latency_ms
+    );
+    let chart = plot::line_chart(
+        &title,
+        &format!("{flag} (log scale)"),
+        "wall seconds (log scale)",
+        &series(args, rows, article),
+    )?;
+    let article_sentence = match article {
+        Some(_) => {
+            " The article's column is its threaded Python downloader on the real internet, 200 \
+             downloads."
+        }
+        None => "",
+    };
+    let markdown = format!(
+        "# cargo xtask sweep --program {name}\n\n\
+         Each cell is the wall time of {name} with that many {flag}, downloading that many \
+         sites from the local stand-in at {latency} ms per request (median of {runs} run(s)).\
+         {article_sentence}{default}\n\n\
+         {}\n![{name} sweep]({chart_name})\n\n## Every run\n\n{}",
+        matrix.to_markdown(),
+        detail.to_markdown(),
+        latency = args.stand_in.latency_ms,
+        runs = args.runs,
+        default = default.map(|d| format!(" {d}")).unwrap_or_default(),
+    );
+    let json = serde_json::to_string_pretty(&Report {
+        program: name,
+        latency_ms: args.stand_in.latency_ms,
+        runs: args.runs,
+        rows,
+        article,
+    })?;
+    let failed = rows.iter().filter(|r| r.failure.is_some()).count();
+    let failures = (failed > 0).then(|| {
+        let total = rows.len();
+        format!("{failed} of {total} runs failed verification: see the status column.")
+    });
+    Ok(Output {
+        text,
+        files: vec![
+            (chart_name, chart),
+            (format!("sweep-{name}.md"), markdown),
+            (format!("sweep-{name}.json"), json),
+        ],
+        failures: failures.into_iter().collect(),
+    })
+}
+
+/// Workers down, sites across: the shape of the article's table.
+fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>) -> Table {
+    let mut headers = vec![args.flag().to_owned()];
+    headers.extend(args.sites.iter().map(|s| format!("{s} sites")));
+    if article.is_some() {
+        headers.push("Python (article)".into());
+    }
+    let mut table = Table::new(headers.into_iter().map(|h| (h, true, true)));
+    for (value, _) in args.values() {
+        let label = (rows.iter())
+            .find(|r| r.value == value)
+            .map_or_else(|| value.to_string(), SweepRow::label);
+        let mut cells = vec![label];
+        for &sites in &args.sites {
+            let row = rows.iter().find(|r| r.value == value && r.sites == sites);
+            cells.push(match row {
+                Some(SweepRow {
+                    skipped: Some(_), ..
+                }) => "skipped".into(),
+                Some(SweepRow {
+                    failure: Some(_), ..
+                })
+                | None => "FAILED".into(),
+                Some(SweepRow { figures, .. }) => Figure::Wall.cell(figures.as_ref()),
+            });
+        }
+        if let Some(article) = article {
+            let python = article.iter().find(|&&(w, _)| w == value);
+            cells.push(or_dash(python, |(_, s)| seconds(*s)));
+        }
+        table.push(cells);
+    }
+    table
+}
+
+/// Every combination with every figure.
+fn detail(rows: &[SweepRow]) -> Table {
+    let flag = rows.first().map_or("--workers", |r| r.flag);
+    // (header, a number?, on the terminal?)
+    let mut columns = vec![Column(flag, true, true), Column("sites", true, true)];
+    columns.extend(FIGURES.map(|(figure, shown)| figure.column(shown)));
+    columns.push(Column("status", false, true));
+    let mut table = Table::of(&columns);
+    for row in rows {
+        let mut cells = vec![row.label(), row.sites.to_string()];
+        cells.extend(FIGURES.map(|(figure, _)| figure.cell(row.figures.as_ref())));
+        cells.push(match &row.skipped {
+            Some(why) => format!("skipped: {why}"),
+            None => verdict(row.failure.as_deref(), row.faults.as_ref()),
+        });
+        table.push(cells);
+    }
+    table
+}
+
+/// One line per number of sites, and the article's, dashed.
+fn series(
+    args: &SweepArgs,
+    rows: &[SweepRow],
+    article: Option<&[(usize, f64)]>,
+) -> Vec<plot::Series> {
+    let mut series: Vec<plot::Series> = (args.sites.iter())
+        .map(|&sites| plot::Series {
+            name: format!("{sites} sites"),
+            points: (rows.iter())
+                .filter(|r| r.sites == sites && r.verified)
+                .filter_map(|r| Some((r.value as f64, r.figures.as_ref()?.wall_seconds)))
+                .collect(),
+            dashed: false,
+        })
+        .collect();
+    if let Some(article) = article {
+        series.push(plot::Series {
+            name: "Python, the article's run".into(),
+            points: article.iter().map(|&(w, s)| (w as f64, s)).collect(),
+            dashed: true,
+        });
+    }
+    series
+}
