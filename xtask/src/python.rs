@@ -161,24 +161,44 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
         dir.display()
     );
     let _ = fs::remove_dir_all(dir);
+    make_venv(python3, dir)?;
+    pip_install(&python, &requirements).inspect_err(|_| {
+        let _ = fs::remove_dir_all(dir);
+    })?;
+    fs::write(dir.join(STAMP), &wanted)
+        .map_err(|e| unavailable("no-venv", format!("cannot write the venv's stamp: {e}")))?;
+    eprintln!(
+        "Python set up in {:.0} s: {}",
+        started.elapsed().as_secs_f64(),
+        python.display()
+    );
+    Ok(python)
+}
+
+/// `python3 -m venv dir`.
+fn make_venv(python3: &Path, dir: &Path) -> Result<(), Unavailable> {
     let made = Command::new(python3)
         .args(["-m", "venv"])
         .arg(dir)
         .stdin(Stdio::null())
         .output();
     match made {
-        Ok(output) if output.status.success() => {}
+        Ok(output) if output.status.success() => Ok(()),
         Ok(output) => {
             let _ = fs::remove_dir_all(dir);
             let detail = format!(
                 "python3 -m venv failed (on Debian and Ubuntu: apt-get install python3-venv): {}",
                 last_line(&output)
             );
-            return Err(unavailable("no-venv", detail));
+            Err(unavailable("no-venv", detail))
         }
-        Err(e) => return Err(unavailable("no-venv", format!("cannot run python3: {e}"))),
+        Err(e) => Err(unavailable("no-venv", format!("cannot run python3: {e}"))),
     }
-    let installed = Command::new(&python)
+}
+
+/// The venv's pip installs `requirements`.
+fn pip_install(python: &Path, requirements: &Path) -> Result<(), Unavailable> {
+    let installed = Command::new(python)
         .args([
             "-m",
             "pip",
@@ -188,33 +208,25 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
         ])
         // Offline, fail in seconds rather than retry for minutes.
         .args(["--retries", "1", "--timeout", "15", "--quiet", "-r"])
-        .arg(&requirements)
+        .arg(requirements)
         .stdin(Stdio::null())
         .output();
     let output =
         installed.map_err(|e| unavailable("pip-failed", format!("cannot run pip: {e}")))?;
-    if !output.status.success() {
-        let _ = fs::remove_dir_all(dir);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let word = if is_offline(&stderr) {
-            "offline"
-        } else {
-            "pip-failed"
-        };
-        let detail = format!(
-            "pip could not install python/requirements.txt: {}",
-            last_line(&output)
-        );
-        return Err(unavailable(word, detail));
+    if output.status.success() {
+        return Ok(());
     }
-    fs::write(dir.join(STAMP), &wanted)
-        .map_err(|e| unavailable("no-venv", format!("cannot write the venv's stamp: {e}")))?;
-    eprintln!(
-        "Python set up in {:.0} s: {}",
-        started.elapsed().as_secs_f64(),
-        python.display()
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let word = if is_offline(&stderr) {
+        "offline"
+    } else {
+        "pip-failed"
+    };
+    let detail = format!(
+        "pip could not install python/requirements.txt: {}",
+        last_line(&output)
     );
-    Ok(python)
+    Err(unavailable(word, detail))
 }
 
 /// Whether pip's complaint is about reaching the registry.

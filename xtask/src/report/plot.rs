@@ -209,14 +209,10 @@ fn row(i: usize) -> (SegmentValue<u32>, SegmentValue<u32>) {
 /// to seconds), with its Python original's time here as an orange bar and the article's
 /// Python figure as a thinner grey bar under ours.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
-    let times = || {
-        (bars.iter())
-            .flat_map(|b| [b.seconds, b.python, b.python_here])
-            .flatten()
-    };
-    let least = times().fold(1.0f64, f64::min);
-    let most = times().fold(least, f64::max);
-    let x = (10f64.powf(least.log10().floor()))..(10f64.powf(most.log10().ceil()));
+    let times = bars
+        .iter()
+        .flat_map(|b| [b.seconds, b.python, b.python_here]);
+    let x = decades(times.flatten(), 1.0);
     let rows = bars.len().max(1) as u32;
     svg(34 * rows + 110, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -271,6 +267,14 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
     })
 }
 
+/// From the power of ten at or under the least of `values` (and 1) to the one at or over the
+/// most (and `span` times the least): a log scale's whole decades.
+fn decades(values: impl Iterator<Item = f64> + Clone, span: f64) -> std::ops::Range<f64> {
+    let least = values.clone().fold(1.0f64, f64::min);
+    let most = values.fold(least * span, f64::max);
+    10f64.powf(least.log10().floor())..10f64.powf(most.log10().ceil())
+}
+
 /// One line of [`line_chart`].
 pub struct Series {
     pub name: String,
@@ -292,13 +296,8 @@ pub fn line_chart(
             .flat_map(|s| &s.points)
             .filter(|(x, y)| *x > 0.0 && *y > 0.0)
     };
-    let decades = |values: Vec<f64>| {
-        let lo = values.iter().copied().fold(f64::MAX, f64::min).min(1.0);
-        let hi = values.iter().copied().fold(lo * 10.0, f64::max);
-        10f64.powf(lo.log10().floor())..10f64.powf(hi.log10().ceil())
-    };
-    let x = decades(points().map(|p| p.0).collect());
-    let y = decades(points().map(|p| p.1).collect());
+    let x = decades(points().map(|p| p.0), 10.0);
+    let y = decades(points().map(|p| p.1), 10.0);
     svg(500, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))

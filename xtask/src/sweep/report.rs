@@ -44,55 +44,19 @@ const FIGURES: [(Figure, bool); 7] = [
 
 /// What the sweep prints and writes.
 pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
-    let (name, flag) = (args.program.name(), args.flag());
+    let name = args.program.name();
     // The article's table is of its threaded Python downloader: beside io_threads, and beside
     // that very program run here.
     let article = (args.program.program.name == "io_threads").then_some(&ARTICLE[..]);
     let (matrix, detail) = (matrix(args, rows, article), detail(rows));
-    let default = rows.iter().find_map(|row| Some((row, row.default?)));
-    let default = default.map(|(row, whose)| {
-        format!(
-            "{}: the cap {name} takes on its own, {whose}, given as {} since the sites \
-             are the sweep's stand-in's.",
-            row.label(),
-            row.setting()
-        )
-    });
+    let default = default_sentence(name, rows);
     let mut text = matrix.to_text();
     if let Some(default) = &default {
         text += &wrap(default);
     }
     text += &format!("\n{}\n", detail.to_text());
-    let chart_name = format!("sweep-{name}.svg");
-    let title = format!(
-        "{name}: wall time against {flag} ({} ms per request)",
-        args.stand_in.latency_ms
-    );
-    let chart = plot::line_chart(
-        &title,
-        &format!("{flag} (log scale)"),
-        "wall seconds (log scale)",
-        &series(args, rows, article),
-    )?;
-    let article_sentence = match article {
-        Some(_) => {
-            " The article's column is its threaded Python downloader on the real internet, 200 \
-             downloads."
-        }
-        None => "",
-    };
-    let markdown = format!(
-        "# cargo xtask sweep --program {name}\n\n\
-         Each cell is the wall time of {name} with that many {flag}, downloading that many \
-         sites from the local stand-in at {latency} ms per request (median of {runs} run(s)).\
-         {article_sentence}{default}\n\n\
-         {}\n![{name} sweep]({chart_name})\n\n## Every run\n\n{}",
-        matrix.to_markdown(),
-        detail.to_markdown(),
-        latency = args.stand_in.latency_ms,
-        runs = args.runs,
-        default = default.map(|d| format!(" {d}")).unwrap_or_default(),
-    );
+    let tables = [matrix.to_markdown(), detail.to_markdown()];
+    let markdown = markdown(args, tables, article.is_some(), default.as_deref());
     let json = serde_json::to_string_pretty(&Report {
         program: name,
         latency_ms: args.stand_in.latency_ms,
@@ -108,12 +72,66 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
     Ok(Output {
         text,
         files: vec![
-            (chart_name, chart),
+            (format!("sweep-{name}.svg"), chart(args, rows, article)?),
             (format!("sweep-{name}.md"), markdown),
             (format!("sweep-{name}.json"), json),
         ],
         failures: failures.into_iter().collect(),
     })
+}
+
+/// What the row of the program's own default is, when it has one.
+fn default_sentence(name: &str, rows: &[SweepRow]) -> Option<String> {
+    let (row, whose) = rows.iter().find_map(|row| Some((row, row.default?)))?;
+    Some(format!(
+        "{}: the cap {name} takes on its own, {whose}, given as {} since the sites are \
+         the sweep's stand-in's.",
+        row.label(),
+        row.setting()
+    ))
+}
+
+/// sweep-NAME.md: what was run, the two tables, the chart.
+fn markdown(
+    args: &SweepArgs,
+    [matrix, detail]: [String; 2],
+    article: bool,
+    default: Option<&str>,
+) -> String {
+    let (name, flag) = (args.program.name(), args.flag());
+    let article = match article {
+        true => {
+            " The article's column is its threaded Python downloader on the real internet, 200 \
+             downloads."
+        }
+        false => "",
+    };
+    format!(
+        "# cargo xtask sweep --program {name}\n\n\
+         Each cell is the wall time of {name} with that many {flag}, downloading that many \
+         sites from the local stand-in at {latency} ms per request (median of {runs} run(s)).\
+         {article}{default}\n\n\
+         {matrix}\n![{name} sweep](sweep-{name}.svg)\n\n## Every run\n\n{detail}",
+        latency = args.stand_in.latency_ms,
+        runs = args.runs,
+        default = default.map(|d| format!(" {d}")).unwrap_or_default(),
+    )
+}
+
+/// Wall time against the flag, one line per number of sites.
+fn chart(
+    args: &SweepArgs,
+    rows: &[SweepRow],
+    article: Option<&[(usize, f64)]>,
+) -> anyhow::Result<String> {
+    let (name, flag) = (args.program.name(), args.flag());
+    let latency = args.stand_in.latency_ms;
+    plot::line_chart(
+        &format!("{name}: wall time against {flag} ({latency} ms per request)"),
+        &format!("{flag} (log scale)"),
+        "wall seconds (log scale)",
+        &series(args, rows, article),
+    )
 }
 
 /// Workers down, sites across: the shape of the article's table.
