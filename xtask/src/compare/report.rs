@@ -54,17 +54,8 @@ Every column, the runs of each and how each is measured: compare.md.
 const QUICK: &str = "--quick: the CPU programs' work is too small to time, so their rows show no \
                      speedup and no ratio to Python, and the machine's ceiling is left out.";
 
-/// The figures of the table, and whether the terminal shows each.
-const FIGURES: [(Figure, bool); 8] = [
-    (Figure::Wall, false),
-    (Figure::Own, true),
-    (Figure::Cpu, false),
-    (Figure::CoresUsed, false),
-    (Figure::LargestProcess, false),
-    (Figure::PeakMemory, true),
-    (Figure::Threads, false),
-    (Figure::Processes, false),
-];
+/// The figures the terminal shows; compare.md and compare.json have them all.
+const ON_TERMINAL: [Figure; 2] = [Figure::Own, Figure::PeakMemory];
 
 /// What compare prints and writes.
 pub fn output(
@@ -156,7 +147,7 @@ fn table(rows: &[Row]) -> Table {
         Column("runtime", false, false),
         Column("workers", true, false),
     ];
-    columns.extend(FIGURES.map(|(figure, shown)| figure.column(shown)));
+    columns.extend(Figure::ALL.map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
     columns.extend([
         Column("speedup", true, true),
         Column("Python (article)", true, false),
@@ -179,7 +170,7 @@ fn cells(row: &Row) -> Vec<String> {
         row.runtime.into(),
         row.workers.clone(),
     ];
-    cells.extend(FIGURES.map(|(figure, _)| figure.cell(row.figures.as_ref())));
+    cells.extend(Figure::ALL.map(|figure| figure.cell(row.figures.as_ref())));
     let python = row.python_here.as_ref();
     cells.extend([
         or_dash(row.speedup, |s| format!("{s:.1}x")),

@@ -162,7 +162,7 @@ fn wrap_within(text: &str, width: usize) -> String {
 }
 
 /// The figures every measured run has, one column each, in the order the tables show them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Figure {
     Wall,
     Own,
@@ -175,6 +175,17 @@ pub enum Figure {
 }
 
 impl Figure {
+    pub const ALL: [Figure; 8] = [
+        Figure::Wall,
+        Figure::Own,
+        Figure::Cpu,
+        Figure::CoresUsed,
+        Figure::LargestProcess,
+        Figure::PeakMemory,
+        Figure::Threads,
+        Figure::Processes,
+    ];
+
     /// Its column: its header, a number, on the terminal or not.
     pub fn column(self, on_terminal: bool) -> Column {
         let header = match self {

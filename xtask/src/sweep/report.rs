@@ -31,16 +31,13 @@ struct Report<'a> {
     article: Option<&'a [(usize, f64)]>,
 }
 
-/// The figures of the table of every run, and whether the terminal shows each.
-const FIGURES: [(Figure, bool); 7] = [
-    (Figure::Wall, true),
-    (Figure::Own, false),
-    (Figure::Cpu, false),
-    (Figure::CoresUsed, false),
-    (Figure::PeakMemory, true),
-    (Figure::Threads, true),
-    (Figure::Processes, false),
-];
+/// The figures of the table of every run: all but the largest process's, the terminal showing
+/// these.
+const ON_TERMINAL: [Figure; 3] = [Figure::Wall, Figure::PeakMemory, Figure::Threads];
+
+fn figures() -> impl Iterator<Item = Figure> {
+    (Figure::ALL.into_iter()).filter(|&figure| figure != Figure::LargestProcess)
+}
 
 /// What the sweep prints and writes.
 pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
@@ -174,12 +171,12 @@ fn detail(rows: &[SweepRow]) -> Table {
     let flag = rows.first().map_or("--workers", |r| r.flag);
     // (header, a number?, on the terminal?)
     let mut columns = vec![Column(flag, true, true), Column("sites", true, true)];
-    columns.extend(FIGURES.map(|(figure, shown)| figure.column(shown)));
+    columns.extend(figures().map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
     columns.push(Column("status", false, true));
     let mut table = Table::of(&columns);
     for row in rows {
         let mut cells = vec![row.label(), row.sites.to_string()];
-        cells.extend(FIGURES.map(|(figure, _)| figure.cell(row.figures.as_ref())));
+        cells.extend(figures().map(|figure| figure.cell(row.figures.as_ref())));
         cells.push(match &row.skipped {
             Some(why) => format!("skipped: {why}"),
             None => verdict(row.failure.as_deref(), row.faults.as_ref()),
