@@ -56,16 +56,15 @@ impl Schedule<'_> {
                 .collect()
         });
         for i in (0..count).filter(|&i| self.runs(i)) {
-            match rounds {
-                Some(rounds) if in_rounds.first() == Some(&i) => {
-                    progress.program(i + 1, count, rounds.name);
-                    self.rounds(rounds, &in_rounds, &progress, &mut runs);
-                }
-                _ if in_rounds.contains(&i) => {}
-                _ => {
-                    progress.program(i + 1, count, &self.plan.entries[i].name);
-                    self.block(i, &progress, &mut runs);
-                }
+            let first_of_rounds = rounds.filter(|_| in_rounds.first() == Some(&i));
+            if first_of_rounds.is_none() && in_rounds.contains(&i) {
+                continue;
+            }
+            let name = first_of_rounds.map_or(self.plan.entries[i].name.as_str(), |r| r.name);
+            progress.program(i + 1, count, name);
+            match first_of_rounds {
+                Some(rounds) => self.rounds(rounds, &in_rounds, &progress, &mut runs),
+                None => self.block(i, &progress, &mut runs),
             }
         }
         progress.clear();

@@ -1,14 +1,15 @@
 //! Checking a run's output before its time is trusted, as rayon-demo's `sieve` checks the primes
 //! it found before it prints a speedup. Every line is read with `contract::Line`.
 
-use std::fmt;
+mod downloads;
+mod flags;
+
 use std::process::ExitStatus;
 
 use contract::Line;
-use contract::Transcript;
-use serde::Serialize;
-use stand_in::counts::{Counts, parse_downloads};
-use stand_in::server::{LoggedRequest, Outcome};
+use stand_in::server::LoggedRequest;
+
+pub use downloads::Faults;
 
 /// What a run must have printed.
 #[derive(Clone, Copy, Debug)]
@@ -45,53 +46,6 @@ pub struct Check {
     pub own_seconds: Option<f64>,
     /// With faults on: how many downloads failed, and of what kind.
     pub faults: Option<Faults>,
-}
-
-/// The failures of a run with faults on, as the program printed them and as the stand-in logged
-/// what it injected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Faults {
-    pub failed: usize,
-    /// `Failed` lines whose reason names status 500.
-    pub http_500: usize,
-    /// Every other `Failed` line: closed connections, timeouts.
-    pub other: usize,
-    /// Answers the stand-in turned into 500s.
-    pub injected_errors: usize,
-    /// Connections the stand-in closed without answering.
-    pub injected_drops: usize,
-    /// Requests sent again after a drop (a client that retries: aiohttp).
-    pub retried: usize,
-    /// Requests the program gave up on before their (slow) answer: its timeouts, as the
-    /// stand-in saw them.
-    pub abandoned: usize,
-}
-
-impl Faults {
-    fn agree(&self) -> bool {
-        self.http_500 == self.injected_errors
-            && self.other + self.retried == self.injected_drops + self.abandoned
-    }
-}
-
-impl fmt::Display for Faults {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} failed ({} HTTP 500, {} other); the stand-in injected {} errors, {} drops, and \
-             saw {} requests abandoned",
-            self.failed,
-            self.http_500,
-            self.other,
-            self.injected_errors,
-            self.injected_drops,
-            self.abandoned
-        )?;
-        match self.retried {
-            0 => Ok(()),
-            n => write!(f, "; {n} requests retried after a drop"),
-        }
-    }
 }
 
 /// What a terminal shows of a line: a spinner redraws its line with `\r`, so only the text after
@@ -148,10 +102,21 @@ pub fn check(
             retries_drops,
         } => {
             let retries = retries_drops.then_some(total);
-            return check_download_run(total, faults, retries, log, stdout, status, exited);
+            let checked = downloads::check(total, faults, retries, log, stdout, status, exited);
+            let (result, own_seconds, faults) = checked;
+            return Check {
+                result,
+                own_seconds,
+                faults,
+            };
         }
         Expect::Flags { total, faults } => {
-            return check_flags_run(total, faults, log, stdout, status, exited);
+            let (result, own_seconds) = flags::check(total, faults, log, stdout, status, exited);
+            return Check {
+                result,
+                own_seconds,
+                faults: None,
+            };
         }
         Expect::Sum(expected) => check_sum(expected, stdout),
         Expect::Answer => (check_answer(stdout), None),
@@ -235,102 +200,6 @@ fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64
     (result, own_seconds)
 }
 
-/// A downloader's run: its `Read`, `Failed` and `Downloaded` lines against the `total` it was
-/// given and the stand-in's log; with `faults`, its failures against those injected.
-fn check_download_run(
-    total: usize,
-    faults: bool,
-    retries: Option<usize>,
-    log: Option<&[LoggedRequest]>,
-    stdout: &str,
-    status: ExitStatus,
-    exited: Option<String>,
-) -> Check {
-    let transcript = Transcript::parse(stdout);
-    let own_seconds = transcript.summary.map(|s| s.seconds);
-    let (result, faults) = match (faults, exited) {
-        (true, _) => {
-            let (result, counts) = check_faults(total, log, &transcript, status, retries);
-            (result, Some(counts))
-        }
-        (false, Some(why)) if transcript.summary.is_none() => (Err(why), None),
-        (false, _) => (check_downloads(total, log, &transcript, status), None),
-    };
-    Check {
-        result,
-        own_seconds,
-        faults,
-    }
-}
-
-/// A flags program's run: its report against the `total` and the stand-in's log. flags2 and
-/// flags3 report counts; flags.py and its two concurrent versions say `20 downloads in
-/// 0.35s`, or stop at the first error as the originals do.
-fn check_flags_run(
-    total: usize,
-    faults: bool,
-    log: Option<&[LoggedRequest]>,
-    stdout: &str,
-    status: ExitStatus,
-    exited: Option<String>,
-) -> Check {
-    let logged = log.map(Counts::from_log);
-    let report = Counts::parse(stdout).or_else(|| {
-        parse_downloads(stdout).map(|(ok, seconds)| {
-            let counts = Counts {
-                ok,
-                ..Counts::default()
-            };
-            (counts, seconds)
-        })
-    });
-    let stopped_at_an_error = faults && exited.is_some() && logged.is_some_and(|c| c.errors > 0);
-    let (result, own_seconds) = match report {
-        Some((counts, seconds)) => {
-            let result = check_flags(counts, total, logged, faults, status);
-            (result, Some(seconds))
-        }
-        None if stopped_at_an_error => (Ok(()), None),
-        None => {
-            let why = exited.unwrap_or_else(|| "no report of the flags downloaded".into());
-            (Err(why), None)
-        }
-    };
-    Check {
-        result,
-        own_seconds,
-        faults: None,
-    }
-}
-
-/// A flags program's counts against what it must have reported: `total` in all, all OK
-/// without faults, the stand-in's log's own count with them, and exit status 1 for errors.
-fn check_flags(
-    counts: Counts,
-    total: usize,
-    logged: Option<Counts>,
-    faults: bool,
-    status: ExitStatus,
-) -> Result<(), String> {
-    let all_ok = Counts {
-        ok: total,
-        ..Counts::default()
-    };
-    if counts.ok + counts.not_found + counts.errors != total {
-        Err(format!("reported {counts:?}, not {total} flags"))
-    } else if !faults && counts != all_ok {
-        Err(format!("reported {counts:?}, not {total} flags downloaded"))
-    } else if let Some(logged) = logged.filter(|&logged| logged != counts) {
-        Err(format!(
-            "reported {counts:?}; the stand-in's log says {logged:?}"
-        ))
-    } else if status.success() != (counts.errors == 0) {
-        Err(format!("{status} with {} errors", counts.errors))
-    } else {
-        Ok(())
-    }
-}
-
 /// The async basics' last line, `time taken: {secs} seconds ({units} units)`: (secs, units).
 fn time_taken(line: &str) -> Option<(f64, f64)> {
     let rest = line.trim_end().strip_prefix("time taken: ")?;
@@ -339,96 +208,11 @@ fn time_taken(line: &str) -> Option<(f64, f64)> {
     Some((seconds.parse().ok()?, units.parse().ok()?))
 }
 
-fn check_downloads(
-    total: usize,
-    log: Option<&[LoggedRequest]>,
-    transcript: &Transcript,
-    status: ExitStatus,
-) -> Result<(), String> {
-    let Some(summary) = transcript.summary else {
-        return Err("no `Downloaded` line at the end".into());
-    };
-    let (ok, said_total, failed) = (summary.ok, summary.total, summary.failed);
-    if let Some((url, reason)) = transcript.failures.first() {
-        return Err(format!(
-            "{} of {total} failed, first {url}: {reason}",
-            transcript.failures.len()
-        ));
-    }
-    if said_total != total || ok != total || failed != 0 {
-        return Err(format!(
-            "said it downloaded {ok} of {said_total}, not {total} of {total}"
-        ));
-    }
-    if transcript.reads.len() != total {
-        return Err(format!(
-            "{} `Read` lines for {total} sites",
-            transcript.reads.len()
-        ));
-    }
-    if !status.success() {
-        return Err(format!("{status} after downloading everything"));
-    }
-    if let Some(log) = log {
-        let served = log.iter().filter(|r| r.outcome.is_success()).count();
-        if served != total {
-            return Err(format!("the stand-in served {served} pages, not {total}"));
-        }
-    }
-    Ok(())
-}
-
-/// `retries`: `Some(total)` when the client sends a dropped request once more: every request
-/// the log holds beyond one per site is such a retry.
-fn check_faults(
-    total: usize,
-    log: Option<&[LoggedRequest]>,
-    transcript: &Transcript,
-    status: ExitStatus,
-    retries: Option<usize>,
-) -> (Result<(), String>, Faults) {
-    let injected =
-        |outcome| log.map_or(0, |log| log.iter().filter(|r| r.outcome == outcome).count());
-    let http_500 = transcript
-        .failures
-        .iter()
-        .filter(|(_, why)| why.contains("500"))
-        .count();
-    let faults = Faults {
-        failed: transcript.failures.len(),
-        http_500,
-        other: transcript.failures.len() - http_500,
-        injected_errors: injected(Outcome::Error),
-        injected_drops: injected(Outcome::Dropped),
-        retried: match (retries, log) {
-            (Some(total), Some(log)) => log.len().saturating_sub(total),
-            _ => 0,
-        },
-        abandoned: injected(Outcome::Abandoned),
-    };
-    let result = if !transcript.is_consistent() {
-        Err("its lines do not add up to its `Downloaded` line".into())
-    } else if transcript
-        .summary
-        .is_some_and(|summary| summary.total != total)
-    {
-        Err(format!(
-            "tried {} sites, not {total}",
-            transcript.reads.len() + faults.failed
-        ))
-    } else if status.success() != (faults.failed == 0) {
-        Err(format!("{status} with {} failed", faults.failed))
-    } else if log.is_some() && !faults.agree() {
-        Err(format!("counts disagree: {faults}"))
-    } else {
-        Ok(())
-    };
-    (result, faults)
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use stand_in::server::Outcome;
 
     use super::*;
 
