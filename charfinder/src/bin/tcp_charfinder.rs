@@ -32,7 +32,8 @@ use tokio::net::{TcpListener, TcpStream};
 /// One client's session: prompt, read a query, answer, until the client ends it.
 async fn finder(index: &InvertedIndex, socket: &mut TcpStream, client: Peer) -> io::Result<()> {
     let (reader, mut writer) = socket.split();
-    let mut reader = BufReader::new(reader);
+    // A buffer as long as a line may be, not the default 8 KiB: every idle client holds one.
+    let mut reader = BufReader::with_capacity(charfinder::tcp::MAX_LINE, reader);
     loop {
         // The original's `writer.write(PROMPT)` cannot be awaited: it only appends to the
         // transport's buffer, which grows without bound if the client never reads; `await

@@ -30,7 +30,8 @@ use std::net::{TcpListener, TcpStream};
 /// One client's session: prompt, read a query, answer, until the client ends it.
 fn finder(index: &InvertedIndex, socket: &TcpStream, client: Peer) -> io::Result<()> {
     let (reader, mut writer) = (socket, socket);
-    let mut reader = BufReader::new(reader);
+    // A buffer as long as a line may be, not the default 8 KiB: every idle client holds one.
+    let mut reader = BufReader::with_capacity(charfinder::tcp::MAX_LINE, reader);
     loop {
         // `write_all` blocks this thread, and only this one, until the kernel's socket buffer
         // takes the bytes: a client that does not read holds its own thread back.
