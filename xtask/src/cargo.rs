@@ -53,9 +53,9 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
 /// Builds `binaries` in release and says where each landed, by name. A package that does not
 /// compile is left out (cargo's `--keep-going` builds the others); its errors are on stderr.
 ///
-/// `--bin NAME`, not `--package`: cargo then resolves the dependencies' features for the whole
-/// workspace, as it does for `cargo xtask` (`run --release --bin xtask`, .cargo/config.toml),
-/// so that xtask and the programs share one build of tokio, hyper and the rest.
+/// `--bin NAME`: a row of `compare` is one binary, and several share a package. The
+/// dependencies' features are the whole workspace's either way (the workspace-hack crate), so
+/// xtask and the programs share one build of tokio, hyper and the rest.
 pub fn build_release(binaries: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
     let mut command = cargo();
     command

@@ -8,7 +8,9 @@
 //!
 //! `compare` and `sweep` build the programs in release, run them against a stand-in started in
 //! this process, check every run's output before trusting its time, and write their tables and
-//! pictures under `target/compare/`.
+//! pictures under `target/compare/`. Each is a plan (`plan.rs`; `compare/`, `sweep/`) handed to
+//! the same steps: `run/` (build, run in blocks or rounds, measure), `verify/` (check each run)
+//! and `report/` (tables, files, pictures, the exit status).
 
 mod cargo;
 mod compare;

@@ -1,6 +1,6 @@
 //! The first step of every lab command: build what its plan names, start its stand-in, and run
 //! each job as often as the plan says, in its order (`rounds.rs`); every run measured from
-//! outside (`measure.rs`) and checked (`verify.rs`) before its time counts, and each job's runs
+//! outside (`measure.rs`) and checked (`verify/`) before its time counts, and each job's runs
 //! summed up in its median one (`once.rs`).
 
 pub mod ceiling;
