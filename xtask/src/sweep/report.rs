@@ -81,10 +81,11 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
 fn default_sentence(name: &str, rows: &[SweepRow]) -> Option<String> {
     let (row, whose) = rows.iter().find_map(|row| Some((row, row.default?)))?;
     Some(format!(
-        "{}: the cap {name} takes on its own, {whose}, given as {} since the sites are \
+        "{}: the cap {name} takes on its own, {whose}, given as {} {} since the sites are \
          the sweep's stand-in's.",
         row.label(),
-        row.setting()
+        row.flag,
+        row.value
     ))
 }
 
