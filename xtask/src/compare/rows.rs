@@ -140,7 +140,7 @@ fn python_row((job, script): (Result<Measured, String>, &'static str)) -> Python
 /// Both are taken from the programs' own times, the lines they print (`Duration ...`,
 /// `Downloaded ... in ...`), as the article's are: the time of the work, not of starting a
 /// program. A CPU program's run is a few hundredths of a second, of which starting the binary
-/// takes 2 to 4 ms; wall times, in their own column, keep that in. With `quick`, the CPU
+/// is a share that shows; wall times, in their own column, keep it in. With `quick`, the CPU
 /// programs' work is too small to time: they get no speedup and no ratio to Python.
 fn add_speedups(rows: &mut [Row], quick: bool) {
     let own: HashMap<&str, f64> = rows

@@ -86,8 +86,8 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     let mut sampler = Sampler::new(pid);
     let mut killed = false;
     // The first sample waits too: taken at once, it would find the program before it had
-    // loaded (io_async_smol at 0.4 MiB, where it peaks at 8), and in a run of a few
-    // milliseconds the next one would never come. A run shorter than this is not sampled.
+    // loaded (a fraction of its peak), and in a run of a few milliseconds the next one would
+    // never come. A run shorter than this is not sampled.
     let mut interval = MIN_INTERVAL;
     loop {
         match exited.recv_timeout(interval) {
