@@ -58,5 +58,9 @@ if __name__ == '__main__':  # added: the Rust server's flags and first lines
     sock = socket.create_server((args.host, args.port))  # bound here, to say which port
     host, port = sock.getsockname()[:2]
     print(f'Serving on http://{host}:{port}/. Hit CTRL-C to stop.')
-    uvicorn.Server(uvicorn.Config(app)).run(sockets=[sock])
+    try:
+        uvicorn.Server(uvicorn.Config(app, lifespan='off')).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down, then raises the Ctrl-C it caught again
+        # (the app has no startup or shutdown handlers: lifespan='off' spares a traceback)
+        pass
     print('\nServer shut down.')
