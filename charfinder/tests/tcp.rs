@@ -7,9 +7,14 @@ use std::io::Write;
 use std::net::{Shutdown, TcpListener};
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// Only the Unix tests below hold many clients or time an answer.
+#[cfg(unix)]
+use std::time::Instant;
 
-use common::{ASYNC, Client, SEQUENTIAL, Server, TCP_SERVERS, THREADS, expected};
+#[cfg(unix)]
+use common::Client;
+use common::{ASYNC, SEQUENTIAL, Server, TCP_SERVERS, THREADS, expected};
 
 #[test]
 fn a_session_as_the_originals() {
