@@ -297,7 +297,10 @@ fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         assert!(
-            stderr.contains("--limit 200, but the open-file limit (64) has room for about 32"),
+            stderr.contains(
+                "At most 200 requests at once, set by --limit, but the open-file limit (64) has \
+                 room for about 32"
+            ),
             "{name}: {stderr}"
         );
         let transcript = Transcript::parse(&String::from_utf8_lossy(&output.stdout));
