@@ -28,6 +28,13 @@ use std::net::{TcpListener, TcpStream};
 
 /// One client's session: prompt, read a query, answer, until the client ends it.
 fn finder(index: &InvertedIndex, socket: &TcpStream, client: Peer) -> io::Result<()> {
+    // Each write leaves at once, as on asyncio's transports, which set TCP_NODELAY on every TCP
+    // socket (`_SelectorSocketTransport.__init__` in CPython's
+    // https://github.com/python/cpython/blob/v3.11.0/Lib/asyncio/selector_events.py). Without
+    // it, Nagle's algorithm holds back the status line until the client acknowledges the lines
+    // before it, and the client delays its acknowledgement (40 ms at least on Linux,
+    // `TCP_ATO_MIN` in https://github.com/torvalds/linux/blob/v6.12/include/net/tcp.h).
+    socket.set_nodelay(true)?;
     let (reader, mut writer) = (socket, socket);
     // A buffer as long as a line may be, not the default 8 KiB: every idle client holds one.
     let mut reader = BufReader::with_capacity(charfinder::tcp::MAX_LINE, reader);
