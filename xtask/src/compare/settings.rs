@@ -86,6 +86,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "OLD.json")]
     pub against: Option<PathBuf>,
 
+    /// Rewrite the measured tables of README.md and docs/*.md (their `<!-- figures:NAME ... -->`
+    /// regions) from this run, once every program is verified.
+    #[arg(long, conflicts_with_all = ["quick", "only", "real"])]
+    pub write_docs: bool,
+
     #[command(flatten)]
     stand_in: StandInArgs,
 }
