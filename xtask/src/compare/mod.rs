@@ -63,17 +63,19 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let mut output = report::output(&settings, &mut rows, &findings)?;
     if args.write_docs {
-        output.text += &write_docs(&settings, &rows, cores_worth)?;
+        output.text += &write_docs(&settings, &rows, cores_worth, &output.files)?;
     }
     step::finish(&out_dir, output)
 }
 
 /// `--write-docs`: the docs' regions rewritten from this run, if every program was verified
-/// at the stand-in's defaults; otherwise the docs keep the figures they have, and say why.
+/// at the stand-in's defaults; otherwise the docs keep the figures they have, and say why. The
+/// pictures docs/ shows (the bar chart, the timelines) are replaced by this run's too.
 fn write_docs(
     settings: &Settings,
     rows: &[Row],
     cores_worth: Option<f64>,
+    files: &[(String, String)],
 ) -> anyhow::Result<String> {
     let failed = rows.iter().filter(|r| !r.verified).count();
     if failed > 0 || settings.faults {
@@ -90,6 +92,14 @@ fn write_docs(
     for page in docs::write(root, settings, rows, cores_worth)? {
         let page = page.strip_prefix(root).unwrap_or(&page);
         text += &format!("Rewrote the figures of {}\n", page.display());
+    }
+    for (name, contents) in files.iter().filter(|(name, _)| name.ends_with(".svg")) {
+        let picture = root.join("docs").join(name);
+        if picture.exists() {
+            std::fs::write(&picture, contents)
+                .with_context(|| format!("cannot write {}", picture.display()))?;
+            text += &format!("Rewrote docs/{name}\n");
+        }
     }
     Ok(text)
 }
