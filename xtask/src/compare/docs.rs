@@ -11,6 +11,7 @@ use sysinfo::{CpuRefreshKind, System};
 use crate::figures;
 use crate::programs::Family;
 use crate::report::table::{Column, Figure, Table, or_dash, seconds};
+use crate::run::Figures;
 
 use super::rows::Row;
 use super::settings::{ASYNC_SCALE, Settings};
@@ -75,9 +76,9 @@ fn caption(run: &str, settings: &Settings, rows: &[Row], cores_worth: Option<f64
     let verified = rows.iter().filter(|r| r.verified).count();
     let ceiling = or_dash(cores_worth, |c| format!("{c:.2}"));
     format!(
-        "*Run {run} (`cargo xtask compare --write-docs`): {cpus} CPUs ({machine});\n\
-         ceiling {ceiling} cores' worth of work; {verified} of {total} programs verified; \
-         median of {runs} runs, CPU programs of {cpu_runs} rounds.*\n",
+        "*Run {run} (`cargo xtask compare --write-docs`), {verified} of {total} programs \
+         verified,\non {cpus} CPUs: {machine}.\nCeiling: {ceiling} cores' worth of work. \
+         Medians of {runs} runs, the CPU programs' of {cpu_runs} rounds.*\n",
         cpus = settings.cpus,
         machine = machine(),
         total = rows.len(),
@@ -86,14 +87,14 @@ fn caption(run: &str, settings: &Settings, rows: &[Row], cores_worth: Option<f64
     )
 }
 
-/// `Debian GNU/Linux 12, Linux 6.1, x86_64, AMD EPYC 7B13`: what sysinfo can tell.
+/// `Linux (Debian GNU/Linux 12), kernel 6.1, x86_64, AMD EPYC 7B13`: what sysinfo can tell.
 fn machine() -> String {
     let mut system = System::new();
     system.refresh_cpu_list(CpuRefreshKind::nothing());
     let brand = (system.cpus().first()).map(|c| c.brand().trim().to_owned());
     let kernel = System::kernel_version().map(|k| {
         let short: Vec<&str> = k.split(['.', '-']).take(2).collect();
-        format!("{} {}", std::env::consts::OS, short.join("."))
+        format!("kernel {}", short.join("."))
     });
     [
         System::long_os_version(),
@@ -191,14 +192,13 @@ fn python(rows: &[Row]) -> Table {
         python_own(rows.iter().find(|r| r.program == name)?)
     };
     for row in rows.iter().filter(|r| r.python_here.is_some()) {
-        let python = row.python_here.as_ref().filter(|p| p.verified);
-        let python_cores = python.and_then(|p| p.figures.as_ref()?.cores_used);
+        let python_cores = python_figures(row).and_then(|f| f.cores_used);
         let python_speedup = baseline(row).zip(python_own(row)).map(|(b, p)| b / p);
         table.push(vec![
             row.program.to_owned(),
-            format!("`{}`", python.map_or("", |p| p.script)),
-            Figure::Own.cell(row.figures.as_ref()),
-            or_dash(python_own(row), seconds),
+            format!("`{}`", row.python_here.as_ref().map_or("", |p| p.script)),
+            own_or_wall(row.figures.as_ref()),
+            own_or_wall(python_figures(row)),
             or_dash(row.vs_python, |r| format!("{r:.1}x")),
             or_dash(row.speedup, |s| format!("{s:.1}x")),
             or_dash(python_speedup.filter(|_| row.speedup.is_some()), |s| {
@@ -209,6 +209,20 @@ fn python(rows: &[Row]) -> Table {
         ]);
     }
     table
+}
+
+/// Its own time, or for a spinner, which prints none, its wall time, saying so.
+fn own_or_wall(figures: Option<&Figures>) -> String {
+    or_dash(figures, |f| match f.own_seconds {
+        Some(own) => seconds(own),
+        None => format!("{} (wall)", seconds(f.wall_seconds)),
+    })
+}
+
+/// The figures of a row's Python original, when it ran and was verified.
+fn python_figures(row: &Row) -> Option<&Figures> {
+    let python = row.python_here.as_ref().filter(|p| p.verified)?;
+    python.figures.as_ref()
 }
 
 /// The async basics: their own time, in units (the article's seconds at `--scale`).

@@ -194,7 +194,7 @@ impl Settings {
     /// io_async`'s run; with `--real`, what it takes against any other server. Passing
     /// compare's stand-in as `--url` would otherwise give it the other server's. The Python
     /// original is not given one: the article's `ClientSession()` keeps aiohttp's 100, which the
-    /// README's Python paragraph counts in the ratio (two waves of 100 against one of 160).
+    /// Python paragraph of docs/measurements.md counts in the ratio (two waves of 100 against one of 160).
     pub fn async_cap(&self) -> (usize, &'static str) {
         download_cli::default_in_flight_cap(match self.real {
             true => download_cli::Server::Other,
