@@ -10,7 +10,7 @@
 //! What to watch for: one thread, every request waiting at once: about one latency, not 160. With
 //! `--limit 5` (a semaphore) 160 / 5 latencies, the threads' time, on one thread. At 10,000 sites
 //! (`--repeat 5000`) it caps itself at 1,000 in flight (ten waves), as aiohttp caps itself at 100.
-//! How that compares with aiohttp's client, measured: `README.md`. More in `docs/io.md`.
+//! How that compares with aiohttp's client: `docs/measurements.md`. More in `docs/io.md`.
 //!
 //! ```text
 //! Read 10966 bytes from http://127.0.0.1:40393/www.jython.org

@@ -14,6 +14,7 @@
 
 mod cargo;
 mod compare;
+mod figures;
 mod plan;
 mod programs;
 mod python;

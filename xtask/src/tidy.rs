@@ -428,6 +428,38 @@ mod tests {
         }
     }
 
+    /// README.md and docs/*.md: their measured tables are as `cargo xtask compare
+    /// --write-docs` wrote them (`figures.rs`): none edited by hand, all from one run.
+    #[test]
+    fn the_docs_figures_are_one_runs_untouched() {
+        let pages: Vec<(String, String)> = (crate::figures::pages(workspace()).expect("pages"))
+            .into_iter()
+            .map(|path| {
+                let text = fs::read_to_string(&path).expect("a page reads");
+                let relative = path.strip_prefix(workspace()).unwrap_or(&path);
+                (relative.display().to_string(), text)
+            })
+            .collect();
+        let problems = crate::figures::problems(&pages);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// README.md reads in one sitting: under 250 lines, no prose line over 100 characters
+    /// (tables, code blocks and the marked figures aside).
+    #[test]
+    fn the_readme_is_short() {
+        let readme = fs::read_to_string(workspace().join("README.md")).expect("README.md");
+        let lines: Vec<&str> = readme.lines().collect();
+        assert!(lines.len() < 250, "README.md has {} lines", lines.len());
+        let mut in_code = false;
+        for (i, line) in lines.iter().enumerate() {
+            in_code ^= line.starts_with("```");
+            let prose = !in_code && !line.starts_with('|') && !line.starts_with("    ");
+            let long = line.chars().count() > 100 && !line.starts_with("<!--");
+            assert!(!(prose && long), "README.md:{}: over 100 characters", i + 1);
+        }
+    }
+
     const ORIGINAL: &str = "https://github.com/realpython/materials/blob/44102811bdc432a68a0e0480a748da109502112f/concurrency-overview/io_non_concurrent.py";
 
     /// A header with every part, for the tests below to spoil one part at a time.

@@ -7,17 +7,24 @@
 //! `against.rs` sets them beside an earlier run's.
 
 mod against;
+mod docs;
 mod plan;
 mod report;
 mod rows;
 mod settings;
 
+use std::path::Path;
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use crate::programs::{PROGRAMS, Program};
 use crate::python::Python;
 use crate::usage::UsageError;
 use crate::{cargo, report as step, run};
+
+use rows::Row;
+use settings::Settings;
 
 pub use settings::CompareArgs;
 
@@ -54,5 +61,45 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         against: against.as_ref().map(|(path, old)| (*path, old)),
         elapsed,
     };
-    step::finish(&out_dir, report::output(&settings, &mut rows, &findings)?)
+    let mut output = report::output(&settings, &mut rows, &findings)?;
+    if args.write_docs {
+        output.text += &write_docs(&settings, &rows, cores_worth, &output.files)?;
+    }
+    step::finish(&out_dir, output)
+}
+
+/// `--write-docs`: the docs' regions rewritten from this run, if every program was verified
+/// at the stand-in's defaults; otherwise the docs keep the figures they have, and say why. The
+/// pictures docs/ shows (the bar chart, the timelines) are replaced by this run's too.
+fn write_docs(
+    settings: &Settings,
+    rows: &[Row],
+    cores_worth: Option<f64>,
+    files: &[(String, String)],
+) -> anyhow::Result<String> {
+    let failed = rows.iter().filter(|r| !r.verified).count();
+    if failed > 0 || settings.faults {
+        let why = match failed {
+            0 => "the stand-in injected faults".to_owned(),
+            n => format!("{n} programs failed verification"),
+        };
+        return Ok(format!("\nThe docs were not rewritten: {why}.\n"));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask sits in the workspace")?;
+    let mut text = String::from("\n");
+    for page in docs::write(root, settings, rows, cores_worth)? {
+        let page = page.strip_prefix(root).unwrap_or(&page);
+        text += &format!("Rewrote the figures of {}\n", page.display());
+    }
+    for (name, contents) in files.iter().filter(|(name, _)| name.ends_with(".svg")) {
+        let picture = root.join("docs").join(name);
+        if picture.exists() {
+            std::fs::write(&picture, contents)
+                .with_context(|| format!("cannot write {}", picture.display()))?;
+            text += &format!("Rewrote docs/{name}\n");
+        }
+    }
+    Ok(text)
 }

@@ -86,6 +86,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "OLD.json")]
     pub against: Option<PathBuf>,
 
+    /// Rewrite the measured tables of README.md and docs/*.md (their `<!-- figures:NAME ... -->`
+    /// regions) from this run, once every program is verified.
+    #[arg(long, conflicts_with_all = ["quick", "only", "real"])]
+    pub write_docs: bool,
+
     #[command(flatten)]
     stand_in: StandInArgs,
 }
@@ -189,7 +194,7 @@ impl Settings {
     /// io_async`'s run; with `--real`, what it takes against any other server. Passing
     /// compare's stand-in as `--url` would otherwise give it the other server's. The Python
     /// original is not given one: the article's `ClientSession()` keeps aiohttp's 100, which the
-    /// README's Python paragraph counts in the ratio (two waves of 100 against one of 160).
+    /// Python paragraph of docs/measurements.md counts in the ratio (two waves of 100 against one of 160).
     pub fn async_cap(&self) -> (usize, &'static str) {
         download_cli::default_in_flight_cap(match self.real {
             true => download_cli::Server::Other,

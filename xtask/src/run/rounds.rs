@@ -96,7 +96,7 @@ impl Schedule<'_> {
         let own = |i: usize| self.ready[i][0].as_ref().expect("only entries that run");
         // Untimed rounds first, for at least half a second, as `hyperfine --warmup`: a CPU
         // program's run is short enough for a machine coming out of idleness to show in it
-        // (README, "Measured here").
+        // (docs/cpu.md, "Measured").
         progress.run("warm-up".into());
         let warming = Instant::now();
         while warming.elapsed() < rounds.warm_up {
