@@ -20,6 +20,7 @@ mod programs;
 mod python;
 mod report;
 mod run;
+mod servers;
 mod sweep;
 mod tidy;
 mod usage;

@@ -373,3 +373,43 @@ fn against_an_earlier_run_prints_both_side_by_side_with_the_ratio() {
     let output = xtask(&["compare", "--quick", "--against", "Cargo.toml"]);
     assert!(!output.status.success());
 }
+
+#[test]
+fn the_servers_family_checks_every_answer_and_shows_the_sequential_servers_lesson() {
+    let output = xtask(&["compare", "--quick", "--only", "finder"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let rows: Vec<Value> = serde_json::from_str(&read(file(&written(&output), "servers.json")))
+        .expect("servers.json is JSON");
+    let row = |server: &str, load: &str| {
+        (rows.iter())
+            .find(|r| r["server"] == server && r["load"] == load)
+            .unwrap_or_else(|| panic!("no {server} {load} row: {stdout}"))
+    };
+    for (server, load) in [
+        ("tcp_charfinder", "busy"),
+        ("tcp_charfinder", "idle"),
+        ("tcp_charfinder_threads", "busy"),
+        ("tcp_charfinder_threads", "idle"),
+        ("http_charfinder", "http"),
+    ] {
+        let row = row(server, load);
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["wrong"], 0, "{row}");
+        assert_eq!(row["answered"], row["asked"], "{row}");
+    }
+    // The async and threaded servers hold every idle client, and answer the active ones.
+    assert_eq!(row("tcp_charfinder", "idle")["idle_held"], 200);
+    assert_eq!(row("tcp_charfinder_threads", "idle")["idle_held"], 200);
+    // One client at a time: behind an idle client, no one is served, and the row says so.
+    let sequential = row("tcp_charfinder_sequential", "idle");
+    assert_eq!(sequential["answered"], 0, "{sequential}");
+    assert_eq!(sequential["idle_held"], 1, "{sequential}");
+    assert_eq!(sequential["verified"], true, "{sequential}");
+    assert!(stdout.contains("no one was served"), "{stdout}");
+    // The Python originals ran beside them, when Python is here (REQUIRE_PYTHON: it must be).
+    if std::env::var_os("REQUIRE_PYTHON").is_some() {
+        assert_eq!(row("tcp_mojifinder.py", "idle")["verified"], true);
+        assert_eq!(row("web_mojifinder.py", "http")["verified"], true);
+    }
+}

@@ -28,13 +28,22 @@ pub const NAMES: [&str; 7] = [
     "flags",
 ];
 
+/// What one run measured, for the docs: the programs' rows, the machine's ceiling, the servers'
+/// table in Markdown if they ran, and how many rows failed their check.
+pub struct Measured<'a> {
+    pub rows: &'a [Row],
+    pub cores_worth: Option<f64>,
+    pub servers: Option<&'a str>,
+    pub failures: usize,
+}
+
 /// Writes every region of README.md and docs/*.md under `root` from `rows`; the pages written.
 pub fn write(
     root: &Path,
     settings: &Settings,
-    rows: &[Row],
-    cores_worth: Option<f64>,
+    measured: &Measured,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let (rows, cores_worth) = (measured.rows, measured.cores_worth);
     let run = run_id(SystemTime::now());
     let caption = caption(&run, settings, rows, cores_worth);
     let mut written = BTreeMap::new();
@@ -44,6 +53,10 @@ pub fn write(
             name.to_owned(),
             format!("{caption}\n{}", table.to_markdown()),
         );
+    }
+    // The servers family's table, made by `servers/report.rs`, when it ran.
+    if let Some(servers) = measured.servers {
+        written.insert("servers".to_owned(), format!("{caption}\n{servers}"));
     }
     figures::write_pages(root, &run, &written)
 }

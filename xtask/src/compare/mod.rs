@@ -21,9 +21,9 @@ use anyhow::Context;
 use crate::programs::{PROGRAMS, Program};
 use crate::python::Python;
 use crate::usage::UsageError;
-use crate::{cargo, report as step, run};
+use crate::{cargo, report as step, run, servers};
 
-use rows::Row;
+use docs::Measured;
 use settings::Settings;
 
 pub use settings::CompareArgs;
@@ -34,7 +34,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|p| (args.only.as_ref()).is_none_or(|only| p.name.contains(only.as_str())))
         .collect();
-    if selected.is_empty() {
+    let servers = servers::selected(args.only.as_deref());
+    if selected.is_empty() && servers.is_empty() {
         let pattern = args.only.as_deref().unwrap_or_default();
         return Err(UsageError(format!("no program's name contains {pattern:?}")).into());
     }
@@ -52,6 +53,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         (Some(why), _) => why.to_string(),
         (None, Err(why)) => why.to_string(),
     });
+    if selected.is_empty() {
+        let (output, _) = servers::compare(&servers, settings.quick, python.as_ref())?;
+        return step::finish(&out_dir, output);
+    }
     let ran = run::run(&plan::plan(&settings, &selected, python.as_ref()))?;
     let elapsed = ran.elapsed;
     let (mut rows, cores_worth) = rows::rows(&selected, &settings, ran);
@@ -62,8 +67,22 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         elapsed,
     };
     let mut output = report::output(&settings, &mut rows, &findings)?;
+    let mut servers_table = None;
+    if !servers.is_empty() {
+        let (family, table) = servers::compare(&servers, settings.quick, python.as_ref())?;
+        output.text += &family.text;
+        output.files.extend(family.files);
+        output.failures.extend(family.failures);
+        servers_table = Some(table);
+    }
     if args.write_docs {
-        output.text += &write_docs(&settings, &rows, cores_worth, &output.files)?;
+        let measured = Measured {
+            rows: &rows,
+            cores_worth,
+            servers: servers_table.as_deref(),
+            failures: output.failures.len(),
+        };
+        output.text += &write_docs(&settings, &measured, &output.files)?;
     }
     step::finish(&out_dir, output)
 }
@@ -73,15 +92,13 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 /// pictures docs/ shows (the bar chart, the timelines) are replaced by this run's too.
 fn write_docs(
     settings: &Settings,
-    rows: &[Row],
-    cores_worth: Option<f64>,
+    measured: &Measured,
     files: &[(String, String)],
 ) -> anyhow::Result<String> {
-    let failed = rows.iter().filter(|r| !r.verified).count();
-    if failed > 0 || settings.faults {
-        let why = match failed {
+    if measured.failures > 0 || settings.faults {
+        let why = match measured.failures {
             0 => "the stand-in injected faults".to_owned(),
-            n => format!("{n} programs failed verification"),
+            n => format!("{n} rows failed verification"),
         };
         return Ok(format!("\nThe docs were not rewritten: {why}.\n"));
     }
@@ -89,7 +106,7 @@ fn write_docs(
         .parent()
         .context("xtask sits in the workspace")?;
     let mut text = String::from("\n");
-    for page in docs::write(root, settings, rows, cores_worth)? {
+    for page in docs::write(root, settings, measured)? {
         let page = page.strip_prefix(root).unwrap_or(&page);
         text += &format!("Rewrote the figures of {}\n", page.display());
     }

@@ -1,0 +1,407 @@
+//! The servers family's clients: they load a character finder and check every answer.
+//!
+//! General load tools count status codes; these read each answer and compare its number of
+//! characters with what that server's own index gives for the query, so a fast wrong answer
+//! counts as a failure. Three loads:
+//! - [`sessions`] over TCP: clients that each connect, send their queries one after another, read
+//!   each answer to its status line, and end the session with a control character, as a person
+//!   at `nc` would with Ctrl-D;
+//! - [`hold_idle`]: connections that read the prompt and then say nothing;
+//! - [`sessions`] over HTTP: keep-alive HTTP/1.1 clients asking `/search?q=` and reading the JSON.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+
+/// A query and the number of characters its server must find.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub text: String,
+    pub expected: usize,
+}
+
+/// What a load saw: every right answer's latency, every wrong one, and the queries that got
+/// no answer within the load's time.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub latencies: Vec<Duration>,
+    /// Answers that were wrong, or broke the protocol: a failed check.
+    pub wrong: Vec<String>,
+    /// Queries not answered in time, or whose connection failed: a figure, not a failure (a
+    /// server that serves one client at a time leaves most of a crowd unserved, as its lesson).
+    pub unserved: usize,
+    /// Why the first unserved query went unserved.
+    pub why_unserved: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// Why a session stopped short.
+enum Miss {
+    /// The server said something a character finder must not: a failed check.
+    Wrong(String),
+    /// The connection failed or the time ran out: the queries left go unserved.
+    Unserved(String),
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.wrong.extend(other.wrong);
+        self.unserved += other.unserved;
+        self.why_unserved = self.why_unserved.take().or(other.why_unserved);
+    }
+
+    /// How many queries it asked.
+    pub fn asked(&self) -> usize {
+        self.latencies.len() + self.wrong.len() + self.unserved
+    }
+
+    /// Right answers per second of the whole load.
+    pub fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The latency below which `fraction` of the right answers came (nearest rank).
+    pub fn percentile(&self, fraction: f64) -> Option<Duration> {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let rank = (fraction * sorted.len() as f64).ceil() as usize;
+        sorted.get(rank.saturating_sub(1)).copied()
+    }
+
+    /// Ends a session that stopped short: the queries it did not get to count as `miss` says.
+    fn stop_short(&mut self, queries: usize, miss: Miss) {
+        let mut left = queries - self.latencies.len() - self.wrong.len();
+        let why = match miss {
+            Miss::Wrong(why) => {
+                self.wrong.push(why);
+                left -= 1;
+                "an earlier answer was wrong".to_owned()
+            }
+            Miss::Unserved(why) => why,
+        };
+        if left > 0 {
+            self.unserved += left;
+            self.why_unserved.get_or_insert(why);
+        }
+    }
+}
+
+/// The prompt the TCP servers write before each query.
+const PROMPT: &[u8] = b"?> ";
+/// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
+const GOODBYE: &[u8] = b"\x04\r\n";
+
+/// Which protocol a server speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Http,
+}
+
+/// Connections are opened this many at a time: Python's asyncio listens with a backlog of
+/// 100 (`start_server`'s default), and more at once would measure the kernel's retries of
+/// connections its queue had no room for, not the server.
+pub const WAVE: usize = 100;
+
+/// `clients` clients, connected first (a [`WAVE`] at a time), then all sending every query in
+/// turn over their connection at once (a TCP session, or a keep-alive HTTP/1.1 connection); a
+/// client that has not finished within `patience` leaves its remaining queries unserved, as
+/// does one the server did not take within `patience`. The rate is timed from the first query.
+pub async fn sessions(
+    protocol: Protocol,
+    addr: SocketAddr,
+    clients: usize,
+    queries: Arc<[Query]>,
+    patience: Duration,
+) -> Tally {
+    let held = connect(addr, clients, patience, false).await;
+    let mut all = Tally::default();
+    let missing = clients - held.streams.len();
+    if missing > 0 {
+        all.unserved = missing * queries.len();
+        all.why_unserved = held.stopped.map(|why| format!("not connected: {why}"));
+    }
+    let start = Instant::now();
+    let mut set = JoinSet::new();
+    for stream in held.streams {
+        let queries = queries.clone();
+        set.spawn(async move {
+            let mut tally = Tally::default();
+            let session = async {
+                match protocol {
+                    Protocol::Tcp => tcp_session(stream, &queries, &mut tally).await,
+                    Protocol::Http => http_session(stream, addr, &queries, &mut tally).await,
+                }
+            };
+            let out_of_time = || {
+                let secs = patience.as_secs_f64();
+                Miss::Unserved(format!("no answer within {secs:.0} s"))
+            };
+            let ended = timeout(patience, session).await;
+            if let Err(miss) = ended.unwrap_or_else(|_| Err(out_of_time())) {
+                tally.stop_short(queries.len(), miss);
+            }
+            tally
+        });
+    }
+    while let Some(tally) = set.join_next().await {
+        all.merge(tally.expect("a client task does not panic"));
+    }
+    all.elapsed = start.elapsed();
+    all
+}
+
+/// Counts an answer that said it found `found` characters for `query`.
+fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
+    match found == query.expected {
+        true => tally.latencies.push(sent.elapsed()),
+        false => tally.wrong.push(format!(
+            "{:?}: {found} found, expected {}",
+            query.text, query.expected
+        )),
+    }
+}
+
+/// One session: the prompt, then each query and its answer, then goodbye.
+async fn tcp_session(stream: TcpStream, queries: &[Query], tally: &mut Tally) -> Result<(), Miss> {
+    let unserved =
+        |what: &'static str| move |e: std::io::Error| Miss::Unserved(format!("{what}: {e}"));
+    let mut stream = BufReader::new(stream);
+    read_prompt(&mut stream).await?;
+    for query in queries {
+        let sent = Instant::now();
+        let line = format!("{}\r\n", query.text);
+        stream
+            .get_mut()
+            .write_all(line.as_bytes())
+            .await
+            .map_err(unserved("send"))?;
+        let found = read_answer(&mut stream).await?;
+        read_prompt(&mut stream).await?;
+        check(tally, query, found, sent);
+    }
+    let _ = stream.get_mut().write_all(GOODBYE).await;
+    Ok(())
+}
+
+async fn read_prompt(stream: &mut BufReader<TcpStream>) -> Result<(), Miss> {
+    let mut prompt = [0; PROMPT.len()];
+    stream
+        .read_exact(&mut prompt)
+        .await
+        .map_err(|e| Miss::Unserved(format!("prompt: {e}")))?;
+    match &prompt {
+        p if p == PROMPT => Ok(()),
+        other => Err(Miss::Wrong(format!(
+            "expected the prompt, got {:?}",
+            String::from_utf8_lossy(other)
+        ))),
+    }
+}
+
+/// Reads an answer's lines to its status line (`───… {n} found`), checks that there are `n`
+/// result lines, and returns `n`.
+async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
+    let mut lines = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (stream.read_until(b'\n', &mut line).await)
+            .map_err(|e| Miss::Unserved(format!("read: {e}")))?;
+        if read == 0 {
+            return Err(Miss::Unserved(
+                "the server closed the connection mid-answer".into(),
+            ));
+        }
+        let text = String::from_utf8_lossy(&line);
+        if let Some(status) = text.strip_prefix('─') {
+            let count = status.trim_start_matches('─').trim().strip_suffix(" found");
+            return match count.and_then(|n| n.parse().ok()) {
+                Some(found) if found == lines => Ok(found),
+                _ => Err(Miss::Wrong(format!(
+                    "status line {text:?} after {lines} result lines"
+                ))),
+            };
+        }
+        if !text.starts_with("U+") {
+            return Err(Miss::Wrong(format!("not a result line: {text:?}")));
+        }
+        lines += 1;
+    }
+}
+
+/// Connections held open, and why opening more stopped, if it did.
+pub struct Held {
+    pub streams: Vec<TcpStream>,
+    pub stopped: Option<String>,
+}
+
+/// Opens up to `count` connections, a [`WAVE`] at a time, each reading its prompt if `prompt`
+/// (so the server has accepted it and started its session). Stops at the first wave in which a
+/// connection fails: that is where this server stops taking clients.
+pub async fn connect(addr: SocketAddr, count: usize, patience: Duration, prompt: bool) -> Held {
+    let mut streams = Vec::with_capacity(count);
+    while streams.len() < count {
+        let mut set = JoinSet::new();
+        for _ in 0..WAVE.min(count - streams.len()) {
+            set.spawn(timeout(patience, async move {
+                let stream = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| format!("connect: {e}"))?;
+                let mut stream = BufReader::new(stream);
+                if prompt {
+                    read_prompt(&mut stream).await.map_err(|miss| match miss {
+                        Miss::Wrong(why) | Miss::Unserved(why) => why,
+                    })?;
+                }
+                Ok::<_, String>(stream.into_inner())
+            }));
+        }
+        let mut stopped = None;
+        while let Some(joined) = set.join_next().await {
+            match joined.expect("a connecting task does not panic") {
+                Ok(Ok(stream)) => streams.push(stream),
+                Ok(Err(error)) => stopped = Some(error),
+                Err(_) => {
+                    let secs = patience.as_secs_f64();
+                    let what = if prompt { "no prompt" } else { "not accepted" };
+                    stopped = Some(format!("{what} within {secs:.1} s"));
+                }
+            }
+        }
+        if stopped.is_some() {
+            return Held { streams, stopped };
+        }
+    }
+    Held {
+        streams,
+        stopped: None,
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection asking `/search?q=` for each query in turn.
+async fn http_session(
+    stream: TcpStream,
+    addr: SocketAddr,
+    queries: &[Query],
+    tally: &mut Tally,
+) -> Result<(), Miss> {
+    let unserved =
+        |what: &'static str| move |e: hyper::Error| Miss::Unserved(format!("{what}: {e}"));
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(unserved("handshake"))?;
+    tokio::spawn(connection);
+    for query in queries {
+        let sent = Instant::now();
+        let uri = format!("/search?q={}", percent_encode(&query.text));
+        let request = hyper::Request::get(uri)
+            .header(hyper::header::HOST, addr.to_string())
+            .body(http_body_util::Empty::<Bytes>::new())
+            .expect("a well-formed request");
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(unserved("request"))?;
+        let status = response.status();
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .map_err(unserved("body"))?
+            .to_bytes();
+        match check_json(status, &body) {
+            Ok(found) => check(tally, query, found, sent),
+            Err(error) => tally.wrong.push(format!("{:?}: {error}", query.text)),
+        }
+    }
+    Ok(())
+}
+
+/// A `/search` answer must be `200 OK` with a JSON list of `{"char": c, "name": n}`, `c` one
+/// character and `n` its name; returns how many.
+fn check_json(status: hyper::StatusCode, body: &[u8]) -> Result<usize, String> {
+    if status != hyper::StatusCode::OK {
+        return Err(format!("status {status}"));
+    }
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| format!("not a JSON list: {e}"))?;
+    for item in &items {
+        let char = item["char"].as_str().unwrap_or_default();
+        let name = item["name"].as_str().unwrap_or_default();
+        if char.chars().count() != 1 || name.is_empty() {
+            return Err(format!("not a {{char, name}} item: {item}"));
+        }
+    }
+    Ok(items.len())
+}
+
+/// The query as a URL's query value: unreserved characters as they are, every other byte
+/// percent-encoded (a space as `%20`).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let tally = Tally {
+            latencies: (1..=100).map(Duration::from_millis).collect(),
+            ..Tally::default()
+        };
+        assert_eq!(tally.percentile(0.5), Some(Duration::from_millis(50)));
+        assert_eq!(tally.percentile(0.99), Some(Duration::from_millis(99)));
+        assert_eq!(Tally::default().percentile(0.5), None);
+    }
+
+    #[test]
+    fn a_session_cut_short_leaves_its_queries_unserved_or_wrong() {
+        let mut tally = Tally::default();
+        tally.latencies.push(Duration::from_millis(1));
+        tally.stop_short(10, Miss::Unserved("no answer within 3 s".into()));
+        assert_eq!(
+            (tally.latencies.len(), tally.wrong.len(), tally.unserved),
+            (1, 0, 9)
+        );
+        assert_eq!(tally.asked(), 10);
+        let mut tally = Tally::default();
+        tally.stop_short(10, Miss::Wrong("not a result line".into()));
+        assert_eq!((tally.wrong.len(), tally.unserved), (1, 9));
+        assert_eq!(
+            tally.why_unserved.as_deref(),
+            Some("an earlier answer was wrong")
+        );
+    }
+
+    #[test]
+    fn queries_are_percent_encoded() {
+        assert_eq!(percent_encode("cat face"), "cat%20face");
+        assert_eq!(percent_encode("é&="), "%C3%A9%26%3D");
+    }
+
+    #[test]
+    fn a_json_answer_is_checked_item_by_item() {
+        let ok = br#"[{"char":"A","name":"LATIN CAPITAL LETTER A"}]"#;
+        assert_eq!(check_json(hyper::StatusCode::OK, ok), Ok(1));
+        let two_chars = br#"[{"char":"AB","name":"X"}]"#;
+        assert!(check_json(hyper::StatusCode::OK, two_chars).is_err());
+        assert!(check_json(hyper::StatusCode::OK, b"{}").is_err());
+        assert!(check_json(hyper::StatusCode::NOT_FOUND, b"[]").is_err());
+    }
+}

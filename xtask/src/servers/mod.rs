@@ -1,0 +1,403 @@
+//! The servers family: each character finder (`charfinder`'s four servers, and the Fluent
+//! Python originals in `python/`) started on a free loopback port, loaded by clients that check
+//! every answer (`load.rs`), and measured from outside (`process.rs`). `compare` runs it after
+//! the programs that run to their end; `report.rs` makes its rows into a table of their own.
+//!
+//! Three loads, the same for every server, Rust's and Python's alike, one run of each:
+//! - *busy*: [`Scale::busy_clients`] TCP clients connect at once, each sends the [`QUERIES`]
+//!   in turn and reads every answer to its status line;
+//! - *idle*: [`Scale::idle_clients`] connections read their prompt and say nothing, while
+//!   [`ACTIVE_CLIENTS`] others query: what the idle ones cost each, and how long the active
+//!   ones wait behind them. The sequential server cannot serve anyone behind an idle client:
+//!   its row shows it, as its lesson;
+//! - *http*: [`Scale::busy_clients`] keep-alive clients ask `/search` for the same queries.
+//!
+//! Every answer must find as many characters as that server's own index does for the query
+//! (Rust's `unicode_names2` and Python's `unicodedata` carry different Unicode versions).
+
+mod load;
+mod process;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use load::{Protocol, Query, Tally};
+use process::{Running, Sample};
+
+use crate::python::{self, Python};
+
+/// The queries every client sends, in this order: answers from four characters to three hundred.
+pub const QUERIES: [&str; 10] = [
+    "cat face",
+    "chess black",
+    "moon",
+    "heart",
+    "music",
+    "check mark",
+    "smiling face",
+    "hand",
+    "sun",
+    "box drawings light",
+];
+/// The clients that query while the idle ones are held.
+pub const ACTIVE_CLIENTS: usize = 10;
+/// How long an idle connection, or an active client behind the idle ones, waits for its prompt
+/// before the server counts as not serving it.
+const IDLE_PATIENCE: Duration = Duration::from_secs(2);
+
+/// How hard the loads are.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub busy_clients: usize,
+    pub idle_clients: usize,
+    /// How long a busy load lasts at most: queries not answered by then go unserved.
+    pub patience: Duration,
+}
+
+/// The loads as issue and README give them.
+pub const FULL: Scale = Scale {
+    busy_clients: 1_000,
+    idle_clients: 10_000,
+    patience: Duration::from_secs(3),
+};
+
+/// `compare --quick`'s: enough to check every server, quickly.
+pub const QUICK: Scale = Scale {
+    busy_clients: 50,
+    idle_clients: 200,
+    patience: Duration::from_secs(2),
+};
+
+/// One server of the family.
+pub struct Server {
+    pub name: &'static str,
+    pub protocol: Protocol,
+    /// A Rust binary of the `charfinder` package, or a script in `python/`.
+    pub python: bool,
+    /// Serves one client at a time: no one is served behind an idle client.
+    pub one_at_a_time: bool,
+}
+
+const fn server(name: &'static str, protocol: Protocol, python: bool, one: bool) -> Server {
+    Server {
+        name,
+        protocol,
+        python,
+        one_at_a_time: one,
+    }
+}
+
+/// Every server, in the report's order: each technique, then the original it ports.
+pub const SERVERS: [Server; 6] = [
+    server("tcp_charfinder", Protocol::Tcp, false, false),
+    server("tcp_charfinder_threads", Protocol::Tcp, false, false),
+    server("tcp_charfinder_sequential", Protocol::Tcp, false, true),
+    server("tcp_mojifinder.py", Protocol::Tcp, true, false),
+    server("http_charfinder", Protocol::Http, false, false),
+    server("web_mojifinder.py", Protocol::Http, true, false),
+];
+
+/// The servers whose name contains `only` (all without it).
+pub fn selected(only: Option<&str>) -> Vec<&'static Server> {
+    (SERVERS.iter())
+        .filter(|s| only.is_none_or(|only| s.name.contains(only)))
+        .collect()
+}
+
+/// The Rust binaries `servers` need built.
+pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
+    (servers.iter())
+        .filter(|s| !s.python)
+        .map(|s| s.name)
+        .collect()
+}
+
+/// One server under one load: what the clients saw and what the server cost, or why it could
+/// not run.
+pub struct Outcome {
+    pub server: &'static Server,
+    pub load: &'static str,
+    pub result: Result<Loaded, String>,
+}
+
+pub struct Loaded {
+    pub tally: Tally,
+    /// The highest resident memory and thread count sampled during the load.
+    pub peak: Option<Sample>,
+    /// From its start to its first `Serving on` line.
+    pub ready: Duration,
+    /// The idle load's: connections held, what each cost, and why holding more stopped.
+    pub idle: Option<Held>,
+}
+
+pub struct Held {
+    pub count: usize,
+    pub bytes_each: Option<f64>,
+    pub stopped: Option<String>,
+}
+
+/// The family's part of compare's output, its loads run on the `servers` selected, `quick` or
+/// at full scale; and its table in Markdown, for the docs.
+pub fn compare(
+    servers: &[&'static Server],
+    quick: bool,
+    python: Option<&Python>,
+) -> anyhow::Result<(crate::report::Output, String)> {
+    let built = crate::cargo::build_release(&binaries(servers))?;
+    let scale = if quick { QUICK } else { FULL };
+    let starters = Starters {
+        built: &built,
+        python,
+    };
+    let started = std::time::Instant::now();
+    let ran = run(servers, scale, &starters);
+    let elapsed = started.elapsed().as_secs_f64();
+    let rows = report::rows(&ran);
+    let json = serde_json::to_string_pretty(&rows)?;
+    let markdown = report::table(&rows).to_markdown();
+    let output = crate::report::Output {
+        text: report::text(&ran, &rows) + &format!("Ran the servers' loads in {elapsed:.1} s.\n"),
+        files: vec![
+            ("servers.md".into(), markdown.clone()),
+            ("servers.json".into(), json),
+        ],
+        failures: report::failures(&rows),
+    };
+    Ok((output, markdown))
+}
+
+/// How to start each server: the binaries cargo built, and Python's venv.
+pub struct Starters<'a> {
+    pub built: &'a std::collections::HashMap<String, PathBuf>,
+    pub python: Option<&'a Python>,
+}
+
+/// What the family's runs came to.
+pub struct Ran {
+    pub outcomes: Vec<Outcome>,
+    /// What each index finds for each query: Rust's, and Python's if it ran.
+    pub rust: Arc<[Query]>,
+    pub python: Option<Arc<[Query]>>,
+    /// Why the Python servers did not run, if they did not.
+    pub python_missing: Option<String>,
+    pub scale: Scale,
+}
+
+/// Runs every load on each of `servers`, a freshly started server for each load.
+pub fn run(servers: &[&'static Server], scale: Scale, starters: &Starters) -> Ran {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let rust: Arc<[Query]> = rust_queries().into();
+    let mut python: Option<Result<Arc<[Query]>, String>> = None;
+    let mut python_missing = None;
+    let mut outcomes = Vec::new();
+    for &server in servers {
+        if server.python
+            && let Err(why) = python_venv(starters)
+        {
+            python_missing = Some(why);
+            continue;
+        }
+        let start = match server.python {
+            false => rust_start(server, starters).map(|s| (s, rust.clone())),
+            true => python_start(server, starters, &mut python),
+        };
+        let loads: &[&'static str] = match server.protocol {
+            Protocol::Tcp => &["busy", "idle"],
+            Protocol::Http => &["http"],
+        };
+        for &load in loads {
+            let result = (start.clone())
+                .and_then(|(start, queries)| run_load(&runtime, load, &start, queries, scale));
+            outcomes.push(Outcome {
+                server,
+                load,
+                result,
+            });
+        }
+    }
+    Ran {
+        outcomes,
+        rust,
+        python: python.and_then(Result::ok),
+        python_missing,
+        scale,
+    }
+}
+
+/// A program and the arguments before `--host` and `--port`.
+#[derive(Clone)]
+struct Start {
+    name: &'static str,
+    program: PathBuf,
+    args: Vec<String>,
+    protocol: Protocol,
+}
+
+fn rust_start(server: &'static Server, starters: &Starters) -> Result<Start, String> {
+    let program = starters.built.get(server.name).cloned();
+    Ok(Start {
+        name: server.name,
+        program: program.ok_or_else(|| format!("{} was not built", server.name))?,
+        args: vec![],
+        protocol: server.protocol,
+    })
+}
+
+/// The interpreter, `-u` (its log lines unbuffered, so its `Serving on` line arrives) and the
+/// script; the queries' counts from `charindex.py`, asked once.
+fn python_start(
+    server: &'static Server,
+    starters: &Starters,
+    queries: &mut Option<Result<Arc<[Query]>, String>>,
+) -> Result<(Start, Arc<[Query]>), String> {
+    let venv = python_venv(starters)?;
+    let queries = queries
+        .get_or_insert_with(|| {
+            python_queries(venv, &python::script("")).map_err(|e| format!("{e:#}"))
+        })
+        .clone()?;
+    let script = python::script(server.name).display().to_string();
+    let start = Start {
+        name: server.name,
+        program: venv.clone(),
+        args: vec!["-u".into(), script],
+        protocol: server.protocol,
+    };
+    Ok((start, queries))
+}
+
+/// The venv's interpreter (uvicorn and FastAPI are in it), or why there is none.
+fn python_venv<'a>(starters: &Starters<'a>) -> Result<&'a PathBuf, String> {
+    let python = starters.python.ok_or("--no-python")?;
+    python.venv.as_ref().map_err(|why| why.to_string())
+}
+
+/// One load on a freshly started server.
+fn run_load(
+    runtime: &tokio::runtime::Runtime,
+    load: &str,
+    start: &Start,
+    queries: Arc<[Query]>,
+    scale: Scale,
+) -> Result<Loaded, String> {
+    let running = Running::start(start.name, &start.program, &start.args);
+    let running = running.map_err(|e| format!("{e:#}"))?;
+    Ok(match load {
+        "idle" => idle(runtime, &running, queries, scale),
+        _ => busy(runtime, &running, start.protocol, queries, scale),
+    })
+}
+
+/// The busy load, over TCP or HTTP as the server speaks.
+fn busy(
+    runtime: &tokio::runtime::Runtime,
+    running: &Running,
+    protocol: Protocol,
+    queries: Arc<[Query]>,
+    scale: Scale,
+) -> Loaded {
+    let sampler = running.sampler();
+    let (addr, clients) = (running.addr, scale.busy_clients);
+    let tally = runtime.block_on(load::sessions(
+        protocol,
+        addr,
+        clients,
+        queries,
+        scale.patience,
+    ));
+    Loaded {
+        tally,
+        peak: sampler.stop(),
+        ready: running.ready,
+        idle: None,
+    }
+}
+
+/// The idle load: hold the idle connections, measure what they cost, then time the active
+/// clients querying behind them.
+fn idle(
+    runtime: &tokio::runtime::Runtime,
+    running: &Running,
+    queries: Arc<[Query]>,
+    scale: Scale,
+) -> Loaded {
+    let addr = running.addr;
+    // A first session warms the server up (its first task or thread, its allocator's pools),
+    // so that what grows afterwards is what the idle connections cost.
+    let warm_up = load::sessions(Protocol::Tcp, addr, 1, queries.clone(), IDLE_PATIENCE);
+    runtime.block_on(warm_up);
+    let before = running.sample();
+    let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
+    let during = running.sample();
+    let sampler = running.sampler();
+    let patience = if held.stopped.is_some() {
+        IDLE_PATIENCE
+    } else {
+        scale.patience
+    };
+    let active = load::sessions(Protocol::Tcp, addr, ACTIVE_CLIENTS, queries, patience);
+    let tally = runtime.block_on(active);
+    let count = held.streams.len();
+    let bytes_each = match (before, during) {
+        (Some((before, _)), Some((during, _))) if count > 0 => {
+            Some((during as f64 - before as f64) / count as f64)
+        }
+        _ => None,
+    };
+    Loaded {
+        tally,
+        peak: process::highest(sampler.stop(), during),
+        ready: running.ready,
+        idle: Some(Held {
+            count,
+            bytes_each,
+            stopped: held.stopped,
+        }),
+    }
+}
+
+/// The queries with what the Rust index finds for each.
+fn rust_queries() -> Vec<Query> {
+    let index = charfinder::InvertedIndex::new();
+    let query = |text: &&str| Query {
+        text: text.to_string(),
+        expected: index.search(text).len(),
+    };
+    QUERIES.iter().map(query).collect()
+}
+
+/// The queries with what Python's index (`python/charindex.py`, on the interpreter's own
+/// Unicode version) finds for each, asked of `python` once, in `dir`.
+fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
+    let script = "import sys\nfrom charindex import InvertedIndex\nindex = InvertedIndex()\n\
+                  for q in sys.argv[1:]: print(len(index.search(q)))";
+    let output = std::process::Command::new(python)
+        .current_dir(dir)
+        .args(["-c", script])
+        .args(QUERIES)
+        .output()
+        .context("cannot run charindex.py")?;
+    let counts: Vec<usize> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.trim().parse())
+        .collect::<Result<_, _>>()
+        .context("charindex.py's counts")?;
+    if !output.status.success() || counts.len() != QUERIES.len() {
+        bail!(
+            "charindex.py gave {} counts for {} queries",
+            counts.len(),
+            QUERIES.len()
+        );
+    }
+    let query = |(text, expected): (&&str, usize)| Query {
+        text: text.to_string(),
+        expected,
+    };
+    Ok(QUERIES.iter().zip(counts).map(query).collect())
+}

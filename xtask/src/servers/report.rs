@@ -1,0 +1,215 @@
+//! The servers family's rows: a table on the terminal (what fits in 80 columns), every figure
+//! in the Markdown and JSON files, a legend, the sentences the runs call for, and what failed
+//! its check.
+
+use serde::Serialize;
+
+use super::{Outcome, Ran};
+use crate::report::table::{Column, Table, or_dash, wrap};
+
+/// One server under one load, as the files hold it.
+#[derive(Serialize)]
+pub struct Row {
+    pub server: &'static str,
+    pub load: &'static str,
+    pub asked: usize,
+    pub answered: usize,
+    pub wrong: usize,
+    pub per_second: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub peak_mib: Option<f64>,
+    pub threads: Option<u64>,
+    pub idle_held: Option<usize>,
+    pub idle_bytes_each: Option<f64>,
+    pub ready_s: Option<f64>,
+    /// What the row's figures need said: why it could not run, why it held no more idle
+    /// clients, why queries went unanswered, or the first wrong answer.
+    pub note: Option<String>,
+    /// Every answer right, and (but for a server that serves one client at a time, under the
+    /// idle load, where no answer is the lesson) at least one.
+    pub verified: bool,
+}
+
+pub fn rows(ran: &Ran) -> Vec<Row> {
+    ran.outcomes.iter().map(row).collect()
+}
+
+fn row(outcome: &Outcome) -> Row {
+    let (server, load) = (outcome.server, outcome.load);
+    let mut row = Row {
+        server: server.name,
+        load,
+        asked: 0,
+        answered: 0,
+        wrong: 0,
+        per_second: None,
+        p50_ms: None,
+        p99_ms: None,
+        peak_mib: None,
+        threads: None,
+        idle_held: None,
+        idle_bytes_each: None,
+        ready_s: None,
+        note: None,
+        verified: false,
+    };
+    let loaded = match &outcome.result {
+        Ok(loaded) => loaded,
+        Err(why) => {
+            row.note = Some(why.clone());
+            return row;
+        }
+    };
+    let tally = &loaded.tally;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    row.asked = tally.asked();
+    row.answered = tally.latencies.len();
+    row.wrong = tally.wrong.len();
+    row.per_second = (row.answered > 0).then(|| tally.per_second());
+    row.p50_ms = tally.percentile(0.50).map(ms);
+    row.p99_ms = tally.percentile(0.99).map(ms);
+    row.peak_mib = loaded.peak.map(|(rss, _)| rss as f64 / (1 << 20) as f64);
+    row.threads = loaded.peak.map(|(_, threads)| threads);
+    row.ready_s = Some(loaded.ready.as_secs_f64());
+    if let Some(held) = &loaded.idle {
+        row.idle_held = Some(held.count);
+        row.idle_bytes_each = held.bytes_each;
+    }
+    let lesson = server.one_at_a_time && load == "idle";
+    row.verified = row.wrong == 0 && (row.answered > 0 || lesson);
+    row.note = note(outcome, lesson);
+    row
+}
+
+/// The first thing a reader of the row needs told, if anything.
+fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
+    let loaded = outcome.result.as_ref().ok()?;
+    let tally = &loaded.tally;
+    if let Some(wrong) = tally.wrong.first() {
+        return Some(format!("wrong: {wrong}"));
+    }
+    if lesson {
+        return Some(format!(
+            "one client at a time: behind the first idle client, no one was served ({})",
+            tally.why_unserved.as_deref().unwrap_or("no answer")
+        ));
+    }
+    if let Some(held) = &loaded.idle
+        && let Some(stopped) = &held.stopped
+    {
+        return Some(format!("held {} idle clients, then: {stopped}", held.count));
+    }
+    let why = tally.why_unserved.as_deref()?;
+    Some(format!(
+        "{} of {} queries unanswered: {why}",
+        tally.unserved,
+        tally.asked()
+    ))
+}
+
+const COLUMNS: [Column; 13] = [
+    Column("server", false, true),
+    Column("load", false, true),
+    Column("answered", true, true),
+    Column("per s", true, true),
+    Column("p50 ms", true, true),
+    Column("p99 ms", true, true),
+    Column("MiB", true, false),
+    Column("threads", true, true),
+    Column("KB/idle", true, true),
+    Column("idle held", true, false),
+    Column("ready s", true, false),
+    Column("verified", false, false),
+    Column("note", false, false),
+];
+
+pub fn table(rows: &[Row]) -> Table {
+    let mut table = Table::of(&COLUMNS);
+    for row in rows {
+        let answered = match row.asked {
+            0 => "-".to_owned(),
+            asked => format!("{:.0}%", 100.0 * row.answered as f64 / asked as f64),
+        };
+        table.push(vec![
+            row.server.to_owned(),
+            row.load.to_owned(),
+            answered,
+            or_dash(row.per_second, |n| format!("{n:.0}")),
+            or_dash(row.p50_ms, |ms| format!("{ms:.1}")),
+            or_dash(row.p99_ms, |ms| format!("{ms:.1}")),
+            or_dash(row.peak_mib, |mib| format!("{mib:.1}")),
+            or_dash(row.threads, |n| n.to_string()),
+            or_dash(row.idle_bytes_each, |b| format!("{:.1}", b / 1e3)),
+            or_dash(row.idle_held, |n| n.to_string()),
+            or_dash(row.ready_s, |s| format!("{s:.2}")),
+            if row.verified { "yes" } else { "NO" }.to_owned(),
+            row.note.clone().unwrap_or_default(),
+        ]);
+    }
+    table
+}
+
+/// Under the terminal's table.
+const LEGEND: &str = "busy: the clients all at once, each sending the ten queries over \
+one session; idle: the idle clients held while ten others query; http: the busy load on \
+/search, keep-alive. answered: the queries answered right within the load's time; per s: \
+right answers per second; p50, p99: their latencies; threads: the most the server had; \
+KB/idle: its resident memory's growth per idle client held. Every answer is checked against \
+its server's own index. -: not measured (no answer, or not this load).";
+
+/// The terminal's text: the table, its legend, the queries on which the two indexes differ,
+/// and each row's note.
+pub fn text(ran: &Ran, rows: &[Row]) -> String {
+    let scale = ran.scale;
+    let mut text = format!(
+        "\nServers: {} busy clients x {} queries, {} idle clients, one run of each load\n",
+        scale.busy_clients,
+        super::QUERIES.len(),
+        scale.idle_clients
+    );
+    text += &table(rows).to_text();
+    text += &format!("\n{}", wrap(LEGEND));
+    if let Some(differ) = differences(ran) {
+        text += &format!("\n{}", wrap(&differ));
+    }
+    if let Some(why) = &ran.python_missing {
+        text += &wrap(&format!("The Python servers did not run: {why}."));
+    }
+    for row in rows.iter().filter(|r| r.note.is_some()) {
+        let note = row.note.as_deref().unwrap_or_default();
+        text += &wrap(&format!("{} ({}): {note}", row.server, row.load));
+    }
+    text
+}
+
+/// Which queries Rust's and Python's indexes answer differently, if both ran.
+fn differences(ran: &Ran) -> Option<String> {
+    let python = ran.python.as_ref()?;
+    let differ: Vec<String> = (ran.rust.iter().zip(python.iter()))
+        .filter(|(rust, python)| rust.expected != python.expected)
+        .map(|(rust, python)| {
+            format!(
+                "{:?} {} against {}",
+                rust.text, rust.expected, python.expected
+            )
+        })
+        .collect();
+    Some(match differ.is_empty() {
+        true => "Rust's and Python's indexes find as many characters for every query.".into(),
+        false => format!(
+            "Where the Unicode versions differ, the indexes find (Rust's against Python's): {}.",
+            differ.join(", ")
+        ),
+    })
+}
+
+/// The rows that failed their check, a line each.
+pub fn failures(rows: &[Row]) -> Vec<String> {
+    (rows.iter().filter(|r| !r.verified))
+        .map(|r| {
+            let why = r.note.as_deref().unwrap_or("no answer");
+            format!("FAILED {} ({}): {why}", r.server, r.load)
+        })
+        .collect()
+}
