@@ -182,6 +182,6 @@ fn bad_usage_exits_2_with_one_error_line() {
         (POOL, &["--frobnicate"]),
     ];
     for (bin, args) in bad {
-        contract::testing::check_refused(bin, args);
+        testkit::program::check_refused(bin, args);
     }
 }

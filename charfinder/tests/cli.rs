@@ -25,10 +25,10 @@ fn no_words_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout, "Please give one or more words to search.\n");
-    contract::testing::check_refused(EXE, &["--bogus"]);
+    testkit::program::check_refused(EXE, &["--bogus"]);
 }
 
 #[test]
 fn a_closed_stdout_ends_it_quietly() {
-    contract::testing::check_closed_stdout(EXE, &["a"]);
+    testkit::program::check_closed_stdout(EXE, &["a"]);
 }

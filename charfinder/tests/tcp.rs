@@ -196,9 +196,9 @@ fn a_port_in_use_is_one_error_line_and_exit_status_1() {
 #[test]
 fn bad_usage_is_refused() {
     for exe in TCP_SERVERS.into_iter().chain([common::HTTP]) {
-        contract::testing::check_refused(exe, &["--port", "65536"]);
-        contract::testing::check_refused(exe, &["--port", "x"]);
-        contract::testing::check_refused(exe, &["extra"]);
+        testkit::program::check_refused(exe, &["--port", "65536"]);
+        testkit::program::check_refused(exe, &["--port", "x"]);
+        testkit::program::check_refused(exe, &["extra"]);
     }
 }
 

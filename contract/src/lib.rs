@@ -2,8 +2,8 @@
 //! link without an HTTP stack or an async runtime: the lines the programs print ([`Summary`],
 //! [`Line`], [`Transcript`], [`expected_sum`]), how they end ([`exits`]: a closed stdout, a
 //! thread the OS refuses; [`Report`]: an error, on one line), how they read their flags
-//! ([`cli`]), how a process program starts its workers ([`worker`]), and the checks their tests
-//! share ([`testing`]).
+//! ([`cli`]) and how a process program starts its workers ([`worker`]). The checks their tests
+//! share are in the `testkit` crate, a dev-dependency only.
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
 //! The examples depend on this crate; they never depend on each other.
@@ -14,8 +14,6 @@
 
 pub mod cli;
 pub mod exits;
-#[doc(hidden)]
-pub mod testing;
 pub mod worker;
 
 pub use cli::parse_args;

@@ -13,12 +13,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_cpu_multiprocess");
 
 #[test]
 fn keeps_the_cpu_programs_contract() {
-    contract::testing::check_cpu_program(BIN, true);
+    testkit::program::check_cpu_program(BIN, true);
 }
 
 #[test]
 fn cpu_bound_keeps_its_sum_in_registers() {
-    contract::testing::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
+    testkit::program::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
 }
 
 /// The process ids of `pid`'s children, from Linux's /proc.
@@ -98,5 +98,5 @@ fn a_worker_that_dies_ends_the_run_with_an_error() {
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--start", "1000", "--count", "3"];
-    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_multiprocess"), &args);
+    testkit::program::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_multiprocess"), &args);
 }

@@ -3,17 +3,17 @@
 
 #[test]
 fn keeps_the_cpu_programs_contract() {
-    contract::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_sequential"), false);
+    testkit::program::check_cpu_program(env!("CARGO_BIN_EXE_cpu_sequential"), false);
 }
 
 #[test]
 fn cpu_bound_keeps_its_sum_in_registers() {
     let exe = env!("CARGO_BIN_EXE_cpu_sequential");
-    contract::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
+    testkit::program::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--start", "1000", "--count", "3"];
-    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_sequential"), &args);
+    testkit::program::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_sequential"), &args);
 }

@@ -4,12 +4,12 @@
 
 #[test]
 fn cpu_threads_keeps_the_cpu_programs_contract() {
-    contract::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_threads"), true);
+    testkit::program::check_cpu_program(env!("CARGO_BIN_EXE_cpu_threads"), true);
 }
 
 #[test]
 fn cpu_rayon_keeps_the_cpu_programs_contract() {
-    contract::testing::check_cpu_program(env!("CARGO_BIN_EXE_cpu_rayon"), true);
+    testkit::program::check_cpu_program(env!("CARGO_BIN_EXE_cpu_rayon"), true);
 }
 
 #[test]
@@ -18,15 +18,15 @@ fn cpu_bound_keeps_its_sum_in_registers() {
         (env!("CARGO_BIN_EXE_cpu_threads"), "cpu_threads"),
         (env!("CARGO_BIN_EXE_cpu_rayon"), "cpu_rayon"),
     ] {
-        contract::testing::check_cpu_bound_keeps_its_sum_in_registers(exe, program);
+        testkit::program::check_cpu_bound_keeps_its_sum_in_registers(exe, program);
     }
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--start", "1000", "--count", "3"];
-    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_threads"), &args);
-    contract::testing::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
+    testkit::program::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_threads"), &args);
+    testkit::program::check_closed_stdout(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
 }
 
 #[test]
@@ -34,6 +34,6 @@ fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
     // A hundred numbers of half a millisecond each keep the first threads busy while the next
     // ones start.
     let args = ["--start", "1000000", "--count", "100", "--workers", "8"];
-    contract::testing::check_thread_refused(env!("CARGO_BIN_EXE_cpu_threads"), &args);
-    contract::testing::check_thread_refused(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
+    testkit::program::check_thread_refused(env!("CARGO_BIN_EXE_cpu_threads"), &args);
+    testkit::program::check_thread_refused(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
 }

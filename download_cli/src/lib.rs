@@ -7,8 +7,6 @@
 
 mod limits;
 mod local;
-#[doc(hidden)]
-pub mod testing;
 
 pub use limits::raise_open_file_limit;
 pub use local::LocalStandIn;

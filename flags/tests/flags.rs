@@ -312,7 +312,7 @@ fn on_pty(bin: &str, dir: &PathBuf, args: &[&str]) -> (Option<i32>, String) {
 
     let mut cmd = Command::new(bin);
     cmd.args(["--latency-ms", "5", "--dir"]).arg(dir).args(args);
-    let (mut child, output) = contract::testing::spawn_on_pty(cmd);
+    let (mut child, output) = testkit::program::spawn_on_pty(cmd);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     loop {

@@ -18,7 +18,7 @@ const PROGRAMS: [(&str, &str); 3] = [
 ];
 
 fn run(program: &str, args: &[&str]) -> (Output, Transcript) {
-    contract::testing::run(program, args)
+    testkit::program::run(program, args)
 }
 
 fn stand_in(config: Config) -> StandIn {
@@ -210,30 +210,30 @@ fn https_reaches_rustls_without_the_internet() {
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
     for (_, program) in PROGRAMS {
-        stand_in::testing::check_server_dies_mid_run(program, &["--limit", "20"]);
-        stand_in::testing::check_server_dies_mid_run(program, &[]);
+        testkit::downloads::check_server_dies_mid_run(program, &["--limit", "20"]);
+        testkit::downloads::check_server_dies_mid_run(program, &[]);
     }
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
     for (_, program) in PROGRAMS {
-        download_cli::testing::check_bad_usage(program, &["--limit"]);
+        testkit::usage::check_bad_usage(program, &["--limit"]);
     }
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
     for (_, program) in PROGRAMS {
-        stand_in::testing::check_faults_are_counted(program, &[]);
-        stand_in::testing::check_faults_are_counted(program, &["--limit", "3"]);
+        testkit::downloads::check_faults_are_counted(program, &[]);
+        testkit::downloads::check_faults_are_counted(program, &["--limit", "3"]);
     }
 }
 
 #[test]
 fn a_slow_answer_times_out_and_is_counted() {
     for (_, program) in PROGRAMS {
-        stand_in::testing::check_timeouts(program, &[]);
+        testkit::downloads::check_timeouts(program, &[]);
     }
 }
 
@@ -314,13 +314,13 @@ fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
     for (_, program) in PROGRAMS {
-        stand_in::testing::check_hostile_server(program, &[]);
+        testkit::downloads::check_hostile_server(program, &[]);
     }
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     for (_, program) in PROGRAMS {
-        contract::testing::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
+        testkit::program::check_closed_stdout(program, &["--repeat", "2", "--latency-ms", "1"]);
     }
 }

@@ -211,35 +211,35 @@ fn bad_usage_exits_2_without_starting_anything() {
 
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
-    stand_in::testing::check_server_dies_mid_run(EXE, &["--workers", "3"]);
+    testkit::downloads::check_server_dies_mid_run(EXE, &["--workers", "3"]);
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
-    download_cli::testing::check_bad_usage(EXE, &["--workers"]);
+    testkit::usage::check_bad_usage(EXE, &["--workers"]);
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
-    stand_in::testing::check_faults_are_counted(EXE, &["--workers", "2"]);
+    testkit::downloads::check_faults_are_counted(EXE, &["--workers", "2"]);
 }
 
 #[test]
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
-    stand_in::testing::check_timeouts(EXE, &["--workers", "2"]);
+    testkit::downloads::check_timeouts(EXE, &["--workers", "2"]);
 }
 
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
     // Each line comes from a worker, `SpawnPoolWorker-N:` before it: the check reads it as the
     // other downloaders' lines.
-    stand_in::testing::check_hostile_server(EXE, &["--workers", "3"]);
+    testkit::downloads::check_hostile_server(EXE, &["--workers", "3"]);
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
     let args = ["--repeat", "2", "--latency-ms", "1", "--workers", "2"];
-    contract::testing::check_closed_stdout(EXE, &args);
+    testkit::program::check_closed_stdout(EXE, &args);
 }
 
 /// Workers killed or stopped by a signal mid-run. Linux only: the test finds the workers' pids

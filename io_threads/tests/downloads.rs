@@ -9,7 +9,7 @@ use stand_in::StandIn;
 use stand_in::server::{Config, max_in_flight};
 
 fn run(args: &[&str]) -> (Output, Transcript) {
-    contract::testing::run(env!("CARGO_BIN_EXE_io_threads"), args)
+    testkit::program::run(env!("CARGO_BIN_EXE_io_threads"), args)
 }
 
 fn stand_in(config: Config) -> StandIn {
@@ -89,32 +89,32 @@ fn bad_usage_exits_2_with_a_one_line_error() {
 
 #[test]
 fn a_server_that_dies_mid_run_fails_the_rest_and_the_run_ends() {
-    stand_in::testing::check_server_dies_mid_run(env!("CARGO_BIN_EXE_io_threads"), &[]);
+    testkit::downloads::check_server_dies_mid_run(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
 
 #[test]
 fn every_bad_command_line_of_the_contract_exits_2_with_the_usage() {
-    download_cli::testing::check_bad_usage(env!("CARGO_BIN_EXE_io_threads"), &["--workers"]);
+    testkit::usage::check_bad_usage(env!("CARGO_BIN_EXE_io_threads"), &["--workers"]);
 }
 
 #[test]
 fn injected_errors_and_drops_are_reported_and_counted() {
-    stand_in::testing::check_faults_are_counted(env!("CARGO_BIN_EXE_io_threads"), &[]);
+    testkit::downloads::check_faults_are_counted(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
 
 #[test]
 fn a_request_slower_than_the_timeout_fails_as_a_timeout() {
-    stand_in::testing::check_timeouts(env!("CARGO_BIN_EXE_io_threads"), &[]);
+    testkit::downloads::check_timeouts(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
 
 #[test]
 fn a_hostile_server_gets_a_line_for_every_site_and_no_panic() {
-    stand_in::testing::check_hostile_server(env!("CARGO_BIN_EXE_io_threads"), &[]);
+    testkit::downloads::check_hostile_server(env!("CARGO_BIN_EXE_io_threads"), &[]);
 }
 
 #[test]
 fn a_closed_stdout_ends_the_run_quietly() {
-    contract::testing::check_closed_stdout(
+    testkit::program::check_closed_stdout(
         env!("CARGO_BIN_EXE_io_threads"),
         &["--repeat", "2", "--latency-ms", "1"],
     );
@@ -129,5 +129,5 @@ fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
     });
     let [jython, _] = server.urls();
     let args = ["--url", &jython, "--repeat", "20", "--workers", "8"];
-    contract::testing::check_thread_refused(env!("CARGO_BIN_EXE_io_threads"), &args);
+    testkit::program::check_thread_refused(env!("CARGO_BIN_EXE_io_threads"), &args);
 }

@@ -69,7 +69,7 @@ fn bad_usage_exits_2_with_one_error_line() {
             &["--workers", "x"],
             &["-x"],
         ] {
-            contract::testing::check_refused(exe, bad);
+            testkit::program::check_refused(exe, bad);
         }
     }
 }

@@ -65,7 +65,7 @@ fn piped_output_is_plain_lines_ending_with_the_answer() {
 fn bad_seconds_are_a_usage_error() {
     for bin in TURNING.into_iter().chain([BLOCKED]) {
         for bad in ["abc", "-1", "nan", "inf", "", "1e300", "3601"] {
-            let stderr = contract::testing::check_refused(bin, &["--seconds", bad]);
+            let stderr = testkit::program::check_refused(bin, &["--seconds", bad]);
             assert!(stderr.contains("--seconds"), "{bin}: {stderr}");
         }
     }
@@ -74,7 +74,7 @@ fn bad_seconds_are_a_usage_error() {
 #[test]
 fn a_closed_stdout_ends_every_spinner_quietly() {
     for bin in TURNING.into_iter().chain([BLOCKED]) {
-        contract::testing::check_closed_stdout(bin, &["--seconds", "0.2"]);
+        testkit::program::check_closed_stdout(bin, &["--seconds", "0.2"]);
     }
 }
 
@@ -107,7 +107,7 @@ mod on_a_terminal {
             let mut cmd = Command::new(bin);
             // A process group of its own, so a Ctrl-C can go to all of it, as a terminal's does.
             cmd.args(args).process_group(0);
-            let (child, output) = contract::testing::spawn_on_pty(cmd);
+            let (child, output) = testkit::program::spawn_on_pty(cmd);
             OnPty {
                 child,
                 output,

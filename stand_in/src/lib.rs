@@ -3,15 +3,13 @@
 //! delay per answer and optional faults ([`server`]), and a log of every request it saw, which
 //! the tests read to check concurrency and `cargo xtask` draws as timelines.
 //!
-//! Not an example: what the downloaders talk to. Its `testing` module holds the checks every
-//! downloader's tests share (a server that dies mid-run, injected faults, timeouts, a hostile
-//! server).
+//! Not an example: what the downloaders talk to. The checks every downloader's tests share (a
+//! server that dies mid-run, injected faults, timeouts, a hostile server) are in the `testkit`
+//! crate's `downloads` module, a dev-dependency only.
 
 pub mod counts;
 pub mod flags;
 pub mod pages;
 pub mod server;
-#[doc(hidden)]
-pub mod testing;
 
 pub use server::{Config, StandIn};

@@ -1,6 +1,7 @@
 //! The article's Python programs (`python/`) held to the contract the Rust programs' tests hold
-//! theirs to: the same checks from `stand_in::testing` and `download_cli::testing`, with `<venv>/bin/python python/NAME.py` as
-//! the program (a two-line shell script that `exec`s it, since the checks take one program).
+//! theirs to: the same checks from `testkit::downloads` and `testkit::usage`, with
+//! `<venv>/bin/python python/NAME.py` as the program (a two-line shell script that `exec`s it,
+//! since the checks take one program).
 //!
 //! The venv is `cargo xtask python`'s (`target/python-venv`, made on first use). Without
 //! python3, its venv module or the package registry, each test prints why and passes, unless
@@ -18,9 +19,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use contract::Line;
-use contract::testing::{check_cpu_program, run};
+use stand_in::StandIn;
 use stand_in::server::{Config, max_in_flight};
-use stand_in::{StandIn, testing};
+use testkit::downloads;
+use testkit::program::{check_cpu_program, run};
 
 /// The venv's python, or why there is none.
 fn venv() -> &'static Result<PathBuf, String> {
@@ -136,7 +138,7 @@ fn downloaders_refuse_bad_usage() {
             "io_threading.py" | "io_mp.py" => &["--workers"],
             _ => &[],
         };
-        download_cli::testing::check_bad_usage_with(&exe, own, &["--repeat", "--timeout"]);
+        testkit::usage::check_bad_usage_with(&exe, own, &["--repeat", "--timeout"]);
     }
 }
 
@@ -145,8 +147,8 @@ fn downloaders_count_every_injected_fault() {
     for script in DOWNLOADERS {
         let Some(exe) = python(script) else { return };
         match script {
-            "io_asyncio.py" => testing::check_faults_are_counted_retrying_drops(&exe, &[]),
-            _ => testing::check_faults_are_counted(&exe, &[]),
+            "io_asyncio.py" => downloads::check_faults_are_counted_retrying_drops(&exe, &[]),
+            _ => downloads::check_faults_are_counted(&exe, &[]),
         }
     }
 }
@@ -155,7 +157,7 @@ fn downloaders_count_every_injected_fault() {
 fn downloaders_time_out() {
     for script in DOWNLOADERS {
         let Some(exe) = python(script) else { return };
-        testing::check_timeouts(&exe, &[]);
+        downloads::check_timeouts(&exe, &[]);
     }
 }
 
@@ -163,7 +165,7 @@ fn downloaders_time_out() {
 fn downloaders_survive_the_server_dying_mid_run() {
     for script in DOWNLOADERS {
         let Some(exe) = python(script) else { return };
-        testing::check_server_dies_mid_run(&exe, &[]);
+        downloads::check_server_dies_mid_run(&exe, &[]);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The check of the downloaders' command line that every downloader's tests share.
 
-use contract::testing::{check_ranges_in_help, check_refused};
+use crate::program::{check_ranges_in_help, check_refused};
 
 /// The flags that only some downloaders have: `--workers` (io_threads, io_multiprocess) and
 /// `--limit` (the io_async programs).

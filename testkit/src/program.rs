@@ -1,11 +1,11 @@
 //! Checks the tests of every program share: closed pipes, refused threads, a pseudo-terminal,
-//! the CPU programs' sums and machine code, written once. The downloaders' checks against a server are in
-//! `stand_in::testing`, their command line's in `download_cli::testing`.
+//! the CPU programs' sums and machine code, written once. The downloaders' checks against a
+//! server are in [`crate::downloads`], their command line's in [`crate::usage`].
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 
-use crate::{Line, Transcript, expected_sum};
+use contract::{Line, Transcript, expected_sum};
 
 /// Runs `exe ARGS` where the OS can start only a few threads, and checks that the refusal is
 /// reported as an error, an `Error:` line that names the thread, with exit status 1: not a panic.

@@ -9,10 +9,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use contract::Transcript;
-use contract::testing::run;
 pub use hostile::{CASES, Expect, Hostile, OK_BODY, check_hostile_server};
+use stand_in::server::{Config, Outcome, StandIn};
 
-use crate::server::{Config, Outcome, StandIn};
+use crate::program::run;
 
 /// Reads a child's stdout and stderr to their ends, each on a thread of its own, so that
 /// neither pipe can fill up and stall it while it runs.
