@@ -3,10 +3,9 @@
 //! A downloader given neither `--url` nor `--real` serves the two sites itself, from a second
 //! process: this same binary, started again with [`SERVE`] in its environment, which serves
 //! instead of downloading. A real server is on another machine; inside the downloader's own
-//! process the stand-in shared its descriptor table, its allocator and its CPU time, and that
-//! showed: io_async's 160 downloads took 0.086 s with the stand-in on a thread of its own
-//! against 0.074 s with it in a process of its own (median of 15 each, this 2-core VM), and
-//! every connection cost the open-file limit two descriptors instead of one.
+//! process the stand-in would share its descriptor table, its allocator and its CPU time with
+//! the client it serves, so that the client's time would include the server's work, and every
+//! connection would cost the open-file limit two descriptors instead of one.
 //!
 //! The two talk in two lines. The child prints its base URL on stdout once it listens (or
 //! `error: ...` if it cannot); it prints its tally on stderr when `tally` arrives on its stdin,
