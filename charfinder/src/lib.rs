@@ -139,6 +139,13 @@ pub fn status_line(found: usize) -> String {
     format!("{} {found} found", "─".repeat(66))
 }
 
+/// The count a [`status_line`] says (its line end, if any, trimmed); `None` for any other line.
+/// What a client reads an answer's end by.
+pub fn found_in(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix("─".repeat(66).as_str())?;
+    rest.trim().strip_suffix(" found")?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +161,15 @@ mod tests {
         assert_eq!(idx.search("capital a"), ['A']);
         assert_eq!(idx.search(""), [] as [char; 0]);
         assert_eq!(idx.search(" \t\u{1f} "), [] as [char; 0]);
+    }
+
+    #[test]
+    fn a_status_lines_count_reads_back() {
+        assert_eq!(found_in(&status_line(10)), Some(10));
+        assert_eq!(found_in(&(status_line(0) + "\r\n")), Some(0));
+        assert_eq!(found_in("─ 10 found"), None);
+        assert_eq!(found_in(&status_line(1).replace("found", "seen")), None);
+        assert_eq!(found_in("U+0041\tA\tLATIN CAPITAL LETTER A"), None);
     }
 
     #[test]

@@ -189,10 +189,10 @@ impl Client {
             self.reader.read_line(&mut line).expect("an answer");
             assert!(line.ends_with("\r\n"), "{line:?} after {lines:?}");
             let line = line.trim_end_matches("\r\n").to_owned();
-            if let Some(status) = line.strip_prefix(&"─".repeat(66)) {
-                let count = status.trim().strip_suffix(" found").expect("N found");
+            if line.starts_with('─') {
+                let count = charfinder::found_in(&line).expect("'─' * 66, then N found");
                 self.prompt();
-                return (lines, count.parse().expect("a count"));
+                return (lines, count);
             }
             lines.push(line);
         }

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use charfinder::tcp::PROMPT;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -94,8 +95,6 @@ impl Tally {
     }
 }
 
-/// The prompt the TCP servers write before each query.
-const PROMPT: &[u8] = b"?> ";
 /// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
 const GOODBYE: &[u8] = b"\x04\r\n";
 
@@ -222,9 +221,8 @@ async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
             ));
         }
         let text = String::from_utf8_lossy(&line);
-        if let Some(status) = text.strip_prefix('─') {
-            let count = status.trim_start_matches('─').trim().strip_suffix(" found");
-            return match count.and_then(|n| n.parse().ok()) {
+        if text.starts_with('─') {
+            return match charfinder::found_in(&text) {
                 Some(found) if found == lines => Ok(found),
                 _ => Err(Miss::Wrong(format!(
                     "status line {text:?} after {lines} result lines"

@@ -130,10 +130,10 @@ pub struct Loaded {
     /// From its start to its first `Serving on` line.
     pub ready: Duration,
     /// The idle load's: connections held, what each cost, and why holding more stopped.
-    pub idle: Option<Held>,
+    pub idle: Option<IdleCost>,
 }
 
-pub struct Held {
+pub struct IdleCost {
     pub count: usize,
     pub bytes_each: Option<f64>,
     pub stopped: Option<String>,
@@ -354,7 +354,7 @@ fn idle(
         tally,
         peak: process::highest(sampler.stop(), during),
         ready: running.ready,
-        idle: Some(Held {
+        idle: Some(IdleCost {
             count,
             bytes_each,
             stopped: held.stopped,

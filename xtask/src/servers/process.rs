@@ -1,5 +1,9 @@
 //! A server started for one load, and what it costs, read from outside: its resident memory and
 //! threads from `/proc` (Linux; elsewhere these figures are left out), sampled while it runs.
+//!
+//! Not `run/measure.rs`'s sampler, which walks a program's whole process tree with sysinfo and
+//! lists every thread of it at each sample: a server is one process, holding up to 10,000
+//! threads here, and `/proc/PID/status` gives both figures in one read.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
