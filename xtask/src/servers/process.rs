@@ -5,7 +5,7 @@
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
 //! threads here, and `/proc/PID/status` gives both figures in one read.
 
-use std::io::{BufRead, BufReader};
+use std::fs::File;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,6 +17,8 @@ use anyhow::{Context, bail};
 
 /// How long a server may take to build its index and listen.
 const START_PATIENCE: Duration = Duration::from_secs(60);
+/// How often its log is read for its `Serving on` line: the start's time is this precise.
+const POLL: Duration = Duration::from_millis(5);
 
 /// Resident memory in bytes, and threads.
 pub type Sample = (u64, u64);
@@ -30,46 +32,57 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), and waits
-    /// for its `Serving on` line. Its further output (a log line per query) is read and dropped
-    /// on a thread, so that it never blocks on a full pipe.
-    pub fn start(name: &str, program: &Path, args: &[String]) -> anyhow::Result<Running> {
+    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), its output
+    /// going to the file `log`, and waits for its `Serving on` line there.
+    ///
+    /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
+    /// wakes the reader at its other end, two context switches per line on a machine that the
+    /// load's clients already keep busy; a file takes the line into the page cache and wakes
+    /// no one. It is `server > log`, and the log is there to read after the run.
+    pub fn start(
+        name: &str,
+        program: &Path,
+        args: &[String],
+        log: &Path,
+    ) -> anyhow::Result<Running> {
         let started = Instant::now();
+        let file = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let mut child = Command::new(program)
             .args(args)
             .args(["--host", "127.0.0.1", "--port", "0"])
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(file)
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {name}"))?;
-        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut told = false;
-            for line in stdout.lines().map_while(Result::ok) {
-                if !told && let Some(addr) = charfinder::tcp::serving_address(&line) {
-                    told = tx.send(addr).is_ok();
-                }
+        let deadline = started + START_PATIENCE;
+        while Instant::now() < deadline {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(addr) = text.lines().find_map(charfinder::tcp::serving_address) {
+                let ready = started.elapsed();
+                return Ok(Running { child, addr, ready });
             }
-        });
-        match rx.recv_timeout(START_PATIENCE) {
-            Ok(addr) => Ok(Running {
-                child,
-                addr,
-                ready: started.elapsed(),
-            }),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("{name} did not say where it listens")
+            if let Ok(Some(status)) = child.try_wait() {
+                bail!(
+                    "{name} ended before it listened ({status}); its output is in {}",
+                    log.display()
+                );
             }
+            thread::sleep(POLL);
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("{name} did not say where it listens within {START_PATIENCE:?}")
     }
 
     /// Its resident memory and threads now, if this system tells.
     pub fn sample(&self) -> Option<Sample> {
         process_status(self.child.id())
+    }
+
+    /// The processor time it has used so far, if this system tells.
+    pub fn cpu_time(&self) -> Option<Cpu> {
+        process_cpu_time(self.child.id())
     }
 
     /// Samples it every 20 ms on a thread of its own until [`Sampler::stop`].
@@ -94,6 +107,42 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The processor time this process (the load's clients) has used so far, if this system tells.
+pub fn own_cpu_time() -> Option<Cpu> {
+    process_cpu_time(std::process::id())
+}
+
+/// Processor time: in user mode (the program's own code) and in kernel mode (its system calls,
+/// and the network stack's work done while it runs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct Cpu {
+    pub user: Duration,
+    pub kernel: Duration,
+}
+
+impl Cpu {
+    /// What was spent between `before` and this.
+    pub fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            user: self.user.saturating_sub(before.user),
+            kernel: self.kernel.saturating_sub(before.kernel),
+        }
+    }
+
+    /// The share of each of `n` things done.
+    pub fn each(self, n: usize) -> Cpu {
+        let n = n.max(1) as f64;
+        Cpu {
+            user: self.user.div_f64(n),
+            kernel: self.kernel.div_f64(n),
+        }
+    }
+
+    pub fn total(self) -> Duration {
+        self.user + self.kernel
     }
 }
 
@@ -134,6 +183,30 @@ fn process_status(_pid: u32) -> Option<Sample> {
     None
 }
 
+/// `utime` and `stime` from `/proc/{pid}/stat` (fields 14 and 15, in clock ticks, every thread
+/// of the process counted: proc(5)).
+#[cfg(target_os = "linux")]
+fn process_cpu_time(pid: u32) -> Option<Cpu> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command's name, field 2, is in parentheses and may hold spaces: count from after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let time = |field: usize| -> Option<Duration> {
+        let ticks: u64 = fields.get(field - 3)?.parse().ok()?;
+        (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
+    };
+    Some(Cpu {
+        user: time(14)?,
+        kernel: time(15)?,
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_cpu_time(_pid: u32) -> Option<Cpu> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +216,20 @@ mod tests {
         assert_eq!(highest(Some((10, 3)), Some((20, 2))), Some((20, 3)));
         assert_eq!(highest(None, Some((1, 1))), Some((1, 1)));
         assert_eq!(highest(None, None), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_time_grows_as_it_works() {
+        let pid = std::process::id();
+        let before = process_cpu_time(pid).unwrap().total();
+        let started = Instant::now();
+        let mut spin = 0u64;
+        while started.elapsed() < Duration::from_millis(100) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        // Clock ticks are a hundredth of a second: a tenth of a second of spinning shows.
+        assert!(process_cpu_time(pid).unwrap().total() > before);
     }
 
     #[cfg(target_os = "linux")]
