@@ -1,6 +1,7 @@
 //! Pictures, drawn with plotters' SVG backend: a timeline of a downloader's requests (the
 //! article's diagrams of its threading, asyncio and multiprocessing versions, drawn from what
-//! really happened), a bar chart of wall times, and a line chart for the sweep.
+//! really happened), a bar chart of wall times, one of the servers' rates, and a line chart for
+//! the sweep.
 //!
 //! No font is loaded: without its `ttf` feature plotters estimates the size of a text and
 //! writes it as SVG `<text>`, which the browser or viewer renders with its own fonts.
@@ -264,6 +265,68 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
         chart.draw_series(values)?;
         // Upper right: the rows at the top (the families added last) have no Python bars.
         legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
+}
+
+/// One bar of [`rate_chart`]: its label, its figure, and whether it is a Python server's.
+pub struct Rate {
+    pub label: String,
+    pub per_second: f64,
+    pub python: bool,
+}
+
+/// Horizontal bars of a rate, one per row, the first at the bottom, on a linear scale from 0:
+/// the Rust servers' blue, the Python ones' orange, each with its figure at its end.
+pub fn rate_chart(title: &str, axis: &str, bars: &[Rate]) -> anyhow::Result<String> {
+    let most = bars.iter().map(|b| b.per_second).fold(1.0, f64::max);
+    let rows = bars.len().max(1) as u32;
+    svg(30 * rows + 110, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
+            .margin(10)
+            .margin_right(30)
+            .x_label_area_size(40)
+            .y_label_area_size(260)
+            .build_cartesian_2d(0.0..most * 1.15, (0..rows - 1).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(axis)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_labels(rows as usize)
+            .y_label_formatter(&|y| match y {
+                SegmentValue::CenterOf(i) => bars
+                    .get(*i as usize)
+                    .map_or(String::new(), |b| b.label.clone()),
+                _ => String::new(),
+            })
+            .draw()?;
+        for (colour, python, label) in [(BLUE, false, "Rust"), (ORANGE, true, "Python")] {
+            let drawn = (bars.iter().enumerate())
+                .filter(|(_, b)| b.python == python)
+                .map(|(i, b)| {
+                    let mut bar = Rectangle::new(
+                        [(0.0, row(i).0), (b.per_second, row(i).1)],
+                        colour.filled(),
+                    );
+                    bar.set_margin(6, 6, 0, 0);
+                    bar
+                });
+            let style = colour.filled();
+            chart
+                .draw_series(drawn)?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], style));
+        }
+        let font = ("sans-serif", 11).into_font();
+        let values = bars.iter().enumerate().map(|(i, b)| {
+            let style =
+                (font.clone().into_text_style(root)).pos(Pos::new(HPos::Left, VPos::Center));
+            let text = format!(" {:.0}", b.per_second);
+            EmptyElement::at((b.per_second, row(i).1)) + Text::new(text, (0, 15), style)
+        });
+        chart.draw_series(values)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 

@@ -191,10 +191,14 @@ pub fn compare(
         files: vec![
             ("servers.md".into(), markdown),
             ("servers.json".into(), json),
+            (
+                "servers.svg".into(),
+                report::picture(&rows, scale.busy_clients)?,
+            ),
         ],
         failures: report::failures(&rows),
     };
-    Ok((output, report::docs(&rows)))
+    Ok((output, report::docs(&ran, &rows)))
 }
 
 /// How to start each server: the binaries cargo built, Python's venv, and where their logs go.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::process::Cpu;
 use super::{Outcome, Ran};
+use crate::report::plot::{Rate, rate_chart};
 use crate::report::table::{Column, Table, or_dash, wrap};
 
 /// One server under one load, as the files hold it.
@@ -154,19 +155,40 @@ pub fn table(rows: &[Row]) -> Table {
 
 /// The table for the docs, which `--write-docs` writes only when every row was verified: every
 /// column but `verified` and `note`, and the notes under it, a line each.
-pub fn docs(rows: &[Row]) -> String {
+pub fn docs(ran: &Ran, rows: &[Row]) -> String {
     let figures = COLUMNS.len() - 2;
     let mut table = Table::of(&COLUMNS[..figures]);
     for row in rows {
         table.push(cells(row)[..figures].to_vec());
     }
-    let mut text = table.to_markdown();
+    let mut text = format!("*{}*\n\n", loads(ran));
+    text += &table.to_markdown();
     for row in rows {
         if let Some(note) = &row.note {
             text += &format!("\n- {} ({}): {note}", row.server, row.load);
         }
     }
     text
+}
+
+/// The busy and http rows' rates, under a load of `clients`, as `servers.svg`.
+pub fn picture(rows: &[Row], clients: usize) -> anyhow::Result<String> {
+    let bars: Vec<Rate> = (rows.iter())
+        .filter(|r| r.load != "idle")
+        .filter_map(|r| {
+            Some(Rate {
+                label: format!("{} ({})", r.server, r.load),
+                per_second: r.per_second?,
+                python: r.server.ends_with(".py"),
+            })
+        })
+        .rev() // The first row at the top.
+        .collect();
+    rate_chart(
+        &format!("Servers: right answers per second, {clients} clients at once"),
+        "answers per second (every answer checked; median run)",
+        &bars,
+    )
 }
 
 fn cells(row: &Row) -> Vec<String> {
@@ -204,29 +226,29 @@ KB/idle: its resident memory's growth per idle client held. Every answer is chec
 its server's own index. The sequential server's loads run once: its figures are its lesson. \
 -: not measured (no answer, or not this load).";
 
+/// What the loads were, and how often each ran: two lines, each under 100 characters.
+fn loads(ran: &Ran) -> String {
+    let scale = ran.scale;
+    let times = |n: u32| match n {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
+    };
+    format!(
+        "Servers: {} busy clients x {} queries, {} idle clients\n\
+         Each load ran {} on each Rust server and {} on each Python one; the row is its median \
+         run.",
+        scale.busy_clients,
+        super::QUERIES.len(),
+        scale.idle_clients,
+        times(ran.runs.rust),
+        times(ran.runs.python)
+    )
+}
+
 /// The terminal's text: the table, its legend, the queries on which the two indexes differ,
 /// and each row's note.
 pub fn text(ran: &Ran, rows: &[Row]) -> String {
-    let scale = ran.scale;
-    let mut text = format!(
-        "\nServers: {} busy clients x {} queries, {} idle clients\n",
-        scale.busy_clients,
-        super::QUERIES.len(),
-        scale.idle_clients
-    );
-    let times = |n: u32| {
-        if n == 1 {
-            "once".to_owned()
-        } else {
-            format!("{n} times")
-        }
-    };
-    text += &wrap(&format!(
-        "Each load ran {} on each Rust server and {} on each Python one; the row is its \
-         median run.",
-        times(ran.runs.rust),
-        times(ran.runs.python)
-    ));
+    let mut text = format!("\n{}", wrap(&loads(ran)));
     text += &table(rows).to_text();
     text += &format!("\n{}", wrap(LEGEND));
     if let Some(differ) = differences(ran) {
