@@ -4,12 +4,15 @@
 //! Not `run/measure.rs`'s sampler, which walks a program's whole process tree with sysinfo and
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
 //! threads here, and `/proc/PID/status` gives both figures in one read.
+//!
+//! A server's stderr is kept, its first lines: where a server says it is at a limit (out of
+//! descriptors, of threads), which `sweep-servers` reads to name what stopped it.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,10 @@ use anyhow::{Context, bail};
 
 /// How long a server may take to build its index and listen.
 const START_PATIENCE: Duration = Duration::from_secs(60);
+
+/// How many of a server's stderr lines are kept: enough for its start-up lines and its first
+/// complaints (Python's come with a traceback), not one line per refused client for ever.
+const LOG_LINES: usize = 200;
 
 /// Resident memory in bytes, and threads.
 pub type Sample = (u64, u64);
@@ -27,12 +34,15 @@ pub struct Running {
     pub addr: SocketAddr,
     /// From its start to its `Serving on` line: the interpreter's start and the index's build.
     pub ready: Duration,
+    /// The first [`LOG_LINES`] lines of its stderr.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Running {
     /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), and waits
     /// for its `Serving on` line. Its further output (a log line per query) is read and dropped
-    /// on a thread, so that it never blocks on a full pipe.
+    /// on a thread, so that it never blocks on a full pipe; its stderr is read on another, and
+    /// its first lines kept.
     pub fn start(name: &str, program: &Path, args: &[String]) -> anyhow::Result<Running> {
         let started = Instant::now();
         let mut child = Command::new(program)
@@ -40,9 +50,10 @@ impl Running {
             .args(["--host", "127.0.0.1", "--port", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start {name}"))?;
+        let log = keep_lines(child.stderr.take().expect("stderr is piped"));
         let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
@@ -58,6 +69,7 @@ impl Running {
                 child,
                 addr,
                 ready: started.elapsed(),
+                log,
             }),
             Err(_) => {
                 let _ = child.kill();
@@ -70,6 +82,23 @@ impl Running {
     /// Its resident memory and threads now, if this system tells.
     pub fn sample(&self) -> Option<Sample> {
         process_status(self.child.id())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What it has said on stderr so far (its first lines).
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .expect("the log's reader does not panic")
+            .clone()
+    }
+
+    /// How it ended, if it has.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Samples it every 20 ms on a thread of its own until [`Sampler::stop`].
@@ -108,6 +137,21 @@ impl Sampler {
         let _ = self.stop.send(());
         self.peak.join().expect("the sampler does not panic")
     }
+}
+
+/// Reads `stderr` to its end on a thread of its own, keeping its first [`LOG_LINES`] lines.
+fn keep_lines(stderr: std::process::ChildStderr) -> Arc<Mutex<Vec<String>>> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&log);
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut kept = kept.lock().expect("the log's readers do not panic");
+            if kept.len() < LOG_LINES {
+                kept.push(line);
+            }
+        }
+    });
+    log
 }
 
 /// The higher memory and the higher thread count of two samples.

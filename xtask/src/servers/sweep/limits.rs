@@ -1,0 +1,399 @@
+//! What stops a server from holding more connections, and how the sweep tells which.
+//!
+//! Every connection is a descriptor in the server and another in the sweep; the threaded
+//! server's is also a thread, with a stack mapped for it; each costs memory; and each needs a
+//! port of its source address. Whichever runs out first shows in one of three places: an error
+//! in this process (EMFILE, EADDRNOTAVAIL), what the server says (its log line at its
+//! open-file limit, its error line to a client it has no thread for), or the server's exit
+//! status. What shows in none of them is `unknown`, with what was seen.
+
+use std::io;
+use std::process::ExitStatus;
+
+use serde::Serialize;
+
+/// Why a connection was not held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// This process could not open or connect its socket; the limit, if its error names one.
+    Connect { limit: Option<Limit>, error: String },
+    /// Connecting did not finish within the patience: the server's listen queue is full.
+    NotAccepted,
+    /// Connected, but the server's greeting did not come within the patience.
+    Silent,
+    /// The server said something other than its greeting (the threaded server's error line).
+    Said(String),
+    /// The connection was closed or reset before the greeting.
+    Closed(String),
+}
+
+impl Failure {
+    pub fn connect(error: &io::Error) -> Failure {
+        Failure::Connect {
+            limit: limit_of(error),
+            error: error.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect { error, .. } => write!(f, "connect: {error}"),
+            Failure::NotAccepted => write!(f, "connect did not finish (the listen queue is full)"),
+            Failure::Silent => write!(f, "connected, but no prompt or answer came"),
+            Failure::Said(said) => write!(f, "the server said {said:?}"),
+            Failure::Closed(why) => write!(f, "closed before its prompt or answer: {why}"),
+        }
+    }
+}
+
+/// The limit an error of this process's `socket` or `connect` names, if any.
+fn limit_of(error: &io::Error) -> Option<Limit> {
+    match (error.kind(), error.raw_os_error()) {
+        #[cfg(unix)]
+        (_, Some(libc::EMFILE)) => Some(Limit::SweepOpenFiles),
+        #[cfg(unix)]
+        (_, Some(libc::ENFILE)) => Some(Limit::SystemOpenFiles),
+        #[cfg(unix)]
+        (_, Some(libc::ENOBUFS)) => Some(Limit::Memory),
+        (io::ErrorKind::AddrNotAvailable, _) => Some(Limit::Ports),
+        (io::ErrorKind::OutOfMemory, _) => Some(Limit::Memory),
+        _ => None,
+    }
+}
+
+/// What stopped a server's climb.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Limit {
+    /// This process's open-file limit: the sweep holds a descriptor per connection too.
+    SweepOpenFiles,
+    /// The whole system's (`fs.file-max`, ENFILE).
+    SystemOpenFiles,
+    /// The server's open-file limit: it says so, and accepts no one.
+    ServerOpenFiles,
+    /// The threaded server could not start a thread.
+    Threads,
+    Memory,
+    /// No source port left towards the server (EADDRNOTAVAIL).
+    Ports,
+    /// The server exited.
+    Died,
+    Unknown,
+}
+
+impl Limit {
+    /// Its name in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Limit::SweepOpenFiles => "the sweep's open-file limit",
+            Limit::SystemOpenFiles => "the system's open-file limit",
+            Limit::ServerOpenFiles => "the server's open-file limit",
+            Limit::Threads => "threads",
+            Limit::Memory => "memory",
+            Limit::Ports => "loopback ports",
+            Limit::Died => "the server died",
+            Limit::Unknown => "unknown",
+        }
+    }
+}
+
+/// A limit, and what showed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stop {
+    pub limit: Limit,
+    pub why: String,
+}
+
+/// What the sweep saw when a wave failed: the first connection's failure, the server's exit
+/// status if it has ended, and its log (stderr) so far.
+pub struct Evidence<'a> {
+    pub failure: &'a Failure,
+    pub exit: Option<String>,
+    pub log: &'a [String],
+}
+
+/// The limit the evidence names: the server's death first (everything fails after it), then
+/// this process's own errors, then what the server said, in its log or to the client.
+pub fn classify(evidence: &Evidence) -> Stop {
+    let failure = evidence.failure;
+    let stop = |limit, why: String| Stop { limit, why };
+    if let Some(exit) = &evidence.exit {
+        let last = evidence.log.last().map(|l| format!("; its log ends {l:?}"));
+        return stop(Limit::Died, format!("{exit}{}", last.unwrap_or_default()));
+    }
+    if let Failure::Connect {
+        limit: Some(limit), ..
+    } = failure
+    {
+        return stop(*limit, format!("this process's {failure}"));
+    }
+    if let Failure::Said(said) = failure
+        && said.contains("no thread")
+    {
+        return stop(Limit::Threads, format!("the server said {said:?}"));
+    }
+    if let Some((limit, line)) = server_says(evidence.log) {
+        return stop(limit, format!("{failure}; the server's log: {line:?}"));
+    }
+    stop(Limit::Unknown, failure.to_string())
+}
+
+/// The first line of a server's log that names a limit: the Rust servers' `Cannot accept
+/// connections: Too many open files (os error 24) ...` (`charfinder::tcp::AcceptErrors`) and
+/// `Cannot start a thread for ...`, asyncio's `OSError: [Errno 24] Too many open files` under
+/// `socket.accept() out of system resource`, and the same for memory.
+fn server_says(log: &[String]) -> Option<(Limit, &str)> {
+    const SIGNS: [(&str, Limit); 6] = [
+        ("Cannot start a thread", Limit::Threads),
+        ("Too many open files", Limit::ServerOpenFiles),
+        ("Cannot allocate memory", Limit::Memory),
+        ("MemoryError", Limit::Memory),
+        ("No buffer space available", Limit::Memory),
+        ("Errno 12]", Limit::Memory),
+    ];
+    log.iter().find_map(|line| {
+        let (_, limit) = SIGNS.iter().find(|(sign, _)| line.contains(sign))?;
+        Some((*limit, line.as_str()))
+    })
+}
+
+/// How a server ended: `exit status 1`, or `killed by signal 9 (SIGKILL: the OOM killer's
+/// signal, among others)`.
+pub fn exit_text(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        let named = match signal {
+            libc::SIGKILL => " (SIGKILL: the kernel's OOM killer sends it, among others)",
+            libc::SIGABRT => " (SIGABRT: an abort, such as a failed allocation)",
+            libc::SIGSEGV => " (SIGSEGV: a stack overflow among others)",
+            _ => "",
+        };
+        return format!("killed by signal {signal}{named}");
+    }
+    status.to_string()
+}
+
+/// Which of the kernel's limits on threads a server is at, when it could start no more:
+/// `maps` its memory mappings (a thread's stack and the guard page below it are two), against
+/// `vm.max_map_count`; `threads` its threads, against `kernel.threads-max` (the whole system's,
+/// so this server alone reaching most of it says enough).
+pub fn thread_limit(
+    (maps, max_map_count): (Option<u64>, Option<u64>),
+    (threads, threads_max): (Option<u64>, Option<u64>),
+) -> Option<String> {
+    if let (Some(maps), Some(max)) = (maps, max_map_count)
+        && maps + 16 >= max
+    {
+        return Some(format!(
+            "it has {maps} memory mappings, vm.max_map_count is {max} (a thread's stack and \
+             its guard page are two)"
+        ));
+    }
+    if let (Some(threads), Some(max)) = (threads, threads_max)
+        && threads * 10 >= max * 9
+    {
+        return Some(format!(
+            "it has {threads} threads, kernel.threads-max is {max}"
+        ));
+    }
+    None
+}
+
+/// This process's open-file limits, soft and hard, which the servers it starts inherit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenFiles {
+    pub soft: u64,
+    pub hard: u64,
+}
+
+/// This process's open-file limits (`None` where there are none: Windows).
+#[cfg(unix)]
+pub fn open_files() -> io::Result<Option<OpenFiles>> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit for the duration of the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    #[allow(clippy::unnecessary_cast)] // `rlim_t` is u64 on Linux, not on every unix.
+    Ok(Some(OpenFiles {
+        soft: limit.rlim_cur as u64,
+        hard: limit.rlim_max as u64,
+    }))
+}
+
+#[cfg(not(unix))]
+pub fn open_files() -> io::Result<Option<OpenFiles>> {
+    Ok(None)
+}
+
+/// Sets this process's soft and hard open-file limits to `n`, before it starts the servers,
+/// which inherit them. Raising the hard limit takes root (CAP_SYS_RESOURCE), and Linux refuses
+/// more than `fs.nr_open` to anyone: EPERM either way.
+#[cfg(unix)]
+pub fn set_open_files(n: u64) -> io::Result<()> {
+    let n = libc::rlim_t::try_from(n).map_err(|_| io::Error::other("too large"))?;
+    let limit = libc::rlimit {
+        rlim_cur: n,
+        rlim_max: n,
+    };
+    // SAFETY: `limit` is a valid rlimit; a refusal changes nothing, and is reported.
+    match unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn set_open_files(_n: u64) -> io::Result<()> {
+    Err(io::Error::other(
+        "this system has no open-file limit to set",
+    ))
+}
+
+/// A number from a file of `/proc` (`/proc/sys/vm/max_map_count`), where there is one.
+pub fn proc_number(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// How many lines `/proc/{pid}/maps` has: the process's memory mappings.
+pub fn mappings(pid: u32) -> Option<u64> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    Some(maps.lines().count() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classified(failure: Failure, exit: Option<&str>, log: &[&str]) -> Limit {
+        let log: Vec<String> = log.iter().map(|l| l.to_string()).collect();
+        let exit = exit.map(str::to_owned);
+        let failure = &failure;
+        classify(&Evidence {
+            failure,
+            exit,
+            log: &log,
+        })
+        .limit
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn this_process_errors_name_their_limit() {
+        let connect = |errno| Failure::connect(&io::Error::from_raw_os_error(errno));
+        assert_eq!(
+            classified(connect(libc::EMFILE), None, &[]),
+            Limit::SweepOpenFiles
+        );
+        assert_eq!(
+            classified(connect(libc::ENFILE), None, &[]),
+            Limit::SystemOpenFiles
+        );
+        assert_eq!(
+            classified(connect(libc::EADDRNOTAVAIL), None, &[]),
+            Limit::Ports
+        );
+        assert_eq!(classified(connect(libc::ENOMEM), None, &[]), Limit::Memory);
+        assert_eq!(
+            classified(connect(libc::ECONNREFUSED), None, &[]),
+            Limit::Unknown
+        );
+    }
+
+    #[test]
+    fn what_the_server_says_names_its_limit() {
+        let rust = "Cannot accept connections: Too many open files (os error 24). Serving the \
+                    clients already connected, trying again every 100 ms.";
+        assert_eq!(
+            classified(Failure::Silent, None, &["Building index.", rust]),
+            Limit::ServerOpenFiles
+        );
+        let asyncio = [
+            "socket.accept() out of system resource",
+            "Traceback (most recent call last):",
+            "OSError: [Errno 24] Too many open files",
+        ];
+        assert_eq!(
+            classified(Failure::NotAccepted, None, &asyncio),
+            Limit::ServerOpenFiles
+        );
+        let refused = "Error: no thread for this session: Resource temporarily unavailable \
+                       (os error 11). Bye.";
+        assert_eq!(
+            classified(Failure::Said(refused.into()), None, &[]),
+            Limit::Threads
+        );
+        let spawn = "Cannot start a thread for ('127.0.0.1', 5): Resource temporarily unavailable";
+        assert_eq!(classified(Failure::Silent, None, &[spawn]), Limit::Threads);
+        let memory = "Cannot accept connections: Cannot allocate memory (os error 12).";
+        assert_eq!(classified(Failure::Silent, None, &[memory]), Limit::Memory);
+    }
+
+    #[test]
+    fn a_dead_server_comes_first_and_silence_alone_is_unknown() {
+        let closed = Failure::Closed("Connection reset by peer (os error 104)".into());
+        let killed = Some("killed by signal 9");
+        assert_eq!(classified(closed.clone(), killed, &[]), Limit::Died);
+        assert_eq!(classified(closed, None, &[]), Limit::Unknown);
+        assert_eq!(
+            classified(Failure::Silent, None, &["Building index."]),
+            Limit::Unknown
+        );
+        let unknown = classify(&Evidence {
+            failure: &Failure::Said("?".into()),
+            exit: None,
+            log: &[],
+        });
+        assert!(
+            unknown.why.contains("\"?\""),
+            "the raw failure: {unknown:?}"
+        );
+    }
+
+    #[test]
+    fn a_thread_limit_is_named_when_the_server_is_at_it() {
+        let at_maps = thread_limit((Some(65_520), Some(65_530)), (Some(32_700), Some(192_735)));
+        assert!(at_maps.unwrap().contains("vm.max_map_count is 65530"));
+        let at_threads = thread_limit((Some(900), Some(65_530)), (Some(190_000), Some(192_735)));
+        assert!(at_threads.unwrap().contains("kernel.threads-max"));
+        assert_eq!(
+            thread_limit((Some(900), Some(65_530)), (Some(400), Some(192_735))),
+            None
+        );
+        assert_eq!(thread_limit((None, None), (None, None)), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exits_read_as_status_or_signal() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(exit_text(ExitStatus::from_raw(1 << 8)), "exit status 1");
+        let killed = exit_text(ExitStatus::from_raw(libc::SIGKILL));
+        assert!(
+            killed.starts_with("killed by signal 9 (SIGKILL"),
+            "{killed}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_open_file_limits_read_back_as_set() {
+        let now = open_files().unwrap().unwrap();
+        assert!(now.soft <= now.hard);
+        // Setting the soft and hard limits to the soft one lowers the hard limit for good,
+        // which a test must not do to the process it shares: setting both to what they are
+        // changes nothing.
+        if now.soft == now.hard {
+            set_open_files(now.soft).unwrap();
+            assert_eq!(open_files().unwrap().unwrap(), now);
+        }
+    }
+}
