@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{End, Setting, Step, Swept};
+use super::rows::{End, Setting, Step, Swept};
 use crate::report::Output;
 use crate::report::table::{Column, Table, or_dash, wrap};
 
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn each_server_has_a_line_saying_where_it_stopped() {
-        let setting = super::super::tests::setting();
+        let setting = super::super::rows::tests::setting();
         let ends = ends(&setting, &swept());
         assert_eq!(ends.len(), 2);
         assert!(
