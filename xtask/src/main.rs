@@ -12,6 +12,9 @@
 //! pictures under `target/compare/`. Each is a plan (`plan.rs`; `compare/`, `sweep/`) handed to
 //! the same steps: `run/` (build, run in blocks or rounds, measure), `verify/` (check each run)
 //! and `report/` (tables, files, pictures, the exit status).
+//!
+//! `sweep-servers` is the servers family's own (`servers/sweep/`): no stand-in and no plan, each
+//! server started once and held to more and more idle clients until a limit stops it.
 
 mod cargo;
 mod compare;
