@@ -48,6 +48,10 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// Windows' EMFILE, for sockets (winsock's error codes are not in libc).
+#[cfg(windows)]
+const WSAEMFILE: i32 = 10024;
+
 /// The limit an error of this process's `socket` or `connect` names, if any.
 fn limit_of(error: &io::Error) -> Option<Limit> {
     match (error.kind(), error.raw_os_error()) {
@@ -57,6 +61,8 @@ fn limit_of(error: &io::Error) -> Option<Limit> {
         (_, Some(libc::ENFILE)) => Some(Limit::SystemOpenFiles),
         #[cfg(unix)]
         (_, Some(libc::ENOBUFS)) => Some(Limit::Memory),
+        #[cfg(windows)]
+        (_, Some(WSAEMFILE)) => Some(Limit::SweepOpenFiles),
         (io::ErrorKind::AddrNotAvailable, _) => Some(Limit::Ports),
         (io::ErrorKind::OutOfMemory, _) => Some(Limit::Memory),
         _ => None,
@@ -69,7 +75,8 @@ fn limit_of(error: &io::Error) -> Option<Limit> {
 pub enum Limit {
     /// This process's open-file limit: the sweep holds a descriptor per connection too.
     SweepOpenFiles,
-    /// The whole system's (`fs.file-max`, ENFILE).
+    /// The whole system's (`fs.file-max`, ENFILE). Windows has no such error for sockets.
+    #[cfg_attr(not(unix), allow(dead_code))]
     SystemOpenFiles,
     /// The server's open-file limit: it says so, and accepts no one.
     ServerOpenFiles,
