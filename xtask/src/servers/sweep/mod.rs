@@ -220,7 +220,10 @@ async fn climb(
             false => ACTIVE_PATIENCE,
         };
         let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
-        let row = Step::new(step, held.len(), seconds, (warm, sample), &active);
+        let mut row = Step::new(step, held.len(), seconds, (warm, sample), &active);
+        if stopping {
+            row = row.refused_at_the_limit();
+        }
         eprintln!("  {step}: held {}, {}", row.held, row.active());
         steps.push(row);
         let stop = match &failure {

@@ -154,9 +154,9 @@ fn ends(setting: &Setting, swept: &[Swept]) -> Vec<String> {
                     setting.up_to
                 ),
                 End::Stopped { held, step, stop } => format!(
-                    "{name}: stopped at {held} connections, on the way to {step}: {}. {}.",
+                    "{name}: stopped at {held} connections, on the way to {step}: {}. {}",
                     stop.limit.label(),
-                    capitalized(&stop.why)
+                    sentence(&stop.why)
                 ),
                 End::NotSwept { why } => format!("{name}: not swept: {why}."),
                 End::Failed { why } => format!("{name}: FAILED: {why}"),
@@ -165,11 +165,17 @@ fn ends(setting: &Setting, swept: &[Swept]) -> Vec<String> {
         .collect()
 }
 
-fn capitalized(text: &str) -> String {
+/// `text` as a sentence: capitalized, and ended with a full stop unless it ends a quotation
+/// that has one.
+fn sentence(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
+    let capitalized: String = chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
-    })
+    });
+    match capitalized.ends_with(".\"") {
+        true => capitalized,
+        false => capitalized + ".",
+    }
 }
 
 /// A server that could not start, or an active client answered wrong, fails the sweep; a

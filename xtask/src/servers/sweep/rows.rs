@@ -113,6 +113,19 @@ impl Step {
         }
     }
 
+    /// At the step where holding stopped, a server that sends the active client its error line
+    /// instead of the prompt (the threaded server with no thread to give) refuses it: that
+    /// client is unanswered, not answered wrong.
+    pub fn refused_at_the_limit(mut self) -> Step {
+        if let Some(wrong) = &self.wrong
+            && wrong.starts_with("expected the prompt")
+        {
+            self.unanswered = Some(format!("refused at the limit: {wrong}"));
+            self.wrong = None;
+        }
+        self
+    }
+
     /// `10/10 answered`, for the progress lines.
     pub fn active(&self) -> String {
         format!("{}/{} answered", self.answered, self.asked)
@@ -122,6 +135,27 @@ impl Step {
 #[cfg(test)]
 pub mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_line_for_a_prompt_at_the_limit_is_a_refusal_not_a_wrong_answer() {
+        let tally = |wrong: &str| Tally {
+            wrong: vec![wrong.to_owned()],
+            unserved: 9,
+            why_unserved: Some("an earlier answer was wrong".into()),
+            ..Tally::default()
+        };
+        let refused = tally("expected the prompt, got \"Err\"");
+        let step = Step::new(1_000, 219, 0.1, (None, None), &refused).refused_at_the_limit();
+        assert_eq!(step.wrong, None);
+        let unanswered = step.unanswered.unwrap();
+        assert!(
+            unanswered.starts_with("refused at the limit"),
+            "{unanswered}"
+        );
+        let wrong = tally("\"moon\": 3 found, expected 4");
+        let step = Step::new(1_000, 219, 0.1, (None, None), &wrong).refused_at_the_limit();
+        assert!(step.wrong.is_some(), "a wrong count stays wrong");
+    }
 
     /// A sweep's setting as on a Linux machine with `ulimit -n` 20000.
     pub fn setting() -> Setting {
