@@ -5,9 +5,11 @@
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
 //! threads here, and `/proc/PID/status` gives both figures in one read.
 //!
-//! A server's stderr is kept, its first lines: where a server says it is at a limit (out of
-//! descriptors, of threads), which `sweep-servers` reads to name what stopped it.
+//! A server's stderr is kept, its first lines and its last: where a server says it is at a
+//! limit (out of descriptors, of threads) or why it died, which `sweep-servers` reads to name
+//! what stopped it.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,9 +23,10 @@ use anyhow::{Context, bail};
 /// How long a server may take to build its index and listen.
 const START_PATIENCE: Duration = Duration::from_secs(60);
 
-/// How many of a server's stderr lines are kept: enough for its start-up lines and its first
-/// complaints (Python's come with a traceback), not one line per refused client for ever.
-const LOG_LINES: usize = 200;
+/// How many of a server's first stderr lines are kept, and of its last: enough for its
+/// start-up lines and its first complaints (Python's come with a traceback), and for its last
+/// words, not one line per refused client for ever.
+const LOG_LINES: usize = 100;
 
 /// Resident memory in bytes, and threads.
 pub type Sample = (u64, u64);
@@ -34,15 +37,15 @@ pub struct Running {
     pub addr: SocketAddr,
     /// From its start to its `Serving on` line: the interpreter's start and the index's build.
     pub ready: Duration,
-    /// The first [`LOG_LINES`] lines of its stderr.
-    log: Arc<Mutex<Vec<String>>>,
+    /// Its stderr's first lines and its last.
+    log: Arc<Mutex<Kept>>,
 }
 
 impl Running {
     /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), and waits
     /// for its `Serving on` line. Its further output (a log line per query) is read and dropped
     /// on a thread, so that it never blocks on a full pipe; its stderr is read on another, and
-    /// its first lines kept.
+    /// its first and last lines kept.
     pub fn start(name: &str, program: &Path, args: &[String]) -> anyhow::Result<Running> {
         let started = Instant::now();
         let mut child = Command::new(program)
@@ -88,12 +91,10 @@ impl Running {
         self.child.id()
     }
 
-    /// What it has said on stderr so far (its first lines).
+    /// What it has said on stderr so far: its first [`LOG_LINES`] lines, and its last.
     pub fn log(&self) -> Vec<String> {
-        self.log
-            .lock()
-            .expect("the log's reader does not panic")
-            .clone()
+        let kept = self.log.lock().expect("the log's reader does not panic");
+        kept.head.iter().chain(&kept.tail).cloned().collect()
     }
 
     /// How it ended, if it has.
@@ -139,16 +140,34 @@ impl Sampler {
     }
 }
 
-/// Reads `stderr` to its end on a thread of its own, keeping its first [`LOG_LINES`] lines.
-fn keep_lines(stderr: std::process::ChildStderr) -> Arc<Mutex<Vec<String>>> {
-    let log = Arc::new(Mutex::new(Vec::new()));
+/// A server's stderr as kept: its first [`LOG_LINES`] lines, and the last ones after those.
+#[derive(Default)]
+struct Kept {
+    head: Vec<String>,
+    tail: VecDeque<String>,
+}
+
+impl Kept {
+    fn push(&mut self, line: String) {
+        if self.head.len() < LOG_LINES {
+            return self.head.push(line);
+        }
+        if self.tail.len() == LOG_LINES {
+            self.tail.pop_front();
+        }
+        self.tail.push_back(line);
+    }
+}
+
+/// Reads `stderr` to its end on a thread of its own, keeping its first and last lines.
+fn keep_lines(stderr: std::process::ChildStderr) -> Arc<Mutex<Kept>> {
+    let log = Arc::new(Mutex::new(Kept::default()));
     let kept = Arc::clone(&log);
     thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let mut kept = kept.lock().expect("the log's readers do not panic");
-            if kept.len() < LOG_LINES {
-                kept.push(line);
-            }
+            kept.lock()
+                .expect("the log's readers do not panic")
+                .push(line);
         }
     });
     log
@@ -181,6 +200,17 @@ fn process_status(_pid: u32) -> Option<Sample> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_keeps_its_first_lines_and_its_last() {
+        let mut kept = Kept::default();
+        for n in 0..1_000 {
+            kept.push(n.to_string());
+        }
+        assert_eq!(kept.head.len() + kept.tail.len(), 2 * LOG_LINES);
+        assert_eq!(kept.head.first().map(String::as_str), Some("0"));
+        assert_eq!(kept.tail.back().map(String::as_str), Some("999"));
+    }
 
     #[test]
     fn the_highest_of_two_samples_is_taken_figure_by_figure() {

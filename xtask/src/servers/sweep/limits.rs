@@ -121,25 +121,34 @@ pub struct Evidence<'a> {
     pub log: &'a [String],
 }
 
-/// The limit the evidence names: the server's death first (everything fails after it), then
-/// this process's own errors, then what the server said, in its log or to the client.
+/// The limit the evidence names. A client the server told it had no thread for names threads,
+/// whatever came after; otherwise the server's death comes first (everything fails after it),
+/// then this process's own errors, then what the server said in its log.
 pub fn classify(evidence: &Evidence) -> Stop {
     let failure = evidence.failure;
     let stop = |limit, why: String| Stop { limit, why };
-    if let Some(exit) = &evidence.exit {
-        let last = evidence.log.last().map(|l| format!("; its log ends {l:?}"));
-        return stop(Limit::Died, format!("{exit}{}", last.unwrap_or_default()));
+    let died = evidence.exit.as_ref().map(|exit| {
+        let last = &evidence.log[evidence.log.len().saturating_sub(3)..];
+        match last.is_empty() {
+            true => exit.clone(),
+            false => format!("{exit}; its log ends {:?}", last.join(" | ")),
+        }
+    });
+    if let Failure::Said(said) = failure
+        && said.contains("no thread")
+    {
+        let then = died.map(|died| format!("; then it died: {died}"));
+        let why = format!("the server said {said:?}{}", then.unwrap_or_default());
+        return stop(Limit::Threads, why);
+    }
+    if let Some(died) = died {
+        return stop(Limit::Died, died);
     }
     if let Failure::Connect {
         limit: Some(limit), ..
     } = failure
     {
         return stop(*limit, format!("this process's {failure}"));
-    }
-    if let Failure::Said(said) = failure
-        && said.contains("no thread")
-    {
-        return stop(Limit::Threads, format!("the server said {said:?}"));
     }
     if let Some((limit, line)) = server_says(evidence.log) {
         return stop(limit, format!("{failure}; the server's log: {line:?}"));
@@ -349,6 +358,19 @@ mod tests {
         let closed = Failure::Closed("Connection reset by peer (os error 104)".into());
         let killed = Some("killed by signal 9");
         assert_eq!(classified(closed.clone(), killed, &[]), Limit::Died);
+        let refused = Failure::Said("Error: no thread for this session: ... Bye.".into());
+        assert_eq!(classified(refused.clone(), killed, &[]), Limit::Threads);
+        let stop = classify(&Evidence {
+            failure: &refused,
+            exit: Some("killed by signal 6".into()),
+            log: &["a".into(), "b".into(), "c".into(), "d".into()],
+        });
+        assert!(
+            stop.why
+                .ends_with("then it died: killed by signal 6; its log ends \"b | c | d\""),
+            "{}",
+            stop.why
+        );
         assert_eq!(classified(closed, None, &[]), Limit::Unknown);
         assert_eq!(
             classified(Failure::Silent, None, &["Building index."]),

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 use super::load::{self, Protocol, Query};
-use super::process::Running;
+use super::process::{Running, Sample};
 use super::{Server, Starters, python_start, rust_start};
 use crate::python::Python;
 use crate::usage::UsageError;
@@ -214,6 +214,10 @@ async fn climb(
         .await;
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
+        // The server as the failure found it, before the active client: it may die after.
+        let maps = failure
+            .as_ref()
+            .and_then(|_| limits::mappings(running.pid()));
         let stopping = failure.is_some() || target < step;
         let patience = match stopping {
             true => CONNECT_PATIENCE,
@@ -227,7 +231,7 @@ async fn climb(
         eprintln!("  {step}: held {}, {}", row.held, row.active());
         steps.push(row);
         let stop = match &failure {
-            Some(failure) => stop_for(running, failure),
+            Some(failure) => stop_for(running, failure, (sample, maps)).await,
             None if target < step => own_limit(setting, running.pid()),
             None => continue,
         };
@@ -237,34 +241,53 @@ async fn climb(
     (warm.map(mib), steps, End::Reached)
 }
 
-/// What stopped a server whose connection failed, with the figures that show it.
-fn stop_for(running: &mut Running, failure: &Failure) -> Stop {
-    let exit = running.exited().map(limits::exit_text);
+/// What stopped a server whose connection failed, with the figures that show it: its sample
+/// and memory mappings when the connection failed.
+async fn stop_for(
+    running: &mut Running,
+    failure: &Failure,
+    (sample, maps): (Option<Sample>, Option<u64>),
+) -> Stop {
+    let exit = exit_if_dying(running).await.map(limits::exit_text);
     let log = running.log();
     let mut stop = limits::classify(&Evidence {
         failure,
         exit,
         log: &log,
     });
-    let pid = running.pid();
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
+            (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
             (
-                limits::mappings(pid),
-                limits::proc_number("/proc/sys/vm/max_map_count"),
-            ),
-            (
-                running.sample().map(|(_, threads)| threads),
+                sample.map(|(_, threads)| threads),
                 limits::proc_number("/proc/sys/kernel/threads-max"),
             ),
         ),
-        Limit::ServerOpenFiles => server_open_files(pid).map(|n| format!("its limit is {n}")),
+        Limit::ServerOpenFiles => {
+            server_open_files(running.pid()).map(|n| format!("its limit is {n}"))
+        }
         _ => None,
     };
     if let Some(more) = more {
         stop.why = format!("{}; {more}", stop.why);
     }
     stop
+}
+
+/// How the server ended, if it has or is ending. A process with thousands of threads takes a
+/// while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or where
+/// there is no `/proc`), its exit is waited for, up to [`CONNECT_PATIENCE`].
+async fn exit_if_dying(running: &mut Running) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + CONNECT_PATIENCE;
+    loop {
+        if let Some(status) = running.exited() {
+            return Some(status);
+        }
+        if running.sample().is_some() || Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The stop at this process's own open-file limit, reached before any connection failed.
