@@ -127,13 +127,13 @@ pub struct Evidence<'a> {
 pub fn classify(evidence: &Evidence) -> Stop {
     let failure = evidence.failure;
     let stop = |limit, why: String| Stop { limit, why };
-    let died = evidence.exit.as_ref().map(|exit| {
-        let last = &evidence.log[evidence.log.len().saturating_sub(3)..];
-        match last.is_empty() {
-            true => exit.clone(),
-            false => format!("{exit}; its log ends {:?}", last.join(" | ")),
-        }
-    });
+    let died = evidence
+        .exit
+        .as_ref()
+        .map(|exit| match last_words(evidence.log) {
+            Some(words) => format!("{exit}; its log: {words:?}"),
+            None => exit.clone(),
+        });
     if let Failure::Said(said) = failure
         && said.contains("no thread")
     {
@@ -154,6 +154,17 @@ pub fn classify(evidence: &Evidence) -> Stop {
         return stop(limit, format!("{failure}; the server's log: {line:?}"));
     }
     stop(Limit::Unknown, failure.to_string())
+}
+
+/// What a server that died said last: the panic it died of (Rust's `thread '...' panicked at
+/// FILE:` and its message on the next line), or else its last three lines.
+fn last_words(log: &[String]) -> Option<String> {
+    let panicked = log.iter().rposition(|line| line.contains("panicked at"));
+    let words = match panicked {
+        Some(at) => &log[at..log.len().min(at + 2)],
+        None => &log[log.len().saturating_sub(3)..],
+    };
+    (!words.is_empty()).then(|| words.join(" | "))
 }
 
 /// The first line of a server's log that names a limit: the Rust servers' `Cannot accept
@@ -367,7 +378,7 @@ mod tests {
         });
         assert!(
             stop.why
-                .ends_with("then it died: killed by signal 6; its log ends \"b | c | d\""),
+                .ends_with("then it died: killed by signal 6; its log: \"b | c | d\""),
             "{}",
             stop.why
         );
@@ -385,6 +396,30 @@ mod tests {
             unknown.why.contains("\"?\""),
             "the raw failure: {unknown:?}"
         );
+    }
+
+    #[test]
+    fn a_dead_servers_last_words_are_its_panic() {
+        let log: Vec<String> = [
+            "Cannot start a thread for ('127.0.0.1', 5): Resource temporarily unavailable",
+            "thread '<unnamed>' panicked at library/std/src/sys/pal/unix/stack_overflow.rs:1:1:",
+            "failed to allocate an alternative stack: Cannot allocate memory (os error 12)",
+            "stack backtrace:",
+            "fatal runtime error: failed to initiate panic, error 5, aborting",
+        ]
+        .map(String::from)
+        .into();
+        let words = last_words(&log).unwrap();
+        assert!(
+            words.starts_with("thread '<unnamed>' panicked at"),
+            "{words}"
+        );
+        assert!(
+            words.ends_with("Cannot allocate memory (os error 12)"),
+            "{words}"
+        );
+        assert_eq!(last_words(&log[3..]).unwrap(), log[3..].join(" | "));
+        assert_eq!(last_words(&[]), None);
     }
 
     #[test]
