@@ -164,7 +164,18 @@ fn last_words(log: &[String]) -> Option<String> {
         Some(at) => &log[at..log.len().min(at + 2)],
         None => &log[log.len().saturating_sub(3)..],
     };
-    (!words.is_empty()).then(|| words.join(" | "))
+    (!words.is_empty()).then(|| without_toolchain_path(&words.join(" | ")))
+}
+
+/// A panic in std names its file under the toolchain's commit (`/rustc/59807616.../library/
+/// std/...`): the hash says nothing here, and makes a word wider than the terminal.
+fn without_toolchain_path(text: &str) -> String {
+    let Some(at) = text.find("/rustc/") else {
+        return text.to_owned();
+    };
+    let after = &text[at + "/rustc/".len()..];
+    let rest = after.find('/').map_or(after, |slash| &after[slash + 1..]);
+    format!("{}{rest}", &text[..at])
 }
 
 /// The first line of a server's log that names a limit: the Rust servers' `Cannot accept
@@ -206,29 +217,28 @@ pub fn exit_text(status: ExitStatus) -> String {
 }
 
 /// Which of the kernel's limits on threads a server is at, when it could start no more:
-/// `maps` its memory mappings (a thread's stack and the guard page below it are two), against
-/// `vm.max_map_count`; `threads` its threads, against `kernel.threads-max` (the whole system's,
-/// so this server alone reaching most of it says enough).
+/// `maps` its memory mappings against `vm.max_map_count` (a Rust thread takes four: its stack
+/// and the signal stack std gives it, each with a guard page); `threads` its threads against
+/// the whole system's limits on tasks, `system` (`kernel.threads-max`, and `kernel.pid_max`,
+/// since each thread takes a PID): this server alone at most of one says enough.
 pub fn thread_limit(
     (maps, max_map_count): (Option<u64>, Option<u64>),
-    (threads, threads_max): (Option<u64>, Option<u64>),
+    threads: Option<u64>,
+    system: &[(&str, Option<u64>)],
 ) -> Option<String> {
     if let (Some(maps), Some(max)) = (maps, max_map_count)
         && maps + 16 >= max
     {
         return Some(format!(
-            "it has {maps} memory mappings, vm.max_map_count is {max} (a thread's stack and \
-             its guard page are two)"
+            "it has {maps} memory mappings, vm.max_map_count is {max} (a Rust thread takes \
+             four: its stack and its signal stack, each with a guard page)"
         ));
     }
-    if let (Some(threads), Some(max)) = (threads, threads_max)
-        && threads * 10 >= max * 9
-    {
-        return Some(format!(
-            "it has {threads} threads, kernel.threads-max is {max}"
-        ));
-    }
-    None
+    let threads = threads?;
+    system.iter().find_map(|&(name, max)| {
+        let max = max?;
+        (threads * 10 >= max * 9).then(|| format!("it has {threads} threads, {name} is {max}"))
+    })
 }
 
 /// This process's open-file limits, soft and hard, which the servers it starts inherit.
@@ -419,20 +429,27 @@ mod tests {
             "{words}"
         );
         assert_eq!(last_words(&log[3..]).unwrap(), log[3..].join(" | "));
+        let std = "thread 'x' panicked at /rustc/5980761/library/std/src/lib.rs:1:1:";
+        let words = last_words(&[std.into()]).unwrap();
+        assert_eq!(words, "thread 'x' panicked at library/std/src/lib.rs:1:1:");
         assert_eq!(last_words(&[]), None);
     }
 
     #[test]
     fn a_thread_limit_is_named_when_the_server_is_at_it() {
-        let at_maps = thread_limit((Some(65_520), Some(65_530)), (Some(32_700), Some(192_735)));
+        let system = [
+            ("kernel.threads-max", Some(192_735)),
+            ("kernel.pid_max", Some(32_768)),
+        ];
+        let at_maps = thread_limit((Some(65_520), Some(65_530)), Some(16_370), &system);
         assert!(at_maps.unwrap().contains("vm.max_map_count is 65530"));
-        let at_threads = thread_limit((Some(900), Some(65_530)), (Some(190_000), Some(192_735)));
-        assert!(at_threads.unwrap().contains("kernel.threads-max"));
+        let at_pids = thread_limit((Some(900), Some(65_530)), Some(32_000), &system);
+        assert!(at_pids.unwrap().contains("kernel.pid_max is 32768"));
         assert_eq!(
-            thread_limit((Some(900), Some(65_530)), (Some(400), Some(192_735))),
+            thread_limit((Some(900), Some(65_530)), Some(400), &system),
             None
         );
-        assert_eq!(thread_limit((None, None), (None, None)), None);
+        assert_eq!(thread_limit((None, None), None, &[]), None);
     }
 
     #[cfg(unix)]

@@ -131,6 +131,7 @@ fn setting(args: &SweepServersArgs) -> Setting {
         sources: sources.describe(up_to.min(most)),
         max_map_count: limits::proc_number("/proc/sys/vm/max_map_count"),
         threads_max: limits::proc_number("/proc/sys/kernel/threads-max"),
+        pid_max: limits::proc_number("/proc/sys/kernel/pid_max"),
         nr_open: limits::proc_number("/proc/sys/fs/nr_open"),
         sources_used: sources,
     }
@@ -258,10 +259,17 @@ async fn stop_for(
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
             (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
-            (
-                sample.map(|(_, threads)| threads),
-                limits::proc_number("/proc/sys/kernel/threads-max"),
-            ),
+            sample.map(|(_, threads)| threads),
+            &[
+                (
+                    "kernel.threads-max",
+                    limits::proc_number("/proc/sys/kernel/threads-max"),
+                ),
+                (
+                    "kernel.pid_max",
+                    limits::proc_number("/proc/sys/kernel/pid_max"),
+                ),
+            ],
         ),
         Limit::ServerOpenFiles => {
             server_open_files(running.pid()).map(|n| format!("its limit is {n}"))

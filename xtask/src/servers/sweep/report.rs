@@ -104,6 +104,7 @@ fn head(setting: &Setting) -> Vec<String> {
     let knobs = [
         ("vm.max_map_count", setting.max_map_count),
         ("kernel.threads-max", setting.threads_max),
+        ("kernel.pid_max", setting.pid_max),
         ("fs.nr_open", setting.nr_open),
     ];
     let knobs: Vec<String> = (knobs.iter())

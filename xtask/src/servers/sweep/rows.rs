@@ -24,6 +24,7 @@ pub struct Setting {
     /// This machine's limits on threads and descriptors (Linux).
     pub max_map_count: Option<u64>,
     pub threads_max: Option<u64>,
+    pub pid_max: Option<u64>,
     pub nr_open: Option<u64>,
     /// Where the connections come from.
     #[serde(skip)]
@@ -171,6 +172,7 @@ pub mod tests {
             sources: "from 127.0.0.1".into(),
             max_map_count: Some(65_530),
             threads_max: None,
+            pid_max: None,
             nr_open: None,
             sources_used: Sources {
                 per_address: 24_703,
