@@ -17,8 +17,9 @@ pub struct SweepServersArgs {
     pub up_to: u32,
 
     /// Set this process's soft and hard open-file limits to N before starting (the servers it
-    /// starts inherit them). Raising the hard limit takes root, and at most fs.nr_open.
-    /// Without it, the soft limit is raised to the hard one.
+    /// starts inherit them). Raising the hard limit takes CAP_SYS_RESOURCE (root's, unless a
+    /// container drops it), and at most fs.nr_open. Without it, the soft limit is raised to the
+    /// hard one.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub open_files: Option<u64>,
 

@@ -295,6 +295,34 @@ pub fn set_open_files(_n: u64) -> io::Result<()> {
     ))
 }
 
+/// Why the kernel may have refused a hard open-file limit of `n`: Linux allows no more than
+/// `fs.nr_open` to anyone, and a raise only to a process with CAP_SYS_RESOURCE, which root
+/// has unless, as in many containers, it was dropped.
+pub fn why_not_raised(n: u64, nr_open: Option<u64>) -> String {
+    if let Some(nr_open) = nr_open
+        && n > nr_open
+    {
+        return format!("fs.nr_open is {nr_open}");
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    match has_capability(&status, CAP_SYS_RESOURCE) {
+        Some(false) => "this process lacks CAP_SYS_RESOURCE, which raising the hard limit takes: \
+                        root's, unless a container drops it"
+            .into(),
+        _ => "raising the hard limit takes CAP_SYS_RESOURCE, root's".into(),
+    }
+}
+
+/// The capability's bit (`linux/capability.h`).
+const CAP_SYS_RESOURCE: u32 = 24;
+
+/// Whether the `CapEff` line of a `/proc/PID/status` has capability `bit`.
+fn has_capability(status: &str, bit: u32) -> Option<bool> {
+    let line = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    let effective = u64::from_str_radix(line.trim(), 16).ok()?;
+    Some(effective & (1 << bit) != 0)
+}
+
 /// A number from a file of `/proc` (`/proc/sys/vm/max_map_count`), where there is one.
 pub fn proc_number(path: &str) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
@@ -450,6 +478,18 @@ mod tests {
             None
         );
         assert_eq!(thread_limit((None, None), None, &[]), None);
+    }
+
+    #[test]
+    fn a_refused_raise_says_which_rule_refused_it() {
+        let root = "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n";
+        let container = "CapEff:\t000001fffeffffff\n";
+        assert_eq!(has_capability(root, CAP_SYS_RESOURCE), Some(true));
+        assert_eq!(has_capability(container, CAP_SYS_RESOURCE), Some(false));
+        assert_eq!(has_capability("", CAP_SYS_RESOURCE), None);
+        let above = why_not_raised(2_000_000, Some(1_048_576));
+        assert_eq!(above, "fs.nr_open is 1048576");
+        assert!(why_not_raised(250_000, Some(1_048_576)).contains("CAP_SYS_RESOURCE"));
     }
 
     #[cfg(unix)]

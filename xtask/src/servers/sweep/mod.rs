@@ -107,9 +107,9 @@ fn setting(args: &SweepServersArgs) -> Setting {
     if let Some(n) = args.open_files
         && let Err(e) = limits::set_open_files(n)
     {
+        let why = limits::why_not_raised(n, limits::proc_number("/proc/sys/fs/nr_open"));
         refused = Some(format!(
-            "cannot set the open-file limit to {n}: {e} (raising the hard limit takes root, \
-             and at most fs.nr_open)"
+            "cannot set the open-file limit to {n}: {e} ({why})"
         ));
     }
     let open_files = limits::open_files().ok().flatten();
