@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 
 use super::load::{self, Protocol, Query};
 use super::process::{Running, Sample};
-use super::{Server, Starters, python_start, rust_start};
+use super::{Server, Start, Starters, python_start, rust_start};
 use crate::python::Python;
 use crate::usage::UsageError;
 use crate::{cargo, report as step};
@@ -149,41 +149,44 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
     for &server in servers {
         let start = match (not_swept(server), server.python) {
             (Some(why), _) => Err(End::NotSwept { why: why.into() }),
-            (None, false) => rust_start(server, starters)
-                .map(|s| (s, rust.clone()))
+            (None, false) => (rust_start(server, starters).map(|s| (s, rust.clone())))
                 .map_err(|why| End::Failed { why }),
             (None, true) => {
-                python_start(server, starters, &mut python).map_err(|why| End::NotSwept {
+                (python_start(server, starters, &mut python)).map_err(|why| End::NotSwept {
                     why: format!("Python: {why}"),
                 })
             }
         };
         let (warm_mib, steps, end) = match start {
             Err(end) => (None, Vec::new(), end),
-            Ok((start, queries)) => {
-                eprintln!("sweep-servers: {}", server.name);
-                match Running::start(start.name, &start.program, &start.args) {
-                    Err(e) => (
-                        None,
-                        Vec::new(),
-                        End::Failed {
-                            why: format!("{e:#}"),
-                        },
-                    ),
-                    Ok(mut running) => {
-                        runtime.block_on(climb(&mut running, start.protocol, queries, setting))
-                    }
-                }
-            }
+            Ok((start, queries)) => sweep_one(&runtime, &start, queries, setting),
         };
+        let server = server.name;
         swept.push(Swept {
-            server: server.name,
+            server,
             warm_mib,
             steps,
             end,
         });
     }
     swept
+}
+
+/// One server, started, climbed, and killed when it is dropped at the end.
+fn sweep_one(
+    runtime: &tokio::runtime::Runtime,
+    start: &Start,
+    queries: Arc<[Query]>,
+    setting: &Setting,
+) -> (Option<f64>, Vec<Step>, End) {
+    eprintln!("sweep-servers: {}", start.name);
+    match Running::start(start.name, &start.program, &start.args) {
+        Ok(mut running) => runtime.block_on(climb(&mut running, start.protocol, queries, setting)),
+        Err(e) => {
+            let why = format!("{e:#}");
+            (None, Vec::new(), End::Failed { why })
+        }
+    }
 }
 
 /// One server's climb: warmed up by a session, then held to each step in turn until a step
