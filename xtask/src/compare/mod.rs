@@ -54,7 +54,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         (None, Err(why)) => why.to_string(),
     });
     if selected.is_empty() {
-        let (output, _) = servers::compare(&servers, settings.quick, python.as_ref())?;
+        let (output, _) = servers::compare(
+            &servers,
+            settings.quick,
+            servers::Runs {
+                rust: settings.server_runs,
+                python: settings.python_runs.unwrap_or(1),
+            },
+            python.as_ref(),
+            &out_dir,
+        )?;
         return step::finish(&out_dir, output);
     }
     let ran = run::run(&plan::plan(&settings, &selected, python.as_ref()))?;
@@ -69,7 +78,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut output = report::output(&settings, &mut rows, &findings)?;
     let mut servers_table = None;
     if !servers.is_empty() {
-        let (family, table) = servers::compare(&servers, settings.quick, python.as_ref())?;
+        let (family, table) = servers::compare(
+            &servers,
+            settings.quick,
+            servers::Runs {
+                rust: settings.server_runs,
+                python: settings.python_runs.unwrap_or(1),
+            },
+            python.as_ref(),
+            &out_dir,
+        )?;
         output.text += &family.text;
         output.files.extend(family.files);
         output.failures.extend(family.failures);

@@ -38,6 +38,12 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
     spinner_runs: u32,
 
+    /// Runs of each server's busy and http loads, one after another on the same server; the run
+    /// with the median rate is reported. The idle load's active clients query as many rounds
+    /// (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
+    server_runs: u32,
+
     /// The spinners' slow call, in seconds (their own default is the article's 3; 0 to 3600,
     /// as the spinners take it).
     #[arg(long, value_name = "S", default_value = "1", value_parser = contract::cli::parse_spinner_seconds)]
@@ -53,7 +59,7 @@ pub struct CompareArgs {
     pub only: Option<String>,
 
     /// Small and fast, for tests: 5 ms latency, --repeat 5, one run, small CPU work, 0.2 s spinners.
-    #[arg(long, conflicts_with_all = ["runs", "repeat", "latency_ms", "spinner_seconds"])]
+    #[arg(long, conflicts_with_all = ["runs", "server_runs", "repeat", "latency_ms", "spinner_seconds"])]
     quick: bool,
 
     /// Download the article's real sites instead of the stand-in's (needs the internet).
@@ -101,6 +107,7 @@ pub struct Settings {
     pub runs: u32,
     pub spinner_runs: u32,
     pub cpu_runs: u32,
+    pub server_runs: u32,
     pub spinner_seconds: f64,
     pub repeat: u32,
     pub sites: usize,
@@ -145,6 +152,7 @@ impl CompareArgs {
             runs,
             spinner_runs: if self.quick { 1 } else { self.spinner_runs },
             cpu_runs: if self.quick { 1 } else { self.cpu_runs },
+            server_runs: if self.quick { 1 } else { self.server_runs },
             spinner_seconds,
             repeat,
             sites: 2 * repeat as usize,

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use charfinder::tcp::PROMPT;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
@@ -52,11 +52,13 @@ enum Miss {
 }
 
 impl Tally {
-    fn merge(&mut self, other: Tally) {
+    /// Adds `other`'s answers and time to these.
+    pub fn merge(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);
         self.wrong.extend(other.wrong);
         self.unserved += other.unserved;
         self.why_unserved = self.why_unserved.take().or(other.why_unserved);
+        self.elapsed += other.elapsed;
     }
 
     /// How many queries it asked.
@@ -110,10 +112,18 @@ pub enum Protocol {
 /// connections its queue had no room for, not the server.
 pub const WAVE: usize = 100;
 
-/// `clients` clients, connected first (a [`WAVE`] at a time), then all sending every query in
-/// turn over their connection at once (a TCP session, or a keep-alive HTTP/1.1 connection); a
-/// client that has not finished within `patience` leaves its remaining queries unserved, as
-/// does one the server did not take within `patience`. The rate is timed from the first query.
+/// How long a client waits for a server to take its connection. Past a full listen queue,
+/// Linux drops the client's SYN and the client sends it again after a second (the initial
+/// retransmission timeout, `TCP_TIMEOUT_INIT` in
+/// https://github.com/torvalds/linux/blob/v6.12/include/net/tcp.h), so a server that does
+/// not accept shows within two.
+pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
+
+/// `clients` clients, connected first (a [`WAVE`] at a time, a TCP client reading its first
+/// prompt), then all sending every query in turn over their connection at once (a TCP session,
+/// or a keep-alive HTTP/1.1 connection); a client that has not finished within `patience`
+/// leaves its remaining queries unserved, as does one the server did not take within
+/// [`CONNECT_PATIENCE`]. The rate is timed from the first query.
 pub async fn sessions(
     protocol: Protocol,
     addr: SocketAddr,
@@ -121,22 +131,27 @@ pub async fn sessions(
     queries: Arc<[Query]>,
     patience: Duration,
 ) -> Tally {
-    let held = connect(addr, clients, patience, false).await;
+    // A TCP client reads its prompt before the next wave connects: the server has accepted it
+    // then, and its listen queue has room for the wave (the threaded server's is 128, std's
+    // default, asyncio's 100). Without that, a wave met the last one still queued, and the
+    // kernel dropped SYNs that came back a second later.
+    let held = connect(addr, clients, CONNECT_PATIENCE, protocol == Protocol::Tcp).await;
     let mut all = Tally::default();
-    let missing = clients - held.streams.len();
+    let missing = clients - held.streams.len() - held.queued.len();
     if missing > 0 {
         all.unserved = missing * queries.len();
         all.why_unserved = held.stopped.map(|why| format!("not connected: {why}"));
     }
     let start = Instant::now();
     let mut set = JoinSet::new();
-    for stream in held.streams {
+    let taken = held.streams.into_iter().map(|stream| (stream, true));
+    for (stream, prompted) in taken.chain(held.queued.into_iter().map(|s| (s, false))) {
         let queries = queries.clone();
         set.spawn(async move {
             let mut tally = Tally::default();
             let session = async {
                 match protocol {
-                    Protocol::Tcp => tcp_session(stream, &queries, &mut tally).await,
+                    Protocol::Tcp => tcp_session(stream, prompted, &queries, &mut tally).await,
                     Protocol::Http => http_session(stream, addr, &queries, &mut tally).await,
                 }
             };
@@ -169,12 +184,20 @@ fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
     }
 }
 
-/// One session: the prompt, then each query and its answer, then goodbye.
-async fn tcp_session(stream: TcpStream, queries: &[Query], tally: &mut Tally) -> Result<(), Miss> {
+/// One session: its first prompt, unless [`connect`] read it (`prompted`), then each query and
+/// its answer, then goodbye.
+async fn tcp_session(
+    stream: TcpStream,
+    prompted: bool,
+    queries: &[Query],
+    tally: &mut Tally,
+) -> Result<(), Miss> {
     let unserved =
         |what: &'static str| move |e: std::io::Error| Miss::Unserved(format!("{what}: {e}"));
     let mut stream = BufReader::new(stream);
-    read_prompt(&mut stream).await?;
+    if !prompted {
+        read_prompt(&mut stream).await?;
+    }
     for query in queries {
         let sent = Instant::now();
         let line = format!("{}\r\n", query.text);
@@ -191,7 +214,7 @@ async fn tcp_session(stream: TcpStream, queries: &[Query], tally: &mut Tally) ->
     Ok(())
 }
 
-async fn read_prompt(stream: &mut BufReader<TcpStream>) -> Result<(), Miss> {
+async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> {
     let mut prompt = [0; PROMPT.len()];
     stream
         .read_exact(&mut prompt)
@@ -238,51 +261,67 @@ async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
 
 /// Connections held open, and why opening more stopped, if it did.
 pub struct Held {
+    /// The connections the server took: each read its prompt, if they were to.
     pub streams: Vec<TcpStream>,
+    /// Those that had no prompt in time: connected, in the server's listen queue, not yet
+    /// taken (the sequential server's crowd, waiting for the client before them to leave).
+    pub queued: Vec<TcpStream>,
     pub stopped: Option<String>,
 }
 
+/// How one connection came out.
+enum Connected {
+    Taken(TcpStream),
+    Queued(TcpStream, String),
+}
+
 /// Opens up to `count` connections, a [`WAVE`] at a time, each reading its prompt if `prompt`
-/// (so the server has accepted it and started its session). Stops at the first wave in which a
-/// connection fails: that is where this server stops taking clients.
+/// (so the server has accepted it and started its session). Stops after the first wave in
+/// which a connection fails or has no prompt in time: that is where this server stops taking
+/// clients.
 pub async fn connect(addr: SocketAddr, count: usize, patience: Duration, prompt: bool) -> Held {
-    let mut streams = Vec::with_capacity(count);
-    while streams.len() < count {
+    let mut held = Held {
+        streams: Vec::with_capacity(count),
+        queued: Vec::new(),
+        stopped: None,
+    };
+    let secs = patience.as_secs_f64();
+    while held.streams.len() < count && held.stopped.is_none() {
         let mut set = JoinSet::new();
-        for _ in 0..WAVE.min(count - streams.len()) {
-            set.spawn(timeout(patience, async move {
-                let stream = TcpStream::connect(addr)
+        for _ in 0..WAVE.min(count - held.streams.len()) {
+            set.spawn(async move {
+                let stream = timeout(patience, TcpStream::connect(addr))
                     .await
-                    .map_err(|e| format!("connect: {e}"))?;
-                let mut stream = BufReader::new(stream);
-                if prompt {
-                    read_prompt(&mut stream).await.map_err(|miss| match miss {
-                        Miss::Wrong(why) | Miss::Unserved(why) => why,
-                    })?;
+                    .map_err(|_| format!("not accepted within {secs:.1} s"))?;
+                let mut stream = stream.map_err(|e| format!("connect: {e}"))?;
+                if !prompt {
+                    return Ok(Connected::Taken(stream));
                 }
-                Ok::<_, String>(stream.into_inner())
-            }));
+                // Straight from the socket, not through a buffer that would keep what follows:
+                // the server sends nothing after the prompt until it has a query. The prompt
+                // comes in one segment, so a timeout cannot cut it in two.
+                match timeout(patience, read_prompt(&mut stream)).await {
+                    Ok(Ok(())) => Ok(Connected::Taken(stream)),
+                    Ok(Err(Miss::Wrong(why) | Miss::Unserved(why))) => Err(why),
+                    Err(_) => Ok(Connected::Queued(
+                        stream,
+                        format!("no prompt within {secs:.1} s"),
+                    )),
+                }
+            });
         }
-        let mut stopped = None;
         while let Some(joined) = set.join_next().await {
             match joined.expect("a connecting task does not panic") {
-                Ok(Ok(stream)) => streams.push(stream),
-                Ok(Err(error)) => stopped = Some(error),
-                Err(_) => {
-                    let secs = patience.as_secs_f64();
-                    let what = if prompt { "no prompt" } else { "not accepted" };
-                    stopped = Some(format!("{what} within {secs:.1} s"));
+                Ok(Connected::Taken(stream)) => held.streams.push(stream),
+                Ok(Connected::Queued(stream, why)) => {
+                    held.queued.push(stream);
+                    held.stopped = Some(why);
                 }
+                Err(why) => held.stopped = Some(why),
             }
         }
-        if stopped.is_some() {
-            return Held { streams, stopped };
-        }
     }
-    Held {
-        streams,
-        stopped: None,
-    }
+    held
 }
 
 /// One keep-alive HTTP/1.1 connection asking `/search?q=` for each query in turn.

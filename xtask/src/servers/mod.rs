@@ -3,14 +3,16 @@
 //! every answer (`load.rs`), and measured from outside (`process.rs`). `compare` runs it after
 //! the programs that run to their end; `report.rs` makes its rows into a table of their own.
 //!
-//! Three loads, the same for every server, Rust's and Python's alike, one run of each:
+//! Three loads, the same for every server, Rust's and Python's alike:
 //! - *busy*: [`Scale::busy_clients`] TCP clients connect at once, each sends the [`QUERIES`]
-//!   in turn and reads every answer to its status line;
+//!   in turn and reads every answer to its status line; the load runs [`Scale::runs`] times on
+//!   the same server, and the run with the median rate is reported;
 //! - *idle*: [`Scale::idle_clients`] connections read their prompt and say nothing, while
-//!   [`ACTIVE_CLIENTS`] others query: what the idle ones cost each, and how long the active
-//!   ones wait behind them. The sequential server cannot serve anyone behind an idle client:
-//!   its row shows it, as its lesson;
-//! - *http*: [`Scale::busy_clients`] keep-alive clients ask `/search` for the same queries.
+//!   [`ACTIVE_CLIENTS`] others query, [`Scale::runs`] times: what the idle ones cost each, and
+//!   how long the active ones wait behind them. The sequential server cannot serve anyone
+//!   behind an idle client: its row shows it, as its lesson;
+//! - *http*: [`Scale::busy_clients`] keep-alive clients ask `/search` for the same queries, as
+//!   often as *busy*.
 //!
 //! Every answer must find as many characters as that server's own index does for the query
 //! (Rust's `unicode_names2` and Python's `unicodedata` carry different Unicode versions).
@@ -26,7 +28,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use load::{Protocol, Query, Tally};
-use process::{Running, Sample};
+use process::{Cpu, Running, Sample};
 
 use crate::python::{self, Python};
 
@@ -45,8 +47,8 @@ pub const QUERIES: [&str; 10] = [
 ];
 /// The clients that query while the idle ones are held.
 pub const ACTIVE_CLIENTS: usize = 10;
-/// How long an idle connection, or an active client behind the idle ones, waits for its prompt
-/// before the server counts as not serving it.
+/// How long an idle connection waits for its prompt, and an active client behind the idle ones
+/// for its answers, before the server counts as not serving it.
 const IDLE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// How hard the loads are.
@@ -56,6 +58,8 @@ pub struct Scale {
     pub idle_clients: usize,
     /// How long a busy load lasts at most: queries not answered by then go unserved.
     pub patience: Duration,
+    /// Runs of each load on the same server (set from [`Runs`]).
+    pub runs: u32,
 }
 
 /// The loads as issue and README give them.
@@ -63,6 +67,7 @@ pub const FULL: Scale = Scale {
     busy_clients: 1_000,
     idle_clients: 10_000,
     patience: Duration::from_secs(3),
+    runs: 1,
 };
 
 /// `compare --quick`'s: enough to check every server, quickly.
@@ -70,6 +75,7 @@ pub const QUICK: Scale = Scale {
     busy_clients: 50,
     idle_clients: 200,
     patience: Duration::from_secs(2),
+    runs: 1,
 };
 
 /// One server of the family.
@@ -130,6 +136,10 @@ pub struct Loaded {
     pub peak: Option<Sample>,
     /// From its start to its first `Serving on` line.
     pub ready: Duration,
+    /// The processor time the server spent per right answer (busy and http loads), and the
+    /// load's clients (this process) did.
+    pub cpu_each: Option<Cpu>,
+    pub clients_cpu_each: Option<Cpu>,
     /// The idle load's: connections held, what each cost, and why holding more stopped.
     pub idle: Option<IdleCost>,
 }
@@ -140,40 +150,59 @@ pub struct IdleCost {
     pub stopped: Option<String>,
 }
 
+/// How often each load runs: on the Rust servers, and on the Python ones (whose runs take
+/// seconds where the Rust ones take fractions, as compare's `--python-runs` says).
+#[derive(Clone, Copy, Debug)]
+pub struct Runs {
+    pub rust: u32,
+    pub python: u32,
+}
+
 /// The family's part of compare's output, its loads run on the `servers` selected, `quick` or
-/// at full scale; and its table in Markdown, for the docs.
+/// at full scale, as often as `runs` says, their logs written under `out_dir`; and its table
+/// for the docs (`report::docs`).
 pub fn compare(
     servers: &[&'static Server],
     quick: bool,
+    runs: Runs,
     python: Option<&Python>,
+    out_dir: &Path,
 ) -> anyhow::Result<(crate::report::Output, String)> {
     let built = crate::cargo::build_release(&binaries(servers))?;
     let scale = if quick { QUICK } else { FULL };
+    let logs = out_dir.join("server-logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let starters = Starters {
         built: &built,
         python,
+        logs: logs.clone(),
     };
     let started = std::time::Instant::now();
-    let ran = run(servers, scale, &starters);
+    let ran = run(servers, scale, runs, &starters);
     let elapsed = started.elapsed().as_secs_f64();
     let rows = report::rows(&ran);
     let json = serde_json::to_string_pretty(&rows)?;
     let markdown = report::table(&rows).to_markdown();
     let output = crate::report::Output {
-        text: report::text(&ran, &rows) + &format!("Ran the servers' loads in {elapsed:.1} s.\n"),
+        text: report::text(&ran, &rows)
+            + &format!(
+                "Ran the servers' loads in {elapsed:.1} s.\nWrote {}: the servers' logs\n",
+                logs.join("*.log").display()
+            ),
         files: vec![
-            ("servers.md".into(), markdown.clone()),
+            ("servers.md".into(), markdown),
             ("servers.json".into(), json),
         ],
         failures: report::failures(&rows),
     };
-    Ok((output, markdown))
+    Ok((output, report::docs(&rows)))
 }
 
-/// How to start each server: the binaries cargo built, and Python's venv.
+/// How to start each server: the binaries cargo built, Python's venv, and where their logs go.
 pub struct Starters<'a> {
     pub built: &'a std::collections::HashMap<String, PathBuf>,
     pub python: Option<&'a Python>,
+    pub logs: PathBuf,
 }
 
 /// What the family's runs came to.
@@ -185,10 +214,11 @@ pub struct Ran {
     /// Why the Python servers did not run, if they did not.
     pub python_missing: Option<String>,
     pub scale: Scale,
+    pub runs: Runs,
 }
 
 /// Runs every load on each of `servers`, a freshly started server for each load.
-pub fn run(servers: &[&'static Server], scale: Scale, starters: &Starters) -> Ran {
+pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Starters) -> Ran {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -212,9 +242,25 @@ pub fn run(servers: &[&'static Server], scale: Scale, starters: &Starters) -> Ra
             Protocol::Tcp => &["busy", "idle"],
             Protocol::Http => &["http"],
         };
+        // A server that serves one client at a time is held by its first idle client: the
+        // idle load holds one, and shows that no one is served behind it. Its loads run once:
+        // each waits out its patience, and the lesson is the same every time.
+        let scale = match (server.one_at_a_time, server.python) {
+            (true, _) => Scale {
+                idle_clients: 1,
+                runs: 1,
+                ..scale
+            },
+            (false, python) => Scale {
+                runs: if python { runs.python } else { runs.rust },
+                ..scale
+            },
+        };
         for &load in loads {
-            let result = (start.clone())
-                .and_then(|(start, queries)| run_load(&runtime, load, &start, queries, scale));
+            let log = starters.logs.join(format!("{}-{load}.log", server.name));
+            let result = (start.clone()).and_then(|(start, queries)| {
+                run_load(&runtime, load, &start, &log, queries, scale)
+            });
             outcomes.push(Outcome {
                 server,
                 load,
@@ -228,6 +274,7 @@ pub fn run(servers: &[&'static Server], scale: Scale, starters: &Starters) -> Ra
         python: python.and_then(Result::ok),
         python_missing,
         scale,
+        runs,
     }
 }
 
@@ -284,10 +331,11 @@ fn run_load(
     runtime: &tokio::runtime::Runtime,
     load: &str,
     start: &Start,
+    log: &Path,
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Result<Loaded, String> {
-    let running = Running::start(start.name, &start.program, &start.args);
+    let running = Running::start(start.name, &start.program, &start.args, log);
     let running = running.map_err(|e| format!("{e:#}"))?;
     Ok(match load {
         "idle" => idle(runtime, &running, queries, scale),
@@ -295,7 +343,8 @@ fn run_load(
     })
 }
 
-/// The busy load, over TCP or HTTP as the server speaks.
+/// The busy load, over TCP or HTTP as the server speaks, `scale.runs` times: the run with the
+/// median rate, and every wrong answer of every run.
 fn busy(
     runtime: &tokio::runtime::Runtime,
     running: &Running,
@@ -305,14 +354,19 @@ fn busy(
 ) -> Loaded {
     let sampler = running.sampler();
     let (addr, clients) = (running.addr, scale.busy_clients);
-    let tally = runtime.block_on(load::sessions(
-        protocol,
-        addr,
-        clients,
-        queries,
-        scale.patience,
-    ));
+    let runs = (0..scale.runs.max(1)).map(|_| {
+        let load = load::sessions(protocol, addr, clients, queries.clone(), scale.patience);
+        let before = (running.cpu_time(), process::own_cpu_time());
+        let tally = runtime.block_on(load);
+        let after = (running.cpu_time(), process::own_cpu_time());
+        let spent = |after: Option<Cpu>, before| after.zip(before).map(|(a, b)| a.since(b));
+        (tally, (spent(after.0, before.0), spent(after.1, before.1)))
+    });
+    let (tally, (server_cpu, clients_cpu)) = median_run(runs.collect());
+    let each = |cpu: Option<Cpu>| cpu.map(|cpu| cpu.each(tally.latencies.len()));
     Loaded {
+        cpu_each: each(server_cpu),
+        clients_cpu_each: each(clients_cpu),
         tally,
         peak: sampler.stop(),
         ready: running.ready,
@@ -337,13 +391,19 @@ fn idle(
     let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
     let during = running.sample();
     let sampler = running.sampler();
-    let patience = if held.stopped.is_some() {
-        IDLE_PATIENCE
-    } else {
-        scale.patience
-    };
-    let active = load::sessions(Protocol::Tcp, addr, ACTIVE_CLIENTS, queries, patience);
-    let tally = runtime.block_on(active);
+    // The active clients' rounds, one after another behind the same idle clients: their
+    // latencies pooled, for a 99th percentile of more than a hundred answers.
+    let mut tally = Tally::default();
+    for _ in 0..scale.runs.max(1) {
+        let active = load::sessions(
+            Protocol::Tcp,
+            addr,
+            ACTIVE_CLIENTS,
+            queries.clone(),
+            IDLE_PATIENCE,
+        );
+        tally.merge(runtime.block_on(active));
+    }
     let count = held.streams.len();
     let bytes_each = match (before, during) {
         (Some((before, _)), Some((during, _))) if count > 0 => {
@@ -355,12 +415,26 @@ fn idle(
         tally,
         peak: process::highest(sampler.stop(), during),
         ready: running.ready,
+        cpu_each: None,
+        clients_cpu_each: None,
         idle: Some(IdleCost {
             count,
             bytes_each,
             stopped: held.stopped,
         }),
     }
+}
+
+/// Of a load's runs, each with the processor time the server used, the one with the median
+/// rate (the lower of the two middle ones for an even number), with every other run's wrong
+/// answers added: a wrong answer in any run fails the row.
+fn median_run<T>(mut runs: Vec<(Tally, T)>) -> (Tally, T) {
+    runs.sort_by(|(a, _), (b, _)| a.per_second().total_cmp(&b.per_second()));
+    let mut median = runs.remove((runs.len() - 1) / 2);
+    for (run, _) in runs {
+        median.0.wrong.extend(run.wrong);
+    }
+    median
 }
 
 /// The queries with what the Rust index finds for each.

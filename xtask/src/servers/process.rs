@@ -5,16 +5,14 @@
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
 //! threads here, and `/proc/PID/status` gives both figures in one read.
 //!
-//! A server's stderr is kept, its first lines and its last: where a server says it is at a
-//! limit (out of descriptors, of threads) or why it died, which `sweep-servers` reads to name
-//! what stopped it.
+//! A server's errors go to its log with its output: where it says it is at a limit (out of
+//! descriptors, of threads) or why it died, which `sweep-servers` reads to name what stopped it.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::fs::File;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,11 +20,8 @@ use anyhow::{Context, bail};
 
 /// How long a server may take to build its index and listen.
 const START_PATIENCE: Duration = Duration::from_secs(60);
-
-/// How many of a server's first stderr lines are kept, and of its last: enough for its
-/// start-up lines and its first complaints (Python's come with a traceback), and for its last
-/// words, not one line per refused client for ever.
-const LOG_LINES: usize = 100;
+/// How often its log is read for its `Serving on` line: the start's time is this precise.
+const POLL: Duration = Duration::from_millis(5);
 
 /// Resident memory in bytes, and threads.
 pub type Sample = (u64, u64);
@@ -37,49 +32,57 @@ pub struct Running {
     pub addr: SocketAddr,
     /// From its start to its `Serving on` line: the interpreter's start and the index's build.
     pub ready: Duration,
-    /// Its stderr's first lines and its last.
-    log: Arc<Mutex<Kept>>,
+    /// Where its output and its errors go.
+    log: PathBuf,
 }
 
 impl Running {
-    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), and waits
-    /// for its `Serving on` line. Its further output (a log line per query) is read and dropped
-    /// on a thread, so that it never blocks on a full pipe; its stderr is read on another, and
-    /// its first and last lines kept.
-    pub fn start(name: &str, program: &Path, args: &[String]) -> anyhow::Result<Running> {
+    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), its output
+    /// and its errors going to the file `log`, and waits for its `Serving on` line there.
+    ///
+    /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
+    /// wakes the reader at its other end, two context switches per line on a machine that the
+    /// load's clients already keep busy; a file takes the line into the page cache and wakes
+    /// no one. It is `server > log 2>&1`, and the log is there to read after the run.
+    pub fn start(
+        name: &str,
+        program: &Path,
+        args: &[String],
+        log: &Path,
+    ) -> anyhow::Result<Running> {
         let started = Instant::now();
+        let file = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let mut child = Command::new(program)
             .args(args)
             .args(["--host", "127.0.0.1", "--port", "0"])
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(file.try_clone().context("cannot share the log")?)
+            .stdout(file)
             .spawn()
             .with_context(|| format!("cannot start {name}"))?;
-        let log = keep_lines(child.stderr.take().expect("stderr is piped"));
-        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut told = false;
-            for line in stdout.lines().map_while(Result::ok) {
-                if !told && let Some(addr) = charfinder::tcp::serving_address(&line) {
-                    told = tx.send(addr).is_ok();
-                }
+        let deadline = started + START_PATIENCE;
+        while Instant::now() < deadline {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(addr) = text.lines().find_map(charfinder::tcp::serving_address) {
+                let (ready, log) = (started.elapsed(), log.to_owned());
+                return Ok(Running {
+                    child,
+                    addr,
+                    ready,
+                    log,
+                });
             }
-        });
-        match rx.recv_timeout(START_PATIENCE) {
-            Ok(addr) => Ok(Running {
-                child,
-                addr,
-                ready: started.elapsed(),
-                log,
-            }),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("{name} did not say where it listens")
+            if let Ok(Some(status)) = child.try_wait() {
+                bail!(
+                    "{name} ended before it listened ({status}); its output is in {}",
+                    log.display()
+                );
             }
+            thread::sleep(POLL);
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("{name} did not say where it listens within {START_PATIENCE:?}")
     }
 
     /// Its resident memory and threads now, if this system tells.
@@ -91,15 +94,20 @@ impl Running {
         self.child.id()
     }
 
-    /// What it has said on stderr so far: its first [`LOG_LINES`] lines, and its last.
+    /// Its log's lines so far: its output and its errors.
     pub fn log(&self) -> Vec<String> {
-        let kept = self.log.lock().expect("the log's reader does not panic");
-        kept.head.iter().chain(&kept.tail).cloned().collect()
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().map(str::to_owned).collect()
     }
 
     /// How it ended, if it has.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// The processor time it has used so far, if this system tells.
+    pub fn cpu_time(&self) -> Option<Cpu> {
+        process_cpu_time(self.child.id())
     }
 
     /// Samples it every 20 ms on a thread of its own until [`Sampler::stop`].
@@ -127,6 +135,42 @@ impl Drop for Running {
     }
 }
 
+/// The processor time this process (the load's clients) has used so far, if this system tells.
+pub fn own_cpu_time() -> Option<Cpu> {
+    process_cpu_time(std::process::id())
+}
+
+/// Processor time: in user mode (the program's own code) and in kernel mode (its system calls,
+/// and the network stack's work done while it runs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct Cpu {
+    pub user: Duration,
+    pub kernel: Duration,
+}
+
+impl Cpu {
+    /// What was spent between `before` and this.
+    pub fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            user: self.user.saturating_sub(before.user),
+            kernel: self.kernel.saturating_sub(before.kernel),
+        }
+    }
+
+    /// The share of each of `n` things done.
+    pub fn each(self, n: usize) -> Cpu {
+        let n = n.max(1) as f64;
+        Cpu {
+            user: self.user.div_f64(n),
+            kernel: self.kernel.div_f64(n),
+        }
+    }
+
+    pub fn total(self) -> Duration {
+        self.user + self.kernel
+    }
+}
+
 /// A running server's samples, keeping the highest memory and thread count seen.
 pub struct Sampler {
     stop: mpsc::Sender<()>,
@@ -138,39 +182,6 @@ impl Sampler {
         let _ = self.stop.send(());
         self.peak.join().expect("the sampler does not panic")
     }
-}
-
-/// A server's stderr as kept: its first [`LOG_LINES`] lines, and the last ones after those.
-#[derive(Default)]
-struct Kept {
-    head: Vec<String>,
-    tail: VecDeque<String>,
-}
-
-impl Kept {
-    fn push(&mut self, line: String) {
-        if self.head.len() < LOG_LINES {
-            return self.head.push(line);
-        }
-        if self.tail.len() == LOG_LINES {
-            self.tail.pop_front();
-        }
-        self.tail.push_back(line);
-    }
-}
-
-/// Reads `stderr` to its end on a thread of its own, keeping its first and last lines.
-fn keep_lines(stderr: std::process::ChildStderr) -> Arc<Mutex<Kept>> {
-    let log = Arc::new(Mutex::new(Kept::default()));
-    let kept = Arc::clone(&log);
-    thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            kept.lock()
-                .expect("the log's readers do not panic")
-                .push(line);
-        }
-    });
-    log
 }
 
 /// The higher memory and the higher thread count of two samples.
@@ -197,26 +208,53 @@ fn process_status(_pid: u32) -> Option<Sample> {
     None
 }
 
+/// `utime` and `stime` from `/proc/{pid}/stat` (fields 14 and 15, in clock ticks, every thread
+/// of the process counted: proc(5)).
+#[cfg(target_os = "linux")]
+fn process_cpu_time(pid: u32) -> Option<Cpu> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command's name, field 2, is in parentheses and may hold spaces: count from after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let time = |field: usize| -> Option<Duration> {
+        let ticks: u64 = fields.get(field - 3)?.parse().ok()?;
+        (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
+    };
+    Some(Cpu {
+        user: time(14)?,
+        kernel: time(15)?,
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_cpu_time(_pid: u32) -> Option<Cpu> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_log_keeps_its_first_lines_and_its_last() {
-        let mut kept = Kept::default();
-        for n in 0..1_000 {
-            kept.push(n.to_string());
-        }
-        assert_eq!(kept.head.len() + kept.tail.len(), 2 * LOG_LINES);
-        assert_eq!(kept.head.first().map(String::as_str), Some("0"));
-        assert_eq!(kept.tail.back().map(String::as_str), Some("999"));
-    }
 
     #[test]
     fn the_highest_of_two_samples_is_taken_figure_by_figure() {
         assert_eq!(highest(Some((10, 3)), Some((20, 2))), Some((20, 3)));
         assert_eq!(highest(None, Some((1, 1))), Some((1, 1)));
         assert_eq!(highest(None, None), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_time_grows_as_it_works() {
+        let pid = std::process::id();
+        let before = process_cpu_time(pid).unwrap().total();
+        let started = Instant::now();
+        let mut spin = 0u64;
+        while started.elapsed() < Duration::from_millis(100) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        // Clock ticks are a hundredth of a second: a tenth of a second of spinning shows.
+        assert!(process_cpu_time(pid).unwrap().total() > before);
     }
 
     #[cfg(target_os = "linux")]

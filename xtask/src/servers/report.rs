@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::process::Cpu;
 use super::{Outcome, Ran};
 use crate::report::table::{Column, Table, or_dash, wrap};
 
@@ -16,6 +17,12 @@ pub struct Row {
     pub answered: usize,
     pub wrong: usize,
     pub per_second: Option<f64>,
+    /// The server's processor time per right answer, user and kernel (busy and http loads).
+    pub cpu_us: Option<f64>,
+    /// Of it, the kernel's: system calls, and the network stack's work while the server runs.
+    pub kernel_us: Option<f64>,
+    /// The load's clients' processor time per right answer: they share the machine's cores.
+    pub clients_cpu_us: Option<f64>,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub peak_mib: Option<f64>,
@@ -44,6 +51,9 @@ fn row(outcome: &Outcome) -> Row {
         answered: 0,
         wrong: 0,
         per_second: None,
+        cpu_us: None,
+        kernel_us: None,
+        clients_cpu_us: None,
         p50_ms: None,
         p99_ms: None,
         peak_mib: None,
@@ -67,6 +77,13 @@ fn row(outcome: &Outcome) -> Row {
     row.answered = tally.latencies.len();
     row.wrong = tally.wrong.len();
     row.per_second = (row.answered > 0).then(|| tally.per_second());
+    let us = |cpu: Option<std::time::Duration>| {
+        cpu.filter(|_| row.answered > 0)
+            .map(|cpu| cpu.as_secs_f64() * 1e6)
+    };
+    row.cpu_us = us(loaded.cpu_each.map(Cpu::total));
+    row.kernel_us = us(loaded.cpu_each.map(|cpu| cpu.kernel));
+    row.clients_cpu_us = us(loaded.clients_cpu_each.map(Cpu::total));
     row.p50_ms = tally.percentile(0.50).map(ms);
     row.p99_ms = tally.percentile(0.99).map(ms);
     row.peak_mib = loaded.peak.map(|(rss, _)| rss as f64 / (1 << 20) as f64);
@@ -108,12 +125,15 @@ fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
     ))
 }
 
-const COLUMNS: [Column; 13] = [
+const COLUMNS: [Column; 16] = [
     Column("server", false, true),
     Column("load", false, true),
     Column("answered", true, true),
     Column("per s", true, true),
-    Column("p50 ms", true, true),
+    Column("cpu µs", true, true),
+    Column("of it kernel µs", true, false),
+    Column("clients cpu µs", true, false),
+    Column("p50 ms", true, false),
     Column("p99 ms", true, true),
     Column("MiB", true, false),
     Column("threads", true, true),
@@ -127,47 +147,86 @@ const COLUMNS: [Column; 13] = [
 pub fn table(rows: &[Row]) -> Table {
     let mut table = Table::of(&COLUMNS);
     for row in rows {
-        let answered = match row.asked {
-            0 => "-".to_owned(),
-            asked => format!("{:.0}%", 100.0 * row.answered as f64 / asked as f64),
-        };
-        table.push(vec![
-            row.server.to_owned(),
-            row.load.to_owned(),
-            answered,
-            or_dash(row.per_second, |n| format!("{n:.0}")),
-            or_dash(row.p50_ms, |ms| format!("{ms:.1}")),
-            or_dash(row.p99_ms, |ms| format!("{ms:.1}")),
-            or_dash(row.peak_mib, |mib| format!("{mib:.1}")),
-            or_dash(row.threads, |n| n.to_string()),
-            or_dash(row.idle_bytes_each, |b| format!("{:.1}", b / 1e3)),
-            or_dash(row.idle_held, |n| n.to_string()),
-            or_dash(row.ready_s, |s| format!("{s:.2}")),
-            if row.verified { "yes" } else { "NO" }.to_owned(),
-            row.note.clone().unwrap_or_default(),
-        ]);
+        table.push(cells(row));
     }
     table
+}
+
+/// The table for the docs, which `--write-docs` writes only when every row was verified: every
+/// column but `verified` and `note`, and the notes under it, a line each.
+pub fn docs(rows: &[Row]) -> String {
+    let figures = COLUMNS.len() - 2;
+    let mut table = Table::of(&COLUMNS[..figures]);
+    for row in rows {
+        table.push(cells(row)[..figures].to_vec());
+    }
+    let mut text = table.to_markdown();
+    for row in rows {
+        if let Some(note) = &row.note {
+            text += &format!("\n- {} ({}): {note}", row.server, row.load);
+        }
+    }
+    text
+}
+
+fn cells(row: &Row) -> Vec<String> {
+    let answered = match row.asked {
+        0 => "-".to_owned(),
+        asked => format!("{:.0}%", 100.0 * row.answered as f64 / asked as f64),
+    };
+    vec![
+        row.server.to_owned(),
+        row.load.to_owned(),
+        answered,
+        or_dash(row.per_second, |n| format!("{n:.0}")),
+        or_dash(row.cpu_us, |us| format!("{us:.0}")),
+        or_dash(row.kernel_us, |us| format!("{us:.0}")),
+        or_dash(row.clients_cpu_us, |us| format!("{us:.0}")),
+        or_dash(row.p50_ms, |ms| format!("{ms:.1}")),
+        or_dash(row.p99_ms, |ms| format!("{ms:.1}")),
+        or_dash(row.peak_mib, |mib| format!("{mib:.1}")),
+        or_dash(row.threads, |n| n.to_string()),
+        or_dash(row.idle_bytes_each, |b| format!("{:.1}", b / 1e3)),
+        or_dash(row.idle_held, |n| n.to_string()),
+        or_dash(row.ready_s, |s| format!("{s:.2}")),
+        if row.verified { "yes" } else { "NO" }.to_owned(),
+        row.note.clone().unwrap_or_default(),
+    ]
 }
 
 /// Under the terminal's table.
 const LEGEND: &str = "busy: the clients all at once, each sending the ten queries over \
 one session; idle: the idle clients held while ten others query; http: the busy load on \
 /search, keep-alive. answered: the queries answered right within the load's time; per s: \
-right answers per second; p50, p99: their latencies; threads: the most the server had; \
+right answers per second; cpu µs: the server's processor time per right answer, its own and \
+the kernel's on its behalf; p50, p99: their latencies; threads: the most the server had; \
 KB/idle: its resident memory's growth per idle client held. Every answer is checked against \
-its server's own index. -: not measured (no answer, or not this load).";
+its server's own index. The sequential server's loads run once: its figures are its lesson. \
+-: not measured (no answer, or not this load).";
 
 /// The terminal's text: the table, its legend, the queries on which the two indexes differ,
 /// and each row's note.
 pub fn text(ran: &Ran, rows: &[Row]) -> String {
     let scale = ran.scale;
     let mut text = format!(
-        "\nServers: {} busy clients x {} queries, {} idle clients, one run of each load\n",
+        "\nServers: {} busy clients x {} queries, {} idle clients\n",
         scale.busy_clients,
         super::QUERIES.len(),
         scale.idle_clients
     );
+    let times = |n: u32| {
+        if n == 1 {
+            "once".to_owned()
+        } else {
+            format!("{n} times")
+        }
+    };
+    text += &wrap(&format!(
+        "Each load ran {} on each Rust server and {} on each Python one; the row is its \
+         median run.",
+        times(ran.runs.rust),
+        times(ran.runs.python)
+    ));
     text += &table(rows).to_text();
     text += &format!("\n{}", wrap(LEGEND));
     if let Some(differ) = differences(ran) {

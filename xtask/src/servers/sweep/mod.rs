@@ -18,10 +18,12 @@ mod limits;
 mod report;
 mod rows;
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use tokio::net::TcpStream;
 
 use super::load::{self, Protocol, Query};
@@ -58,16 +60,21 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
         true => Some(Python::set_up(&cargo::target_dir()?)),
         false => None,
     };
+    let logs = out_dir.join("server-logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let starters = Starters {
         built: &built,
         python: python.as_ref(),
+        logs,
     };
     // Set after cargo and pip have run, which need files of their own, and before the servers
     // start, which inherit it.
     let setting = setting(args);
     let started = Instant::now();
     let swept = sweep(&servers, &starters, &setting);
-    let output = report::output(&setting, &swept, started.elapsed())?;
+    let mut output = report::output(&setting, &swept, started.elapsed())?;
+    let logs = starters.logs.join("*-sweep.log");
+    output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
     step::finish(&out_dir, output)
 }
 
@@ -159,7 +166,10 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
         };
         let (warm_mib, steps, end) = match start {
             Err(end) => (None, Vec::new(), end),
-            Ok((start, queries)) => sweep_one(&runtime, &start, queries, setting),
+            Ok((start, queries)) => {
+                let log = starters.logs.join(format!("{}-sweep.log", server.name));
+                sweep_one(&runtime, (&start, &log), queries, setting)
+            }
         };
         let server = server.name;
         swept.push(Swept {
@@ -172,15 +182,16 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
     swept
 }
 
-/// One server, started, climbed, and killed when it is dropped at the end.
+/// One server, started with its output and errors to `log`, climbed, and killed when it is
+/// dropped at the end.
 fn sweep_one(
     runtime: &tokio::runtime::Runtime,
-    start: &Start,
+    (start, log): (&Start, &Path),
     queries: Arc<[Query]>,
     setting: &Setting,
 ) -> (Option<f64>, Vec<Step>, End) {
     eprintln!("sweep-servers: {}", start.name);
-    match Running::start(start.name, &start.program, &start.args) {
+    match Running::start(start.name, &start.program, &start.args, log) {
         Ok(mut running) => runtime.block_on(climb(&mut running, start.protocol, queries, setting)),
         Err(e) => {
             let why = format!("{e:#}");
