@@ -157,11 +157,14 @@ pub fn classify(evidence: &Evidence) -> Stop {
 }
 
 /// What a server that died said last: the panic it died of (Rust's `thread '...' panicked at
-/// FILE:` and its message on the next line), or else its last three lines.
+/// FILE:LINE:COLUMN:` and its message on the next line), or else its last three lines. Several
+/// threads may panic at once, and the first to abort cuts the others' lines short: the first
+/// whole one is taken.
 fn last_words(log: &[String]) -> Option<String> {
-    let panicked = log.iter().rposition(|line| line.contains("panicked at"));
+    let whole = |at: usize| log[at].contains("panicked at") && log[at].ends_with(':');
+    let panicked = (0..log.len().saturating_sub(1)).find(|&at| whole(at));
     let words = match panicked {
-        Some(at) => &log[at..log.len().min(at + 2)],
+        Some(at) => &log[at..at + 2],
         None => &log[log.len().saturating_sub(3)..],
     };
     (!words.is_empty()).then(|| without_toolchain_path(&words.join(" | ")))
@@ -440,6 +443,7 @@ mod tests {
     fn a_dead_servers_last_words_are_its_panic() {
         let log: Vec<String> = [
             "Cannot start a thread for ('127.0.0.1', 5): Resource temporarily unavailable",
+            "thread '<unnamed>' (20858) panicked at /rustc/59807616e1fa2540",
             "thread '<unnamed>' panicked at library/std/src/sys/pal/unix/stack_overflow.rs:1:1:",
             "failed to allocate an alternative stack: Cannot allocate memory (os error 12)",
             "stack backtrace:",
@@ -456,7 +460,7 @@ mod tests {
             words.ends_with("Cannot allocate memory (os error 12)"),
             "{words}"
         );
-        assert_eq!(last_words(&log[3..]).unwrap(), log[3..].join(" | "));
+        assert_eq!(last_words(&log[4..]).unwrap(), log[4..].join(" | "));
         let std = "thread 'x' panicked at /rustc/5980761/library/std/src/lib.rs:1:1:";
         let words = last_words(&[std.into()]).unwrap();
         assert_eq!(words, "thread 'x' panicked at library/std/src/lib.rs:1:1:");
