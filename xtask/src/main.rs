@@ -4,6 +4,7 @@
 //!     cargo xtask compare          # every program, measured, beside the article's figures
 //!     cargo xtask compare --quick  # the same, small and fast
 //!     cargo xtask sweep            # io_threads with 1 to 500 workers, as the article's table
+//!     cargo xtask sweep-servers    # each server holding idle clients, to the limit that stops it
 //!     cargo xtask python           # the venv python/'s programs run in (compare makes it too)
 //!
 //! `compare` and `sweep` build the programs in release, run them against a stand-in started in
@@ -11,6 +12,9 @@
 //! pictures under `target/compare/`. Each is a plan (`plan.rs`; `compare/`, `sweep/`) handed to
 //! the same steps: `run/` (build, run in blocks or rounds, measure), `verify/` (check each run)
 //! and `report/` (tables, files, pictures, the exit status).
+//!
+//! `sweep-servers` is the servers family's own (`servers/sweep/`): no stand-in and no plan, each
+//! server started once and held to more and more idle clients until a limit stops it.
 
 mod cargo;
 mod compare;
@@ -60,6 +64,8 @@ enum Task {
     Compare(compare::CompareArgs),
     /// Run one downloader with more and more workers, for more and more sites.
     Sweep(sweep::SweepArgs),
+    /// Hold more and more idle connections on each server; say where each stops, and why.
+    SweepServers(servers::sweep::SweepServersArgs),
     /// Set up (or reuse) the venv the Python programs of python/ run in, and print its python.
     Python,
 }
@@ -75,7 +81,7 @@ fn main() -> ExitCode {
         Task::Serve { stand_in, .. } => Some(stand_in),
         Task::Compare(args) => Some(args.stand_in()),
         Task::Sweep(args) => Some(args.stand_in()),
-        Task::Python => None,
+        Task::SweepServers(_) | Task::Python => None,
     };
     if let Some(Err(e)) = stand_in.map(StandInArgs::check) {
         contract::cli::usage_error(Cli::command(), e);
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
         Task::Serve { port, stand_in } => serve(port, &stand_in),
         Task::Compare(args) => compare::compare(&args),
         Task::Sweep(args) => sweep::sweep(&args),
+        Task::SweepServers(args) => servers::sweep::sweep_servers(&args),
         Task::Python => set_up_python(),
     };
     result.unwrap_or_else(|e| {

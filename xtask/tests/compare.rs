@@ -1,4 +1,5 @@
-//! `cargo xtask compare` and `sweep` as real processes: every row verified, every file written.
+//! `cargo xtask compare`, `sweep` and `sweep-servers` as real processes: every row verified, every
+//! file written.
 //!
 //! These build the workspace's programs in release (slow the first time) and run them small.
 
@@ -412,4 +413,78 @@ fn the_servers_family_checks_every_answer_and_shows_the_sequential_servers_lesso
         assert_eq!(row("tcp_mojifinder.py", "idle")["verified"], true);
         assert_eq!(row("web_mojifinder.py", "http")["verified"], true);
     }
+}
+
+#[test]
+fn sweep_servers_holds_idle_clients_and_says_where_each_stopped() {
+    let output = xtask(&["sweep-servers", "--up-to", "300", "--only", "charfinder"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let report: Value = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
+        .expect("servers-sweep.json is JSON");
+    let servers = report["servers"].as_array().unwrap();
+    let names: Vec<&str> = servers
+        .iter()
+        .map(|s| s["server"].as_str().unwrap())
+        .collect();
+    let swept = [
+        "tcp_charfinder",
+        "tcp_charfinder_threads",
+        "http_charfinder",
+    ];
+    assert_eq!(names.len(), 4, "{names:?}");
+    for server in servers {
+        let name = server["server"].as_str().unwrap();
+        if !swept.contains(&name) {
+            assert_eq!(server["end"]["end"], "not-swept", "{server}");
+            continue;
+        }
+        assert_eq!(server["end"]["end"], "reached", "{server}");
+        let step = &server["steps"][0];
+        assert_eq!(
+            (step["step"].as_u64(), step["held"].as_u64()),
+            (Some(300), Some(300))
+        );
+        assert_eq!(
+            step["answered"], 10,
+            "the active client is answered: {step}"
+        );
+        assert!(step["mib"].as_f64().unwrap() > 0.0, "{step}");
+    }
+    let threads = &servers[1]["steps"][0]["threads"];
+    assert!(
+        threads.as_u64().unwrap() > 300,
+        "a thread per client: {threads}"
+    );
+    let wide: Vec<&str> = (stdout.lines())
+        .filter(|line| !line.starts_with("Wrote "))
+        .filter(|line| line.chars().count() > 80)
+        .collect();
+    assert!(wide.is_empty(), "wider than 80 columns: {wide:#?}");
+}
+
+#[test]
+fn sweep_servers_stops_at_its_own_open_file_limit_and_names_it() {
+    // 250 files, less the 64 the sweep keeps for itself: 186 connections at most.
+    let args = [
+        "sweep-servers",
+        "--up-to",
+        "300",
+        "--only",
+        "tcp_charfinder_threads",
+    ];
+    let output = xtask(&[&args[..], &["--open-files", "250"]].concat());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "a limit met is not a failure: {stdout}"
+    );
+    let report: Value = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
+        .expect("servers-sweep.json is JSON");
+    assert_eq!(report["open_files"]["hard"], 250, "{report}");
+    let end = &report["servers"][0]["end"];
+    assert_eq!(end["end"], "stopped", "{end}");
+    assert_eq!(end["limit"], "sweep-open-files", "{end}");
+    assert_eq!(end["held"], 186, "{end}");
+    assert!(stdout.contains("stopped at 186 connections"), "{stdout}");
 }

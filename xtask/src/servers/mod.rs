@@ -20,6 +20,7 @@
 mod load;
 mod process;
 pub mod report;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

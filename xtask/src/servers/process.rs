@@ -4,11 +4,14 @@
 //! Not `run/measure.rs`'s sampler, which walks a program's whole process tree with sysinfo and
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
 //! threads here, and `/proc/PID/status` gives both figures in one read.
+//!
+//! A server's errors go to its log with its output: where it says it is at a limit (out of
+//! descriptors, of threads) or why it died, which `sweep-servers` reads to name what stopped it.
 
 use std::fs::File;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,16 +32,18 @@ pub struct Running {
     pub addr: SocketAddr,
     /// From its start to its `Serving on` line: the interpreter's start and the index's build.
     pub ready: Duration,
+    /// Where its output and its errors go.
+    log: PathBuf,
 }
 
 impl Running {
     /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), its output
-    /// going to the file `log`, and waits for its `Serving on` line there.
+    /// and its errors going to the file `log`, and waits for its `Serving on` line there.
     ///
     /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
     /// wakes the reader at its other end, two context switches per line on a machine that the
     /// load's clients already keep busy; a file takes the line into the page cache and wakes
-    /// no one. It is `server > log`, and the log is there to read after the run.
+    /// no one. It is `server > log 2>&1`, and the log is there to read after the run.
     pub fn start(
         name: &str,
         program: &Path,
@@ -51,16 +56,21 @@ impl Running {
             .args(args)
             .args(["--host", "127.0.0.1", "--port", "0"])
             .stdin(Stdio::null())
+            .stderr(file.try_clone().context("cannot share the log")?)
             .stdout(file)
-            .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {name}"))?;
         let deadline = started + START_PATIENCE;
         while Instant::now() < deadline {
             let text = std::fs::read_to_string(log).unwrap_or_default();
             if let Some(addr) = text.lines().find_map(charfinder::tcp::serving_address) {
-                let ready = started.elapsed();
-                return Ok(Running { child, addr, ready });
+                let (ready, log) = (started.elapsed(), log.to_owned());
+                return Ok(Running {
+                    child,
+                    addr,
+                    ready,
+                    log,
+                });
             }
             if let Ok(Some(status)) = child.try_wait() {
                 bail!(
@@ -78,6 +88,21 @@ impl Running {
     /// Its resident memory and threads now, if this system tells.
     pub fn sample(&self) -> Option<Sample> {
         process_status(self.child.id())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its log's lines so far: its output and its errors.
+    pub fn log(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    /// How it ended, if it has.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// The processor time it has used so far, if this system tells.

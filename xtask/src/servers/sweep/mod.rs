@@ -1,0 +1,366 @@
+//! `cargo xtask sweep-servers`: how many idle clients each server holds, and what stops it.
+//!
+//! Each server is started once and made to hold more and more idle connections, in steps
+//! (1,000, 2,000, 5,000, ... up to `--up-to`), each connection greeted (the TCP servers'
+//! prompt, one HTTP answer) and then silent. At each step the sweep reads the server's memory
+//! and threads, and times one more client's checked session of the ten queries: is a server
+//! that holds that many still answering, and how fast? It stops at the first step a connection
+//! fails, and names the limit that failed it (`limits.rs`): this process's or the server's
+//! open files, threads, memory, ports, or the server's death.
+//!
+//! Its command line is in `args.rs`; `hold.rs` opens the connections, spread over loopback
+//! source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
+//! `report.rs` makes the table, servers-sweep.md and .json.
+
+mod args;
+mod hold;
+mod limits;
+mod report;
+mod rows;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpStream;
+
+use super::load::{self, Protocol, Query};
+use super::process::{Running, Sample};
+use super::{Server, Start, Starters, python_start, rust_start};
+use crate::python::Python;
+use crate::usage::UsageError;
+use crate::{cargo, report as step};
+
+pub use args::SweepServersArgs;
+use hold::Sources;
+use limits::{Evidence, Failure, Limit, Stop};
+use rows::{End, Setting, Step, Swept, mib};
+
+/// How long a connection may take to be accepted and greeted, and the active client to be
+/// answered at the step where holding stopped.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(5);
+/// How long the active client's ten queries may take at a step that held every connection.
+const ACTIVE_PATIENCE: Duration = Duration::from_secs(10);
+/// Descriptors the sweep keeps for itself under its open-file limit: its runtime's, the pipes
+/// from the server, the active client's socket, and a file of `/proc` to read. It holds at most
+/// its limit less these, and stops there: at EMFILE itself it could neither read the server's
+/// memory nor connect the active client, and the step's row would be blank.
+const RESERVE: u64 = 64;
+
+pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
+    let servers = chosen(args)?;
+    let out_dir = step::out_dir(args.out_dir.as_ref())?;
+    let swept_here: Vec<&'static Server> = (servers.iter().copied())
+        .filter(|s| not_swept(s).is_none())
+        .collect();
+    let built = cargo::build_release(&super::binaries(&swept_here))?;
+    let python = match swept_here.iter().any(|s| s.python) {
+        true => Some(Python::set_up(&cargo::target_dir()?)),
+        false => None,
+    };
+    let logs = out_dir.join("server-logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    let starters = Starters {
+        built: &built,
+        python: python.as_ref(),
+        logs,
+    };
+    // Set after cargo and pip have run, which need files of their own, and before the servers
+    // start, which inherit it.
+    let setting = setting(args);
+    let started = Instant::now();
+    let swept = sweep(&servers, &starters, &setting);
+    let mut output = report::output(&setting, &swept, started.elapsed())?;
+    let logs = starters.logs.join("*-sweep.log");
+    output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
+    step::finish(&out_dir, output)
+}
+
+/// The servers `--only` and `--no-python` leave.
+fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
+    let servers: Vec<&'static Server> = (super::selected(args.only.as_deref()).into_iter())
+        .filter(|s| !(args.no_python && s.python))
+        .collect();
+    if servers.is_empty() {
+        let pattern = args.only.as_deref().unwrap_or_default();
+        return Err(UsageError(format!("no server's name contains {pattern:?}")).into());
+    }
+    Ok(servers)
+}
+
+/// Why a server is not swept: what holding its connections would show is not a limit.
+fn not_swept(server: &Server) -> Option<&'static str> {
+    if server.one_at_a_time {
+        return Some(
+            "it serves one client at a time: behind one idle client no other gets a prompt, \
+             so it holds one connection whatever its limits (compare's idle load shows it)",
+        );
+    }
+    if server.python && server.protocol == Protocol::Http {
+        return Some(
+            "uvicorn closes a keep-alive connection 5 s after its last answer (its \
+             timeout_keep_alive), so it keeps no idle client long enough to count; one that \
+             never asks stays open, but nothing then shows that the server took it",
+        );
+    }
+    None
+}
+
+/// The command line's open-file limit applied, and what the sweep then runs with.
+fn setting(args: &SweepServersArgs) -> Setting {
+    let mut refused = None;
+    if let Some(n) = args.open_files
+        && let Err(e) = limits::set_open_files(n)
+    {
+        let why = limits::why_not_raised(n, limits::proc_number("/proc/sys/fs/nr_open"));
+        refused = Some(format!(
+            "cannot set the open-file limit to {n}: {e} ({why})"
+        ));
+    }
+    let open_files = limits::open_files().ok().flatten();
+    if let Some(why) = &refused {
+        let have = open_files.map(|o| format!("; going on with soft {}, hard {}", o.soft, o.hard));
+        eprintln!("note: {why}{}", have.unwrap_or_default());
+    }
+    let most = open_files.map_or(usize::MAX, |o| {
+        usize::try_from(o.soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX)
+    });
+    let up_to = args.up_to as usize;
+    let sources = Sources::here();
+    Setting {
+        up_to,
+        steps: args::steps(up_to),
+        open_files,
+        open_files_refused: refused,
+        most,
+        sources: sources.describe(up_to.min(most)),
+        max_map_count: limits::proc_number("/proc/sys/vm/max_map_count"),
+        threads_max: limits::proc_number("/proc/sys/kernel/threads-max"),
+        pid_max: limits::proc_number("/proc/sys/kernel/pid_max"),
+        nr_open: limits::proc_number("/proc/sys/fs/nr_open"),
+        sources_used: sources,
+    }
+}
+
+/// Sweeps each server in turn, on a runtime of its own.
+fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) -> Vec<Swept> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let rust: Arc<[Query]> = super::rust_queries().into();
+    let mut python = None;
+    let mut swept = Vec::new();
+    for &server in servers {
+        let start = match (not_swept(server), server.python) {
+            (Some(why), _) => Err(End::NotSwept { why: why.into() }),
+            (None, false) => (rust_start(server, starters).map(|s| (s, rust.clone())))
+                .map_err(|why| End::Failed { why }),
+            (None, true) => {
+                (python_start(server, starters, &mut python)).map_err(|why| End::NotSwept {
+                    why: format!("Python: {why}"),
+                })
+            }
+        };
+        let (warm_mib, steps, end) = match start {
+            Err(end) => (None, Vec::new(), end),
+            Ok((start, queries)) => {
+                let log = starters.logs.join(format!("{}-sweep.log", server.name));
+                sweep_one(&runtime, (&start, &log), queries, setting)
+            }
+        };
+        let server = server.name;
+        swept.push(Swept {
+            server,
+            warm_mib,
+            steps,
+            end,
+        });
+    }
+    swept
+}
+
+/// One server, started with its output and errors to `log`, climbed, and killed when it is
+/// dropped at the end.
+fn sweep_one(
+    runtime: &tokio::runtime::Runtime,
+    (start, log): (&Start, &Path),
+    queries: Arc<[Query]>,
+    setting: &Setting,
+) -> (Option<f64>, Vec<Step>, End) {
+    eprintln!("sweep-servers: {}", start.name);
+    match Running::start(start.name, &start.program, &start.args, log) {
+        Ok(mut running) => runtime.block_on(climb(&mut running, start.protocol, queries, setting)),
+        Err(e) => {
+            let why = format!("{e:#}");
+            (None, Vec::new(), End::Failed { why })
+        }
+    }
+}
+
+/// One server's climb: warmed up by a session, then held to each step in turn until a step
+/// fails. The connections are dropped at the end, on the runtime they were opened on.
+async fn climb(
+    running: &mut Running,
+    protocol: Protocol,
+    queries: Arc<[Query]>,
+    setting: &Setting,
+) -> (Option<f64>, Vec<Step>, End) {
+    let addr = running.addr;
+    // A first session warms the server up (its first task or thread, its allocator's pools),
+    // so that what grows afterwards is what the idle connections cost.
+    load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
+    let warm = running.sample();
+    let mut held: Vec<TcpStream> = Vec::new();
+    let mut steps = Vec::new();
+    for &step in &setting.steps {
+        let target = step.min(setting.most);
+        let started = Instant::now();
+        let failure = hold::hold(
+            &mut held,
+            target,
+            addr,
+            protocol,
+            setting.sources_used,
+            CONNECT_PATIENCE,
+        )
+        .await;
+        let seconds = started.elapsed().as_secs_f64();
+        let sample = running.sample();
+        // The server as the failure found it, before the active client: it may die after.
+        let maps = failure
+            .as_ref()
+            .and_then(|_| limits::mappings(running.pid()));
+        let stopping = failure.is_some() || target < step;
+        let patience = match stopping {
+            true => CONNECT_PATIENCE,
+            false => ACTIVE_PATIENCE,
+        };
+        let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
+        let mut row = Step::new(step, held.len(), seconds, (warm, sample), &active);
+        if stopping {
+            row = row.refused_at_the_limit();
+        }
+        eprintln!("  {step}: held {}, {}", row.held, row.active());
+        steps.push(row);
+        let stop = match &failure {
+            Some(failure) => stop_for(running, failure, (sample, maps)).await,
+            None if target < step => own_limit(setting, running.pid()),
+            None => continue,
+        };
+        let (held, warm) = (held.len(), warm.map(mib));
+        return (warm, steps, End::Stopped { held, step, stop });
+    }
+    (warm.map(mib), steps, End::Reached)
+}
+
+/// What stopped a server whose connection failed, with the figures that show it: its sample
+/// and memory mappings when the connection failed.
+async fn stop_for(
+    running: &mut Running,
+    failure: &Failure,
+    (sample, maps): (Option<Sample>, Option<u64>),
+) -> Stop {
+    let exit = exit_if_dying(running).await.map(limits::exit_text);
+    let log = running.log();
+    let mut stop = limits::classify(&Evidence {
+        failure,
+        exit,
+        log: &log,
+    });
+    let more = match stop.limit {
+        Limit::Threads => limits::thread_limit(
+            (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
+            sample.map(|(_, threads)| threads),
+            &[
+                (
+                    "kernel.threads-max",
+                    limits::proc_number("/proc/sys/kernel/threads-max"),
+                ),
+                (
+                    "kernel.pid_max",
+                    limits::proc_number("/proc/sys/kernel/pid_max"),
+                ),
+            ],
+        ),
+        Limit::ServerOpenFiles => {
+            server_open_files(running.pid()).map(|n| format!("its limit is {n}"))
+        }
+        _ => None,
+    };
+    if let Some(more) = more {
+        stop.why = format!("{}; {more}", stop.why);
+    }
+    stop
+}
+
+/// How the server ended, if it has or is ending. A process with thousands of threads takes a
+/// while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or where
+/// there is no `/proc`), its exit is waited for, up to [`CONNECT_PATIENCE`].
+async fn exit_if_dying(running: &mut Running) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + CONNECT_PATIENCE;
+    loop {
+        if let Some(status) = running.exited() {
+            return Some(status);
+        }
+        if running.sample().is_some() || Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The stop at this process's own open-file limit, reached before any connection failed.
+fn own_limit(setting: &Setting, server: u32) -> Stop {
+    let soft = setting.open_files.map_or(0, |o| o.soft);
+    let theirs = server_open_files(server).map(|n| format!("; the server's is {n}"));
+    Stop {
+        limit: Limit::SweepOpenFiles,
+        why: format!(
+            "this process may open {soft} files and keeps {RESERVE} for itself: it holds a \
+             descriptor per connection, as the server does{}",
+            theirs.unwrap_or_default()
+        ),
+    }
+}
+
+/// The server's soft open-file limit, from `/proc/{pid}/limits` (Linux).
+fn server_open_files(pid: u32) -> Option<u64> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    max_open_files(&limits)
+}
+
+/// The soft limit on the `Max open files` line of a `/proc/PID/limits`.
+fn max_open_files(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_file_limit_is_read_from_proc_limits() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max processes             95912                95912                processes\n\
+                      Max open files            20000                250000               files\n";
+        assert_eq!(max_open_files(limits), Some(20_000));
+        assert_eq!(max_open_files("Max processes 5 5 processes\n"), None);
+    }
+
+    #[test]
+    fn the_sequential_server_and_uvicorn_are_not_swept_and_say_why() {
+        let unswept: Vec<&str> = (super::super::SERVERS.iter())
+            .filter(|s| not_swept(s).is_some())
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(unswept, ["tcp_charfinder_sequential", "web_mojifinder.py"]);
+    }
+}

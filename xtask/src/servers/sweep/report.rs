@@ -1,0 +1,276 @@
+//! The sweep's report: a row per server per step (what fits in 80 columns on the terminal,
+//! every column in servers-sweep.md), a line per server saying where it stopped and why, and
+//! everything in servers-sweep.json.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::rows::{End, Setting, Step, Swept};
+use crate::report::Output;
+use crate::report::table::{Column, Table, or_dash, wrap};
+
+const COLUMNS: [Column; 11] = [
+    Column("server", false, true),
+    Column("step", true, true),
+    Column("held", true, true),
+    Column("s", true, false),
+    Column("MiB", true, true),
+    Column("threads", true, true),
+    Column("KB/conn", true, true),
+    Column("active", true, true),
+    Column("p50 ms", true, true),
+    Column("wrong", false, false),
+    Column("unanswered", false, false),
+];
+
+const LEGEND: &str = "step: the idle connections asked for; held: those the server greeted \
+(its prompt, or one HTTP answer) and that then said nothing; MiB, threads: the server's resident memory and threads while it held them; KB/conn: its memory's \
+growth since it was warmed up, per connection held; active: the queries of one more client \
+answered right, each checked, and p50 ms their median latency.";
+
+/// The Markdown's columns that the terminal leaves out.
+const MORE: &str = "s: the seconds opening the step's connections took; wrong: the active \
+client's first wrong answer; unanswered: why some of its queries were not answered.";
+
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    setting: &'a Setting,
+    servers: &'a [Swept],
+    seconds: f64,
+}
+
+/// What the sweep prints and writes.
+pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Result<Output> {
+    let table = table(swept);
+    let (head, ends) = (head(setting), ends(setting, swept));
+    let seconds = took.as_secs_f64();
+    let took = format!("Swept in {seconds:.0} s.");
+    let mut text = format!("\n{}", wrap(&head.join(" ")));
+    text += &format!("\n{}\n{}", table.to_text(), wrap(LEGEND));
+    text += "\n";
+    for line in ends.iter().chain([&took]) {
+        text += &wrap(line);
+    }
+    let markdown = format!(
+        "# cargo xtask sweep-servers\n\n{}\n\n{}\n{LEGEND} {MORE}\n\n{}\n\n{took}\n",
+        head.join("\n"),
+        table.to_markdown(),
+        ends.iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let json = serde_json::to_string_pretty(&Report {
+        setting,
+        servers: swept,
+        seconds,
+    })?;
+    Ok(Output {
+        text,
+        files: vec![
+            ("servers-sweep.md".into(), markdown),
+            ("servers-sweep.json".into(), json),
+        ],
+        failures: failures(swept),
+    })
+}
+
+/// What the sweep ran with: the steps, the open-file limits, the source addresses, and the
+/// machine's limits on threads.
+fn head(setting: &Setting) -> Vec<String> {
+    let steps: Vec<String> = setting.steps.iter().map(|s| s.to_string()).collect();
+    let mut head = vec![format!(
+        "Idle connections held on one server, in steps of {}; at each step one more client \
+         sends the ten queries.",
+        steps.join(", ")
+    )];
+    head.extend(
+        setting
+            .open_files_refused
+            .as_ref()
+            .map(|why| format!("Note: {why}.")),
+    );
+    head.push(match setting.open_files {
+        Some(o) => format!(
+            "Open files: soft {}, hard {}, for this process and the servers it starts \
+             (--open-files N sets both); the sweep holds a descriptor per connection too.",
+            o.soft, o.hard
+        ),
+        None => "This system has no open-file limit.".into(),
+    });
+    head.push(format!("Connections {}.", setting.sources));
+    let knobs = [
+        ("vm.max_map_count", setting.max_map_count),
+        ("kernel.threads-max", setting.threads_max),
+        ("kernel.pid_max", setting.pid_max),
+        ("fs.nr_open", setting.nr_open),
+    ];
+    let knobs: Vec<String> = (knobs.iter())
+        .filter_map(|(name, value)| Some(format!("{name} {}", (*value)?)))
+        .collect();
+    if !knobs.is_empty() {
+        head.push(format!("This machine: {}.", knobs.join(", ")));
+    }
+    head
+}
+
+/// A row per server per step.
+fn table(swept: &[Swept]) -> Table {
+    let mut table = Table::of(&COLUMNS);
+    for server in swept {
+        for step in &server.steps {
+            table.push(row(server.server, step));
+        }
+    }
+    table
+}
+
+fn row(server: &str, step: &Step) -> Vec<String> {
+    vec![
+        server.to_owned(),
+        step.step.to_string(),
+        step.held.to_string(),
+        format!("{:.1}", step.seconds),
+        or_dash(step.mib, |mib| format!("{mib:.1}")),
+        or_dash(step.threads, |n| n.to_string()),
+        or_dash(step.bytes_each, |b| format!("{:.1}", b / 1e3)),
+        format!("{}/{}", step.answered, step.asked),
+        or_dash(step.p50_ms, |ms| format!("{ms:.1}")),
+        step.wrong.clone().unwrap_or_default(),
+        step.unanswered.clone().unwrap_or_default(),
+    ]
+}
+
+/// A line per server: where it stopped and why.
+fn ends(setting: &Setting, swept: &[Swept]) -> Vec<String> {
+    (swept.iter())
+        .map(|server| {
+            let name = server.server;
+            match &server.end {
+                End::Reached => format!(
+                    "{name}: held {}, as many as asked (--up-to {}): no limit met.",
+                    server.steps.last().map_or(0, |s| s.held),
+                    setting.up_to
+                ),
+                End::Stopped { held, step, stop } => format!(
+                    "{name}: stopped at {held} connections, on the way to {step}: {}. {}",
+                    stop.limit.label(),
+                    sentence(&stop.why)
+                ),
+                End::NotSwept { why } => format!("{name}: not swept: {why}."),
+                End::Failed { why } => format!("{name}: FAILED: {why}"),
+            }
+        })
+        .collect()
+}
+
+/// `text` as a sentence: capitalized, and ended with a full stop unless it ends a quotation
+/// that has one.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let capitalized: String = chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    });
+    match capitalized.ends_with(".\"") {
+        true => capitalized,
+        false => capitalized + ".",
+    }
+}
+
+/// A server that could not start, or an active client answered wrong, fails the sweep; a
+/// limit met does not: finding it is the sweep's purpose.
+fn failures(swept: &[Swept]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for server in swept {
+        if let End::Failed { why } = &server.end {
+            failures.push(format!("FAILED {}: {why}", server.server));
+        }
+        for step in &server.steps {
+            if let Some(wrong) = &step.wrong {
+                let (name, at) = (server.server, step.step);
+                failures.push(format!("FAILED {name} at {at}: wrong answer: {wrong}"));
+            }
+        }
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::servers::sweep::limits::{Limit, Stop};
+
+    fn step(step: usize, held: usize) -> Step {
+        Step {
+            step,
+            held,
+            seconds: 0.4,
+            mib: Some(25.3),
+            threads: Some(4),
+            bytes_each: Some(812.0),
+            answered: 10,
+            asked: 10,
+            p50_ms: Some(0.2),
+            wrong: None,
+            unanswered: None,
+        }
+    }
+
+    fn swept() -> Vec<Swept> {
+        let stop = Stop {
+            limit: Limit::Threads,
+            why: "the server said \"Error: no thread\"".into(),
+        };
+        vec![
+            Swept {
+                server: "tcp_charfinder_threads",
+                warm_mib: Some(20.0),
+                steps: vec![step(1_000, 1_000), step(50_000, 32_700)],
+                end: End::Stopped {
+                    held: 32_700,
+                    step: 50_000,
+                    stop,
+                },
+            },
+            Swept {
+                server: "tcp_charfinder_sequential",
+                warm_mib: None,
+                steps: vec![],
+                end: End::NotSwept {
+                    why: "one client at a time".into(),
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn the_terminal_table_fits_in_80_columns() {
+        let text = table(&swept()).to_text();
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(text.contains("tcp_charfinder_threads"), "{text}");
+        assert_eq!(
+            text.lines().count(),
+            4,
+            "headers, rule, a row per step: {text}"
+        );
+    }
+
+    #[test]
+    fn each_server_has_a_line_saying_where_it_stopped() {
+        let setting = super::super::rows::tests::setting();
+        let ends = ends(&setting, &swept());
+        assert_eq!(ends.len(), 2);
+        assert!(
+            ends[0].starts_with("tcp_charfinder_threads: stopped at 32700 connections, on the way to 50000: threads. The server said"),
+            "{}",
+            ends[0]
+        );
+        assert!(ends[1].contains("not swept: one client at a time"));
+        assert!(
+            failures(&swept()).is_empty(),
+            "a limit met is not a failure"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The sweep's rows: what it ran with, and for each server its steps and how its climb ended.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::hold::Sources;
+use super::limits::{OpenFiles, Stop};
+use crate::servers::load::Tally;
+use crate::servers::process::Sample;
+
+/// What a sweep is run with.
+#[derive(Serialize)]
+pub struct Setting {
+    pub up_to: usize,
+    pub steps: Vec<usize>,
+    /// This process's open-file limits, which the servers inherit (none on Windows).
+    pub open_files: Option<OpenFiles>,
+    /// Why `--open-files` could not be set, if it could not.
+    pub open_files_refused: Option<String>,
+    /// The most connections the sweep can hold itself.
+    pub most: usize,
+    pub sources: String,
+    /// This machine's limits on threads and descriptors (Linux).
+    pub max_map_count: Option<u64>,
+    pub threads_max: Option<u64>,
+    pub pid_max: Option<u64>,
+    pub nr_open: Option<u64>,
+    /// Where the connections come from.
+    #[serde(skip)]
+    pub sources_used: Sources,
+}
+
+/// One server's sweep.
+#[derive(Serialize)]
+pub struct Swept {
+    pub server: &'static str,
+    /// Its resident memory, warmed up by one session, before the first step.
+    pub warm_mib: Option<f64>,
+    pub steps: Vec<Step>,
+    pub end: End,
+}
+
+/// One step: what the server held, what that cost, and how the active client fared.
+#[derive(Serialize)]
+pub struct Step {
+    pub step: usize,
+    pub held: usize,
+    /// How long opening this step's connections took.
+    pub seconds: f64,
+    pub mib: Option<f64>,
+    pub threads: Option<u64>,
+    /// Resident memory's growth since the warm server, per connection held.
+    pub bytes_each: Option<f64>,
+    pub answered: usize,
+    pub asked: usize,
+    pub p50_ms: Option<f64>,
+    /// The active client's first wrong answer, if any: a failed check.
+    pub wrong: Option<String>,
+    /// Why some of its queries went unanswered, if they did.
+    pub unanswered: Option<String>,
+}
+
+/// How a server's sweep ended.
+#[derive(Serialize)]
+#[serde(tag = "end", rename_all = "kebab-case")]
+pub enum End {
+    /// Held every connection asked for.
+    Reached,
+    /// Could hold no more: `held` on the way to `step`.
+    Stopped {
+        held: usize,
+        step: usize,
+        #[serde(flatten)]
+        stop: Stop,
+    },
+    /// Not swept, and why: what the sweep would measure is not a limit.
+    NotSwept { why: String },
+    /// Could not be started.
+    Failed { why: String },
+}
+
+pub fn mib((rss, _): Sample) -> f64 {
+    rss as f64 / (1 << 20) as f64
+}
+
+impl Step {
+    pub fn new(
+        step: usize,
+        held: usize,
+        seconds: f64,
+        (warm, now): (Option<Sample>, Option<Sample>),
+        active: &Tally,
+    ) -> Step {
+        let bytes_each = match (warm, now) {
+            (Some((warm, _)), Some((now, _))) if held > 0 => {
+                Some((now as f64 - warm as f64) / held as f64)
+            }
+            _ => None,
+        };
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        Step {
+            step,
+            held,
+            seconds,
+            mib: now.map(mib),
+            threads: now.map(|(_, threads)| threads),
+            bytes_each,
+            answered: active.latencies.len(),
+            asked: active.asked(),
+            p50_ms: active.percentile(0.5).map(ms),
+            wrong: active.wrong.first().cloned(),
+            unanswered: active.why_unserved.clone(),
+        }
+    }
+
+    /// At the step where holding stopped, a server that sends the active client its error line
+    /// instead of the prompt (the threaded server with no thread to give) refuses it: that
+    /// client is unanswered, not answered wrong.
+    pub fn refused_at_the_limit(mut self) -> Step {
+        if let Some(wrong) = &self.wrong
+            && wrong.starts_with("expected the prompt")
+        {
+            self.unanswered = Some(format!("refused at the limit: {wrong}"));
+            self.wrong = None;
+        }
+        self
+    }
+
+    /// `10/10 answered`, for the progress lines.
+    pub fn active(&self) -> String {
+        format!("{}/{} answered", self.answered, self.asked)
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_line_for_a_prompt_at_the_limit_is_a_refusal_not_a_wrong_answer() {
+        let tally = |wrong: &str| Tally {
+            wrong: vec![wrong.to_owned()],
+            unserved: 9,
+            why_unserved: Some("an earlier answer was wrong".into()),
+            ..Tally::default()
+        };
+        let refused = tally("expected the prompt, got \"Err\"");
+        let step = Step::new(1_000, 219, 0.1, (None, None), &refused).refused_at_the_limit();
+        assert_eq!(step.wrong, None);
+        let unanswered = step.unanswered.unwrap();
+        assert!(
+            unanswered.starts_with("refused at the limit"),
+            "{unanswered}"
+        );
+        let wrong = tally("\"moon\": 3 found, expected 4");
+        let step = Step::new(1_000, 219, 0.1, (None, None), &wrong).refused_at_the_limit();
+        assert!(step.wrong.is_some(), "a wrong count stays wrong");
+    }
+
+    /// A sweep's setting as on a Linux machine with `ulimit -n` 20000.
+    pub fn setting() -> Setting {
+        Setting {
+            up_to: 100_000,
+            steps: super::super::args::steps(100_000),
+            open_files: Some(OpenFiles {
+                soft: 20_000,
+                hard: 20_000,
+            }),
+            open_files_refused: None,
+            most: 20_000 - 64,
+            sources: "from 127.0.0.1".into(),
+            max_map_count: Some(65_530),
+            threads_max: None,
+            pid_max: None,
+            nr_open: None,
+            sources_used: Sources {
+                per_address: 24_703,
+                bind: true,
+            },
+        }
+    }
+}
