@@ -212,6 +212,37 @@ impl AcceptErrors {
     }
 }
 
+/// The memory mappings a thread of Rust's takes on Linux: its stack and the signal stack std
+/// gives it (for its stack-overflow message), each with a guard page: a process that starts
+/// threads until it fails counts a quarter as many threads as `/proc/self/maps` has lines.
+pub const MAPPINGS_PER_THREAD: usize = 4;
+
+/// The mappings left for all else a process maps: its binary, libraries, heaps.
+const OTHER_MAPPINGS: usize = 1024;
+
+/// The most session threads a server of a thread per client may start, where the OS has a limit
+/// that std does not survive: on Linux, `vm.max_map_count`. When a new thread's stack finds room
+/// and its signal stack does not, std panics inside the new thread before it runs ("failed to
+/// set up alternative stack guard page", `library/std/src/sys/pal/unix/stack_overflow.rs`),
+/// and a panic there aborts the whole process, every client with it. `None` where there is no
+/// such limit to stop short of (the OS refusing a thread outright is an error `spawn` returns).
+pub fn thread_cap() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        let text = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
+        Some(threads_within(text.trim().parse().ok()?))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// How many threads `max_map_count` mappings leave room for, beside the rest of the process.
+pub fn threads_within(max_map_count: usize) -> usize {
+    max_map_count.saturating_sub(OTHER_MAPPINGS) / MAPPINGS_PER_THREAD
+}
+
 /// Ctrl-C stops a server as the original's `except KeyboardInterrupt` does: `Server shut down.`
 /// on a line of its own and exit status 0 (stopping is what a server is asked for, not a
 /// failure; the spinners exit 130 instead because Ctrl-C cuts their answer short). The handler
@@ -238,6 +269,13 @@ mod tests {
         full.push(b'\n');
         assert!(decode(&full).is_some());
         assert!(ends_session("\u{3}") && ends_session("\0x") && !ends_session("cat"));
+    }
+
+    #[test]
+    fn the_thread_cap_leaves_room_for_the_rest_of_the_process() {
+        // Linux's default of 65,530 mappings.
+        assert_eq!(threads_within(65_530), 16_126);
+        assert_eq!(threads_within(100), 0);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use anyhow::Context;
@@ -79,9 +80,12 @@ fn search(query: &str, index: &InvertedIndex, writer: &mut impl Write) -> io::Re
     Ok(found)
 }
 
-/// Accepts clients for ever, each in a thread of its own.
+/// Accepts clients for ever, each in a thread of its own, as many at once as the OS allows
+/// (`charfinder::tcp::thread_cap`).
 fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
     let mut errors = AcceptErrors::default();
+    let cap = charfinder::tcp::thread_cap();
+    let live = Arc::new(AtomicUsize::new(0));
     loop {
         let (socket, address) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -90,6 +94,13 @@ fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
                 continue;
             }
         };
+        if let Some(cap) = cap
+            && live.load(Ordering::Relaxed) >= cap
+        {
+            let why = format!("{cap} sessions at once, the most vm.max_map_count has room for");
+            charfinder::tcp::refuse(&mut &socket, Peer(address), &io::Error::other(why));
+            continue;
+        }
         let index = Arc::clone(&index);
         // A thread per client: while one blocks on its client, the OS runs the others. Each
         // thread has a stack of its own (2 MiB of address space, touched only as it is used)
@@ -98,7 +109,9 @@ fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
         // that a thread the OS refuses leaves it here to tell that client why.
         let socket = Arc::new(socket);
         let session = Arc::clone(&socket);
+        let counted = Live::count(&live);
         let spawned = thread::Builder::new().spawn(move || {
+            let _counted = counted;
             let client = Peer(address);
             let result = finder(&index, &session, client);
             charfinder::tcp::log_close(client, result);
@@ -106,6 +119,23 @@ fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
         if let Err(e) = spawned {
             charfinder::tcp::refuse(&mut &*socket, Peer(address), &e);
         }
+    }
+}
+
+/// One session counted among the live ones while it lasts: dropped (its thread's end, or a
+/// thread that never started), it is counted out.
+struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    fn count(live: &Arc<AtomicUsize>) -> Live {
+        live.fetch_add(1, Ordering::Relaxed);
+        Live(Arc::clone(live))
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
