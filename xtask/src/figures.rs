@@ -163,7 +163,12 @@ pub fn rewrite(
             let body = written
                 .get(&name)
                 .ok_or_else(|| format!("no figures named `{name}` in this run"))?;
-            out += &format!("{}\n{body}", open_mark(&name, run, body));
+            // The closing mark needs a line of its own, whether or not the body ended one.
+            let body = match body.ends_with('\n') {
+                true => body.clone(),
+                false => format!("{body}\n"),
+            };
+            out += &format!("{}\n{body}", open_mark(&name, run, &body));
             skipping = true;
         } else if line.trim().starts_with(CLOSE) {
             out += line;
@@ -317,6 +322,19 @@ mod tests {
                 "{problems:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_body_without_a_last_newline_still_closes_on_a_line_of_its_own() {
+        let page = "<!-- figures:servers run=r hash=h -->\n<!-- /figures:servers -->\n";
+        let written = BTreeMap::from([("servers".to_owned(), "- a note".to_owned())]);
+        let page = rewrite(page, "run-1", &written).expect("rewrites");
+        assert!(
+            page.ends_with("- a note\n<!-- /figures:servers -->\n"),
+            "{page}"
+        );
+        let pages = [("p.md".to_owned(), page)];
+        assert_eq!(problems(&pages), Vec::<String>::new());
     }
 
     #[test]
