@@ -214,6 +214,10 @@ async fn tcp_session(
     Ok(())
 }
 
+/// How a reply that is not the prompt begins, where the prompt was due: the sweep tells a
+/// server's refusal (an error line instead of the prompt) by it.
+pub const NOT_THE_PROMPT: &str = "expected the prompt";
+
 async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> {
     let mut prompt = [0; PROMPT.len()];
     stream
@@ -223,7 +227,7 @@ async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> 
     match &prompt {
         p if p == PROMPT => Ok(()),
         other => Err(Miss::Wrong(format!(
-            "expected the prompt, got {:?}",
+            "{NOT_THE_PROMPT}, got {:?}",
             String::from_utf8_lossy(other)
         ))),
     }

@@ -119,7 +119,7 @@ impl Step {
     /// client is unanswered, not answered wrong.
     pub fn refused_at_the_limit(mut self) -> Step {
         if let Some(wrong) = &self.wrong
-            && wrong.starts_with("expected the prompt")
+            && wrong.starts_with(crate::servers::load::NOT_THE_PROMPT)
         {
             self.unanswered = Some(format!("refused at the limit: {wrong}"));
             self.wrong = None;
@@ -145,7 +145,10 @@ pub mod tests {
             why_unserved: Some("an earlier answer was wrong".into()),
             ..Tally::default()
         };
-        let refused = tally("expected the prompt, got \"Err\"");
+        let refused = tally(&format!(
+            "{}, got \"Err\"",
+            crate::servers::load::NOT_THE_PROMPT
+        ));
         let step = Step::new(1_000, 219, 0.1, (None, None), &refused).refused_at_the_limit();
         assert_eq!(step.wrong, None);
         let unanswered = step.unanswered.unwrap();
