@@ -14,7 +14,7 @@ pub enum Family {
     /// `--seconds`; `Answer: 42`.
     Spinner,
     /// The asyncio basics, at `--scale`: `time taken: {secs} seconds ({units} units)`, the units
-    /// within 10% of the article's seconds.
+    /// rounding to the article's seconds.
     Async,
     /// `--workers`; `Counter: 500000` and `Duration`.
     Race,

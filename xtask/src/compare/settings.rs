@@ -18,7 +18,8 @@ const MAX_RUNS: i64 = 1000;
 pub const WARM_UP: Duration = Duration::from_millis(500);
 
 /// The async basics' `--scale`: one of the article's seconds is 50 ms, long beside a busy
-/// machine's late timer wake-ups (a millisecond or two), which the 10% check must absorb.
+/// machine's late timer wake-ups (milliseconds), which the check, rounding to whole units,
+/// must absorb.
 pub const ASYNC_SCALE: f64 = 0.05;
 
 #[derive(Args, Debug)]
