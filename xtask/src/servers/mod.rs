@@ -301,8 +301,21 @@ fn rust_start(server: &'static Server, starters: &Starters) -> Result<Start, Str
     })
 }
 
-/// The interpreter, `-u` (its log lines unbuffered, so its `Serving on` line arrives) and the
-/// script; the queries' counts from `charindex.py`, asked once.
+/// How compare runs a Python server: its standard output line-buffered, as Rust's is. Written to
+/// a file, Python's is block-buffered, and the `Serving on` line would not arrive; `-u` (or
+/// `PYTHONUNBUFFERED`, which `process.rs` removes) would make it unbuffered instead, two `write`
+/// calls per `print` (the text, then the newline: seen with strace), where Rust's `println!`
+/// and a line-buffered Python make one. So the script is run as `python3 script.py`
+/// runs it (its folder first on `sys.path`, `__main__`), after one `reconfigure`
+/// (<https://docs.python.org/3/library/io.html#io.TextIOWrapper.reconfigure>).
+const LINE_BUFFERED: &str = "import os, runpy, sys; \
+    sys.stdout.reconfigure(line_buffering=True); \
+    sys.argv = sys.argv[1:]; \
+    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); \
+    runpy.run_path(sys.argv[0], run_name='__main__')";
+
+/// The interpreter, [`LINE_BUFFERED`] and the script; the queries' counts from `charindex.py`,
+/// asked once.
 fn python_start(
     server: &'static Server,
     starters: &Starters,
@@ -318,7 +331,7 @@ fn python_start(
     let start = Start {
         name: server.name,
         program: venv.clone(),
-        args: vec!["-u".into(), script],
+        args: vec!["-c".into(), LINE_BUFFERED.into(), script],
         protocol: server.protocol,
     };
     Ok((start, queries))

@@ -55,6 +55,9 @@ impl Running {
         let file = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let mut child = Command::new(program)
             .args(args)
+            // A Python server's output is made line-buffered (`servers::LINE_BUFFERED`), which
+            // this variable, where a machine sets it, would make unbuffered instead.
+            .env_remove("PYTHONUNBUFFERED")
             .args(["--host", "127.0.0.1", "--port", "0"])
             .stdin(Stdio::null())
             .stderr(file.try_clone().context("cannot share the log")?)
