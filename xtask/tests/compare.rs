@@ -487,4 +487,53 @@ fn sweep_servers_stops_at_its_own_open_file_limit_and_names_it() {
     assert_eq!(end["limit"], "sweep-open-files", "{end}");
     assert_eq!(end["held"], 186, "{end}");
     assert!(stdout.contains("stopped at 186 connections"), "{stdout}");
+    // 250 leaves no room below it for the servers' own limit by default: they keep it.
+    assert_eq!(report["server_open_files"], Value::Null, "{report}");
+    let why = report["server_open_files_not_set"].as_str().unwrap();
+    assert!(why.contains("leaves no room"), "{why}");
+}
+
+#[test]
+fn sweep_servers_stops_at_the_servers_open_file_limit_and_names_it() {
+    // The server may open 200 files, the sweep 20,000 or what it has: the server stops first,
+    // a few short of 200 (its listener and the rest are files too), and goes on living.
+    let args = [
+        "sweep-servers",
+        "--up-to",
+        "400",
+        "--only",
+        "tcp_charfinder_threads",
+        "--server-open-files",
+        "200",
+    ];
+    let output = xtask(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "a limit met is not a failure: {stdout}"
+    );
+    let report: Value = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
+        .expect("servers-sweep.json is JSON");
+    if report["server_open_files"].is_null() {
+        // Off Linux, or with a limit of its own too low to show a server's below it.
+        eprintln!("not shown: {}", report["server_open_files_not_set"]);
+        return;
+    }
+    assert_eq!(report["server_open_files"], 200, "{report}");
+    let server = &report["servers"][0];
+    assert_eq!(server["open_files"], 200, "read back from /proc: {server}");
+    let end = &server["end"];
+    assert_eq!(end["end"], "stopped", "{end}");
+    assert_eq!(end["limit"], "server-open-files", "{end}");
+    let held = end["held"].as_u64().unwrap();
+    assert!((150..200).contains(&held), "{end}");
+    let why = end["why"].as_str().unwrap();
+    assert!(why.contains("Too many open files"), "its log line: {why}");
+    assert!(why.contains("its open-file limit is 200"), "{why}");
+    assert!(why.contains("of processor time"), "{why}");
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(": the server's open-file limit."),
+        "{stdout}"
+    );
 }

@@ -298,6 +298,35 @@ pub fn set_open_files(_n: u64) -> io::Result<()> {
     ))
 }
 
+/// Sets a running server's soft and hard open-file limits to `n` (Linux's prlimit), so that
+/// it meets its own before the sweep meets its; the hard one too, so that it cannot raise the
+/// soft one back. Lowering needs no privilege when the caller's user and group IDs match the
+/// target's (prlimit(2)), as for a server this process started. It holds for the descriptors
+/// the server opens from then on: the ones it has (its listener) stay.
+#[cfg(target_os = "linux")]
+pub fn set_server_open_files(pid: u32, n: u64) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::other("no such process"))?;
+    let limit = libc::rlimit {
+        rlim_cur: n,
+        rlim_max: n,
+    };
+    // SAFETY: `limit` is a valid rlimit, and a null old limit asks for none back.
+    match unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &limit, std::ptr::null_mut()) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+/// Whether this system can set another process's open-file limit.
+pub const SERVER_OPEN_FILES_SETTABLE: bool = cfg!(target_os = "linux");
+
+#[cfg(not(target_os = "linux"))]
+pub fn set_server_open_files(_pid: u32, _n: u64) -> io::Result<()> {
+    Err(io::Error::other(
+        "only Linux sets another process's open-file limit (prlimit)",
+    ))
+}
+
 /// Why the kernel may have refused a hard open-file limit of `n`: Linux allows no more than
 /// `fs.nr_open` to anyone, and a raise only to a process with CAP_SYS_RESOURCE, which root
 /// has unless, as in many containers, it was dropped.
@@ -506,6 +535,27 @@ mod tests {
             killed.starts_with("killed by signal 9 (SIGKILL"),
             "{killed}"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_started_process_open_file_limit_is_lowered_without_privilege() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("10")
+            .spawn()
+            .expect("sleep starts");
+        let set = set_server_open_files(child.id(), 200);
+        let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id()));
+        let _ = child.kill();
+        let _ = child.wait();
+        set.unwrap();
+        let line = limits.unwrap();
+        let line = line
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .unwrap();
+        let figures: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(figures[3..5], ["200", "200"], "soft and hard: {line}");
     }
 
     #[cfg(unix)]

@@ -6,7 +6,8 @@
 //! and threads, and times one more client's checked session of the ten queries: is a server
 //! that holds that many still answering, and how fast? It stops at the first step a connection
 //! fails, and names the limit that failed it (`limits.rs`): this process's or the server's
-//! open files, threads, memory, ports, or the server's death.
+//! open files, threads, memory, ports, or the server's death. Each server's open-file limit
+//! is lowered below the sweep's once it has started, so that the server meets its own first.
 //!
 //! Its command line is in `args.rs`; `hold.rs` opens the connections, spread over loopback
 //! source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
@@ -127,6 +128,15 @@ fn setting(args: &SweepServersArgs) -> Setting {
     let most = open_files.map_or(usize::MAX, |o| {
         usize::try_from(o.soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX)
     });
+    let servers = args::server_open_files(
+        args.server_open_files,
+        open_files.map(|o| o.soft),
+        most,
+        limits::SERVER_OPEN_FILES_SETTABLE,
+    );
+    if let Err(why) = &servers {
+        eprintln!("note: {why}");
+    }
     let up_to = args.up_to as usize;
     let sources = Sources::here();
     Setting {
@@ -135,6 +145,8 @@ fn setting(args: &SweepServersArgs) -> Setting {
         open_files,
         open_files_refused: refused,
         most,
+        server_open_files: servers.as_ref().ok().copied(),
+        server_open_files_not_set: servers.err(),
         sources: sources.describe(up_to.min(most)),
         max_map_count: limits::proc_number("/proc/sys/vm/max_map_count"),
         threads_max: limits::proc_number("/proc/sys/kernel/threads-max"),
@@ -164,8 +176,8 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
                 })
             }
         };
-        let (warm_mib, steps, end) = match start {
-            Err(end) => (None, Vec::new(), end),
+        let (open_files, (warm_mib, steps, end)) = match start {
+            Err(end) => (None, (None, Vec::new(), end)),
             Ok((start, queries)) => {
                 let log = starters.logs.join(format!("{}-sweep.log", server.name));
                 sweep_one(&runtime, (&start, &log), queries, setting)
@@ -174,6 +186,7 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
         let server = server.name;
         swept.push(Swept {
             server,
+            open_files,
             warm_mib,
             steps,
             end,
@@ -182,20 +195,34 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
     swept
 }
 
-/// One server, started with its output and errors to `log`, climbed, and killed when it is
-/// dropped at the end.
+/// One server, started with its output and errors to `log`, its open-file limit lowered,
+/// climbed, and killed when it is dropped at the end. With the climb, the server's soft
+/// open-file limit as `/proc` read it once it was set.
 fn sweep_one(
     runtime: &tokio::runtime::Runtime,
     (start, log): (&Start, &Path),
     queries: Arc<[Query]>,
     setting: &Setting,
-) -> (Option<f64>, Vec<Step>, End) {
+) -> (Option<u64>, (Option<f64>, Vec<Step>, End)) {
     eprintln!("sweep-servers: {}", start.name);
     match Running::start(start.name, &start.program, &start.args, log) {
-        Ok(mut running) => runtime.block_on(climb(&mut running, start.protocol, queries, setting)),
+        Ok(mut running) => {
+            let pid = running.pid();
+            if let Some(n) = setting.server_open_files
+                && let Err(e) = limits::set_server_open_files(pid, n)
+            {
+                eprintln!(
+                    "note: cannot lower {}'s open-file limit to {n}: {e}",
+                    start.name
+                );
+            }
+            let open_files = server_open_files(pid);
+            let climbed = runtime.block_on(climb(&mut running, start.protocol, queries, setting));
+            (open_files, climbed)
+        }
         Err(e) => {
             let why = format!("{e:#}");
-            (None, Vec::new(), End::Failed { why })
+            (None, (None, Vec::new(), End::Failed { why }))
         }
     }
 }
@@ -238,7 +265,15 @@ async fn climb(
             true => CONNECT_PATIENCE,
             false => ACTIVE_PATIENCE,
         };
+        // What the server spends while at the limit, the active client's wait: a server that
+        // retries a failed `accept` at once spins here.
+        let (cpu, since) = (
+            failure.as_ref().and_then(|_| running.cpu_time()),
+            Instant::now(),
+        );
         let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
+        let at_limit = (cpu.zip(running.cpu_time()))
+            .map(|(before, after)| (after.since(before).total(), since.elapsed()));
         let mut row = Step::new(step, held.len(), seconds, (warm, sample), &active);
         if stopping {
             row = row.refused_at_the_limit();
@@ -246,7 +281,7 @@ async fn climb(
         eprintln!("  {step}: held {}, {}", row.held, row.active());
         steps.push(row);
         let stop = match &failure {
-            Some(failure) => stop_for(running, failure, (sample, maps)).await,
+            Some(failure) => stop_for(running, failure, (sample, maps), at_limit).await,
             None if target < step => own_limit(setting, running.pid()),
             None => continue,
         };
@@ -257,11 +292,13 @@ async fn climb(
 }
 
 /// What stopped a server whose connection failed, with the figures that show it: its sample
-/// and memory mappings when the connection failed.
+/// and memory mappings when the connection failed, and the processor time it used in the
+/// time after (`at_limit`).
 async fn stop_for(
     running: &mut Running,
     failure: &Failure,
     (sample, maps): (Option<Sample>, Option<u64>),
+    at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
     let exit = exit_if_dying(running).await.map(limits::exit_text);
     let log = running.log();
@@ -286,7 +323,17 @@ async fn stop_for(
             ],
         ),
         Limit::ServerOpenFiles => {
-            server_open_files(running.pid()).map(|n| format!("its limit is {n}"))
+            let limit =
+                server_open_files(running.pid()).map(|n| format!("its open-file limit is {n}"));
+            let cpu = at_limit.map(|(cpu, over)| {
+                format!(
+                    "at it, it used {:.2} s of processor time in {:.1} s",
+                    cpu.as_secs_f64(),
+                    over.as_secs_f64()
+                )
+            });
+            let said: Vec<String> = limit.into_iter().chain(cpu).collect();
+            (!said.is_empty()).then(|| said.join("; "))
         }
         _ => None,
     };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::args::SERVER_MARGIN;
 use super::rows::{End, Setting, Step, Swept};
 use crate::report::Output;
 use crate::report::table::{Column, Table, or_dash, wrap};
@@ -94,12 +95,26 @@ fn head(setting: &Setting) -> Vec<String> {
     );
     head.push(match setting.open_files {
         Some(o) => format!(
-            "Open files: soft {}, hard {}, for this process and the servers it starts \
+            "Open files: soft {}, hard {}, for this process, and the servers inherit them \
              (--open-files N sets both); the sweep holds a descriptor per connection too.",
             o.soft, o.hard
         ),
         None => "This system has no open-file limit.".into(),
     });
+    head.push(
+        match (
+            setting.server_open_files,
+            &setting.server_open_files_not_set,
+        ) {
+            (Some(n), _) => format!(
+                "Each server's open-file limits are then lowered to {n}, soft and hard \
+             (--server-open-files N; by default the sweep's soft limit less {SERVER_MARGIN}), \
+             so that it meets its own before the sweep meets its."
+            ),
+            (None, Some(why)) => format!("{}.", sentence(why).trim_end_matches('.')),
+            (None, None) => "The servers keep the sweep's open-file limit.".into(),
+        },
+    );
     head.push(format!("Connections {}.", setting.sources));
     let knobs = [
         ("vm.max_map_count", setting.max_map_count),
@@ -226,6 +241,7 @@ mod tests {
         vec![
             Swept {
                 server: "tcp_charfinder_threads",
+                open_files: Some(19_000),
                 warm_mib: Some(20.0),
                 steps: vec![step(1_000, 1_000), step(50_000, 32_700)],
                 end: End::Stopped {
@@ -236,6 +252,7 @@ mod tests {
             },
             Swept {
                 server: "tcp_charfinder_sequential",
+                open_files: None,
                 warm_mib: None,
                 steps: vec![],
                 end: End::NotSwept {
@@ -254,6 +271,20 @@ mod tests {
             text.lines().count(),
             4,
             "headers, rule, a row per step: {text}"
+        );
+    }
+
+    #[test]
+    fn the_head_says_the_servers_open_file_limit_or_why_it_is_not_set() {
+        let mut setting = super::super::rows::tests::setting();
+        let said = head(&setting).join(" ");
+        assert!(said.contains("lowered to 19000, soft and hard"), "{said}");
+        setting.server_open_files = None;
+        setting.server_open_files_not_set = Some("only on Linux: they keep the sweep's".into());
+        let said = head(&setting).join(" ");
+        assert!(
+            said.contains("Only on Linux: they keep the sweep's."),
+            "{said}"
         );
     }
 

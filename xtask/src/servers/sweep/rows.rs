@@ -20,6 +20,10 @@ pub struct Setting {
     pub open_files_refused: Option<String>,
     /// The most connections the sweep can hold itself.
     pub most: usize,
+    /// The open-file limit each server is given once it has started, below `most`.
+    pub server_open_files: Option<u64>,
+    /// Why the servers keep the sweep's open-file limit, if they do.
+    pub server_open_files_not_set: Option<String>,
     pub sources: String,
     /// This machine's limits on threads and descriptors (Linux).
     pub max_map_count: Option<u64>,
@@ -35,6 +39,8 @@ pub struct Setting {
 #[derive(Serialize)]
 pub struct Swept {
     pub server: &'static str,
+    /// Its soft open-file limit once set, as `/proc/PID/limits` says (Linux).
+    pub open_files: Option<u64>,
     /// Its resident memory, warmed up by one session, before the first step.
     pub warm_mib: Option<f64>,
     pub steps: Vec<Step>,
@@ -172,6 +178,8 @@ pub mod tests {
             }),
             open_files_refused: None,
             most: 20_000 - 64,
+            server_open_files: Some(19_000),
+            server_open_files_not_set: None,
             sources: "from 127.0.0.1".into(),
             max_map_count: Some(65_530),
             threads_max: None,
