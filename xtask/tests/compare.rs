@@ -463,6 +463,20 @@ fn sweep_servers_holds_idle_clients_and_says_where_each_stopped() {
     assert!(wide.is_empty(), "wider than 80 columns: {wide:#?}");
 }
 
+/// Runs `cargo xtask` with `args` (a sweep of the servers), which must succeed: a limit met is
+/// what a sweep is for. Its standard output, and the servers-sweep.json it wrote.
+fn sweep_servers(args: &[&str]) -> (String, Value) {
+    let output = xtask(args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "a limit met is not a failure: {stdout}"
+    );
+    let report = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
+        .expect("servers-sweep.json is JSON");
+    (stdout, report)
+}
+
 #[test]
 fn sweep_servers_stops_at_its_own_open_file_limit_and_names_it() {
     // 250 files, less the 64 the sweep keeps for itself: 186 connections at most.
@@ -473,14 +487,7 @@ fn sweep_servers_stops_at_its_own_open_file_limit_and_names_it() {
         "--only",
         "tcp_charfinder_threads",
     ];
-    let output = xtask(&[&args[..], &["--open-files", "250"]].concat());
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "a limit met is not a failure: {stdout}"
-    );
-    let report: Value = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
-        .expect("servers-sweep.json is JSON");
+    let (stdout, report) = sweep_servers(&[&args[..], &["--open-files", "250"]].concat());
     assert_eq!(report["open_files"]["hard"], 250, "{report}");
     let end = &report["servers"][0]["end"];
     assert_eq!(end["end"], "stopped", "{end}");
@@ -506,14 +513,7 @@ fn sweep_servers_stops_at_the_servers_open_file_limit_and_names_it() {
         "--server-open-files",
         "200",
     ];
-    let output = xtask(&args);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "a limit met is not a failure: {stdout}"
-    );
-    let report: Value = serde_json::from_str(&read(file(&written(&output), "servers-sweep.json")))
-        .expect("servers-sweep.json is JSON");
+    let (stdout, report) = sweep_servers(&args);
     if report["server_open_files"].is_null() {
         // Off Linux, or with a limit of its own too low to show a server's below it.
         eprintln!("not shown: {}", report["server_open_files_not_set"]);
