@@ -9,6 +9,7 @@
 //! (`CJK UNIFIED IDEOGRAPH-4E00`, `HANGUL SYLLABLE GA`) the same way.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub mod tcp;
@@ -126,12 +127,27 @@ impl Default for InvertedIndex {
     }
 }
 
-/// The original's `format_results`: `U+{code:04X}\t{char}\t{name}` for each character.
-pub fn format_results(chars: &[char]) -> impl Iterator<Item = String> + '_ {
-    chars.iter().map(|&char| {
-        let name = name(char).unwrap_or_default();
-        format!("U+{:04X}\t{char}\t{name}", u32::from(char))
-    })
+/// The original's `format_results`: `U+{code:04X}\t{char}\t{name}` for each character. Each
+/// line is a [`ResultLine`], written where it is displayed: a server writes an answer's lines
+/// straight into the buffer it sends, with no `String` for each line or for each name.
+pub fn format_results(chars: &[char]) -> impl Iterator<Item = ResultLine> + '_ {
+    chars.iter().copied().map(ResultLine)
+}
+
+/// One line of [`format_results`], for `{}`: `U+{code:04X}\t{char}\t{name}`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ResultLine(pub char);
+
+impl fmt::Display for ResultLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let char = self.0;
+        write!(f, "U+{:04X}\t{char}\t", u32::from(char))?;
+        // The name's words, each written as it is decoded from `unicode_names2`'s tables.
+        match unicode_names2::name(char) {
+            Some(name) => write!(f, "{name}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The last line of an answer: `'─' * 66`, a space, `{n} found`.
@@ -214,7 +230,7 @@ mod tests {
         assert_eq!(name('\u{4E00}').unwrap(), "CJK UNIFIED IDEOGRAPH-4E00");
         // The word after the hyphen, as Python splits it; U+1F229 has it too.
         assert_eq!(index.search("4e00"), ['\u{4E00}', '\u{1F229}']);
-        let lines: Vec<String> = format_results(&['A']).collect();
+        let lines: Vec<String> = format_results(&['A']).map(|l| l.to_string()).collect();
         assert_eq!(lines, ["U+0041\tA\tLATIN CAPITAL LETTER A"]);
         assert_eq!(status_line(1).chars().filter(|&c| c == '─').count(), 66);
     }

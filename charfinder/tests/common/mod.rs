@@ -232,7 +232,9 @@ pub fn get(addr: SocketAddr, target: &str) -> (u16, String) {
 /// What the library's own index answers, as the servers print it.
 pub fn expected(query: &str) -> Vec<String> {
     let index = charfinder::InvertedIndex::new();
-    charfinder::format_results(&index.search(query)).collect()
+    charfinder::format_results(&index.search(query))
+        .map(|line| line.to_string())
+        .collect()
 }
 
 /// User and system CPU time of process `pid`, from `/proc/PID/stat`.
