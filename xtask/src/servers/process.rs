@@ -1,6 +1,7 @@
 //! A server started for one load, and what it costs, read from outside: its resident memory,
-//! threads and processor time, from `/proc` on Linux and from `proc_pidinfo` on macOS (elsewhere
-//! these figures are left out), sampled while it runs.
+//! threads and processor time, from `/proc` on Linux, from `proc_pidinfo` on macOS and from the
+//! process's handle and a Tool Help snapshot on Windows (elsewhere these figures are left out),
+//! sampled while it runs.
 //!
 //! Not `run/measure.rs`'s sampler, which walks a program's whole process tree with sysinfo and
 //! lists every thread of it at each sample: a server is one process, holding up to 10,000
@@ -217,7 +218,29 @@ fn process_status(pid: u32) -> Option<Sample> {
     ))
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+/// The working set (Windows's resident memory) from `GetProcessMemoryInfo`, and the threads a
+/// Tool Help snapshot lists for the process.
+#[cfg(windows)]
+fn process_status(pid: u32) -> Option<Sample> {
+    use windows_sys::Win32::System::ProcessStatus::{
+        GetProcessMemoryInfo, PROCESS_MEMORY_COUNTERS,
+    };
+    let process = windows::open_process(pid)?;
+    // SAFETY: PROCESS_MEMORY_COUNTERS is integers only, so all zeroes is one.
+    let mut counters: PROCESS_MEMORY_COUNTERS = unsafe { std::mem::zeroed() };
+    let size = u32::try_from(size_of::<PROCESS_MEMORY_COUNTERS>()).ok()?;
+    // SAFETY: the handle is open, and `counters` is a writable struct of `size` bytes.
+    let ok = unsafe { GetProcessMemoryInfo(process.0, &mut counters, size) };
+    if ok == 0 {
+        return None;
+    }
+    Some((
+        u64::try_from(counters.WorkingSetSize).ok()?,
+        windows::threads_of(pid)?,
+    ))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn process_status(_pid: u32) -> Option<Sample> {
     None
 }
@@ -272,7 +295,35 @@ fn mach_timebase() -> Option<(u32, u32)> {
     (status == libc::KERN_SUCCESS && base.denom != 0).then_some((base.numer, base.denom))
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+/// The user and kernel times `GetProcessTimes` gives (Windows), every thread it ever had counted,
+/// in 100-nanosecond units.
+#[cfg(windows)]
+fn process_cpu_time(pid: u32) -> Option<Cpu> {
+    use windows_sys::Win32::Foundation::FILETIME;
+    use windows_sys::Win32::System::Threading::GetProcessTimes;
+    let process = windows::open_process(pid)?;
+    let zero = FILETIME {
+        dwLowDateTime: 0,
+        dwHighDateTime: 0,
+    };
+    let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+    // SAFETY: the handle is open, and the four FILETIMEs are writable.
+    let ok =
+        unsafe { GetProcessTimes(process.0, &mut created, &mut exited, &mut kernel, &mut user) };
+    if ok == 0 {
+        return None;
+    }
+    let time = |t: FILETIME| {
+        let units = (u64::from(t.dwHighDateTime) << 32) | u64::from(t.dwLowDateTime);
+        Duration::from_nanos(units.saturating_mul(100))
+    };
+    Some(Cpu {
+        user: time(user),
+        kernel: time(kernel),
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn process_cpu_time(_pid: u32) -> Option<Cpu> {
     None
 }
@@ -292,6 +343,60 @@ fn task_info(pid: u32) -> Option<libc::proc_taskinfo> {
     (written == size).then_some(info)
 }
 
+/// Windows's handles for the figures above.
+#[cfg(windows)]
+mod windows {
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+        CreateToolhelp32Snapshot, TH32CS_SNAPTHREAD, THREADENTRY32, Thread32First, Thread32Next,
+    };
+    use windows_sys::Win32::System::Threading::{OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION};
+
+    /// An open handle, closed when dropped.
+    pub struct Handle(pub HANDLE);
+
+    impl Drop for Handle {
+        fn drop(&mut self) {
+            // SAFETY: the handle was opened by this module and is closed once, here.
+            unsafe { CloseHandle(self.0) };
+        }
+    }
+
+    /// Process `pid`'s handle with `PROCESS_QUERY_LIMITED_INFORMATION`, the right both
+    /// `GetProcessMemoryInfo` and `GetProcessTimes` need (their pages at
+    /// <https://learn.microsoft.com/en-us/windows/win32/api/psapi/nf-psapi-getprocessmemoryinfo>
+    /// and `.../processthreadsapi/nf-processthreadsapi-getprocesstimes`).
+    pub fn open_process(pid: u32) -> Option<Handle> {
+        // SAFETY: OpenProcess takes plain values and returns null when it fails.
+        let handle = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+        (!handle.is_null()).then_some(Handle(handle))
+    }
+
+    /// How many threads process `pid` has: a snapshot lists every thread of the system, each with
+    /// its process's id (`THREADENTRY32`); Windows has no cheaper count for another process.
+    pub fn threads_of(pid: u32) -> Option<u64> {
+        // SAFETY: plain values in; INVALID_HANDLE_VALUE out when it fails.
+        let snapshot = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0) };
+        if snapshot == INVALID_HANDLE_VALUE {
+            return None;
+        }
+        let snapshot = Handle(snapshot);
+        // SAFETY: THREADENTRY32 is integers only, so all zeroes is one.
+        let mut entry: THREADENTRY32 = unsafe { std::mem::zeroed() };
+        // Thread32First fails unless the entry's size is set.
+        entry.dwSize = u32::try_from(size_of::<THREADENTRY32>()).ok()?;
+        let mut threads = 0;
+        // SAFETY: the snapshot is open, and `entry` is a writable THREADENTRY32 of that size.
+        let mut more = unsafe { Thread32First(snapshot.0, &mut entry) } != 0;
+        while more {
+            threads += u64::from(entry.th32OwnerProcessID == pid);
+            // SAFETY: as for Thread32First.
+            more = unsafe { Thread32Next(snapshot.0, &mut entry) } != 0;
+        }
+        (threads > 0).then_some(threads)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +408,7 @@ mod tests {
         assert_eq!(highest(None, None), None);
     }
 
-    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    #[cfg(any(target_os = "linux", target_os = "macos", windows))]
     #[test]
     fn this_process_time_grows_as_it_works() {
         let pid = std::process::id();
@@ -317,7 +422,7 @@ mod tests {
         assert!(process_cpu_time(pid).unwrap().total() > before);
     }
 
-    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    #[cfg(any(target_os = "linux", target_os = "macos", windows))]
     #[test]
     fn this_process_has_memory_and_a_thread() {
         let (rss, threads) = process_status(std::process::id()).unwrap();
