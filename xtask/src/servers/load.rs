@@ -123,7 +123,8 @@ pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
 /// prompt), then all sending every query in turn over their connection at once (a TCP session,
 /// or a keep-alive HTTP/1.1 connection); a client that has not finished within `patience`
 /// leaves its remaining queries unserved, as does one the server did not take within
-/// [`CONNECT_PATIENCE`]. The rate is timed from the first query.
+/// [`CONNECT_PATIENCE`]. The rate is timed from the first query. [`crowd`] and
+/// [`Crowd::query`] are its two halves, for a caller that measures the second alone.
 pub async fn sessions(
     protocol: Protocol,
     addr: SocketAddr,
@@ -131,46 +132,78 @@ pub async fn sessions(
     queries: Arc<[Query]>,
     patience: Duration,
 ) -> Tally {
-    // A TCP client reads its prompt before the next wave connects: the server has accepted it
-    // then, and its listen queue has room for the wave (the threaded server's is 128, std's
-    // default, asyncio's 100). Without that, a wave met the last one still queued, and the
-    // kernel dropped SYNs that came back a second later.
+    let crowd = crowd(protocol, addr, clients).await;
+    crowd.query(queries, patience).await
+}
+
+/// Clients connected for [`sessions`], none of them querying yet.
+pub struct Crowd {
+    protocol: Protocol,
+    addr: SocketAddr,
+    /// How many were to connect.
+    clients: usize,
+    held: Held,
+}
+
+/// Connects `clients` clients for [`sessions`]. A TCP client reads its prompt before the next
+/// wave connects: the server has accepted it then, and its listen queue has room for the wave
+/// (the threaded server's is 128, std's default, asyncio's 100). Without that, a wave met the
+/// last one still queued, and the kernel dropped SYNs that came back a second later.
+pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crowd {
     let held = connect(addr, clients, CONNECT_PATIENCE, protocol == Protocol::Tcp).await;
-    let mut all = Tally::default();
-    let missing = clients - held.streams.len() - held.queued.len();
-    if missing > 0 {
-        all.unserved = missing * queries.len();
-        all.why_unserved = held.stopped.map(|why| format!("not connected: {why}"));
+    Crowd {
+        protocol,
+        addr,
+        clients,
+        held,
     }
-    let start = Instant::now();
-    let mut set = JoinSet::new();
-    let taken = held.streams.into_iter().map(|stream| (stream, true));
-    for (stream, prompted) in taken.chain(held.queued.into_iter().map(|s| (s, false))) {
-        let queries = queries.clone();
-        set.spawn(async move {
-            let mut tally = Tally::default();
-            let session = async {
-                match protocol {
-                    Protocol::Tcp => tcp_session(stream, prompted, &queries, &mut tally).await,
-                    Protocol::Http => http_session(stream, addr, &queries, &mut tally).await,
+}
+
+impl Crowd {
+    /// Every client sends every query, all at once, within `patience`; timed from the first.
+    pub async fn query(self, queries: Arc<[Query]>, patience: Duration) -> Tally {
+        let Crowd {
+            protocol,
+            addr,
+            clients,
+            held,
+        } = self;
+        let mut all = Tally::default();
+        let missing = clients - held.streams.len() - held.queued.len();
+        if missing > 0 {
+            all.unserved = missing * queries.len();
+            all.why_unserved = held.stopped.map(|why| format!("not connected: {why}"));
+        }
+        let start = Instant::now();
+        let mut set = JoinSet::new();
+        let taken = held.streams.into_iter().map(|stream| (stream, true));
+        for (stream, prompted) in taken.chain(held.queued.into_iter().map(|s| (s, false))) {
+            let queries = queries.clone();
+            set.spawn(async move {
+                let mut tally = Tally::default();
+                let session = async {
+                    match protocol {
+                        Protocol::Tcp => tcp_session(stream, prompted, &queries, &mut tally).await,
+                        Protocol::Http => http_session(stream, addr, &queries, &mut tally).await,
+                    }
+                };
+                let out_of_time = || {
+                    let secs = patience.as_secs_f64();
+                    Miss::Unserved(format!("no answer within {secs:.0} s"))
+                };
+                let ended = timeout(patience, session).await;
+                if let Err(miss) = ended.unwrap_or_else(|_| Err(out_of_time())) {
+                    tally.stop_short(queries.len(), miss);
                 }
-            };
-            let out_of_time = || {
-                let secs = patience.as_secs_f64();
-                Miss::Unserved(format!("no answer within {secs:.0} s"))
-            };
-            let ended = timeout(patience, session).await;
-            if let Err(miss) = ended.unwrap_or_else(|_| Err(out_of_time())) {
-                tally.stop_short(queries.len(), miss);
-            }
-            tally
-        });
+                tally
+            });
+        }
+        while let Some(tally) = set.join_next().await {
+            all.merge(tally.expect("a client task does not panic"));
+        }
+        all.elapsed = start.elapsed();
+        all
     }
-    while let Some(tally) = set.join_next().await {
-        all.merge(tally.expect("a client task does not panic"));
-    }
-    all.elapsed = start.elapsed();
-    all
 }
 
 /// Counts an answer that said it found `found` characters for `query`.

@@ -372,9 +372,11 @@ fn busy(
     let sampler = running.sampler();
     let (addr, clients) = (running.addr, scale.busy_clients);
     let runs = (0..scale.runs.max(1)).map(|_| {
-        let load = load::sessions(protocol, addr, clients, queries.clone(), scale.patience);
+        let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
+        // The processor times are read over the window the rate is timed over, from the first
+        // query to the last answer: what the connections cost is not in the answers' figures.
         let before = (running.cpu_time(), process::own_cpu_time());
-        let tally = runtime.block_on(load);
+        let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
         let after = (running.cpu_time(), process::own_cpu_time());
         let spent = |after: Option<Cpu>, before| after.zip(before).map(|(a, b)| a.since(b));
         (tally, (spent(after.0, before.0), spent(after.1, before.1)))
