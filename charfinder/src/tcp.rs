@@ -67,7 +67,8 @@ pub fn answer(index: &InvertedIndex, query: &str) -> (Vec<u8>, usize) {
     // About 40 bytes a line; writing into a `Vec` cannot fail.
     let mut lines = Vec::with_capacity(chars.len() * 48);
     for line in format_results(&chars) {
-        write!(lines, "{line}\r\n").expect("writing to a Vec");
+        write!(lines, "{line}").expect("writing to a Vec");
+        lines.extend_from_slice(CRLF);
     }
     (lines, chars.len())
 }
