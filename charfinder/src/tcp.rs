@@ -5,7 +5,9 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{InvertedIndex, format_results, status_line};
@@ -242,6 +244,46 @@ pub fn thread_cap() -> Option<usize> {
 /// How many threads `max_map_count` mappings leave room for, beside the rest of the process.
 pub fn threads_within(max_map_count: usize) -> usize {
     max_map_count.saturating_sub(OTHER_MAPPINGS) / MAPPINGS_PER_THREAD
+}
+
+/// The sessions a server of a thread per client holds at once, counted so that it stops short of
+/// [`thread_cap`]: past the cap, a new client is refused with a line that says why, and the
+/// server and its other clients go on.
+pub struct Sessions {
+    cap: Option<usize>,
+    live: Arc<AtomicUsize>,
+}
+
+impl Sessions {
+    pub fn within_thread_cap() -> Sessions {
+        Sessions {
+            cap: thread_cap(),
+            live: Arc::default(),
+        }
+    }
+
+    /// Room for one more session, held until the [`Session`] is dropped (its thread's end, or a
+    /// thread that never started); or, at the cap, `None`, the client told why.
+    pub fn admit(&self, socket: &TcpStream, client: Peer) -> Option<Session> {
+        if let Some(cap) = self.cap
+            && self.live.load(Ordering::Relaxed) >= cap
+        {
+            let why = format!("{cap} sessions at once, the most vm.max_map_count has room for");
+            refuse(&mut &*socket, client, &io::Error::other(why));
+            return None;
+        }
+        self.live.fetch_add(1, Ordering::Relaxed);
+        Some(Session(Arc::clone(&self.live)))
+    }
+}
+
+/// One session counted among the live ones while it lasts.
+pub struct Session(Arc<AtomicUsize>);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Ctrl-C stops a server as the original's `except KeyboardInterrupt` does: `Server shut down.`

@@ -87,6 +87,21 @@ impl fmt::Display for Summary {
     }
 }
 
+/// An async downloader's line on stderr, before its first request: how many requests it keeps in
+/// flight at once, and why that many (`--limit N`, the server's default, the open-file limit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InFlightCap<'a> {
+    pub cap: usize,
+    pub why: &'a str,
+}
+
+impl fmt::Display for InFlightCap<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let requests = if self.cap == 1 { "request" } else { "requests" };
+        write!(f, "At most {} {requests} at once, {}", self.cap, self.why)
+    }
+}
+
 /// One line of any program's output, as a checker sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Line<'a> {
@@ -116,6 +131,8 @@ pub enum Line<'a> {
     Duration(f64),
     /// `Answer: {n}`
     Answer(i64),
+    /// `At most {n} requests at once, {why}` ([`InFlightCap`]).
+    InFlightCap(InFlightCap<'a>),
     Other(&'a str),
 }
 
@@ -166,6 +183,14 @@ impl<'a> Line<'a> {
         }
         if let Some(answer) = line.strip_prefix("Answer: ") {
             return answer.parse().ok().map(Line::Answer);
+        }
+        if let Some(rest) = line.strip_prefix("At most ") {
+            let (cap, rest) = rest.split_once(' ')?;
+            let why = rest
+                .strip_prefix("requests at once, ")
+                .or_else(|| rest.strip_prefix("request at once, "))?;
+            let cap = cap.parse().ok()?;
+            return Some(Line::InFlightCap(InFlightCap { cap, why }));
         }
         // The downloaders' per-site lines may carry a `{worker}:` prefix.
         let (worker, rest) = match line.find([':', ' ']) {
@@ -311,6 +336,31 @@ mod tests {
                 seconds: 2.25,
                 failed: 3
             }
+        );
+    }
+
+    #[test]
+    fn the_in_flight_cap_round_trips_through_the_parser() {
+        for (cap, line) in [
+            (
+                1000,
+                "At most 1000 requests at once, the stand-in's default",
+            ),
+            (
+                1,
+                "At most 1 request at once, all the open-file limit (33) has room for",
+            ),
+        ] {
+            let why = line.split_once(", ").unwrap().1;
+            assert_eq!(InFlightCap { cap, why }.to_string(), line);
+            assert_eq!(
+                Line::parse(line),
+                Line::InFlightCap(InFlightCap { cap, why })
+            );
+        }
+        assert_eq!(
+            Line::parse("At most a few requests in flight"),
+            Line::Other("At most a few requests in flight")
         );
     }
 

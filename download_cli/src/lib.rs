@@ -231,13 +231,14 @@ impl DownloadArgs {
         };
         let default = default_in_flight_cap(server);
         let (cap, why) = choose_in_flight_cap(limit, default, room_for_connections());
-        let requests = if cap.get() == 1 {
-            "request"
-        } else {
-            "requests"
-        };
-        // `cargo xtask sweep` reads the number back from this line.
-        eprintln!("At most {cap} {requests} at once, {why}");
+        // `cargo xtask sweep` reads the cap back from this line (`contract::Line::InFlightCap`).
+        eprintln!(
+            "{}",
+            contract::InFlightCap {
+                cap: cap.get(),
+                why: &why
+            }
+        );
         cap
     }
 }

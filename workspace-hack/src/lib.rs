@@ -1,10 +1,11 @@
-//! Empty on purpose: a crate that every member depends on, so that each shared dependency is
-//! built with one set of features, whatever a learner types.
+//! Empty on purpose: a crate that every member depends on, so that the crates every member's tree
+//! holds (clap's: rustix, syn; on macOS libc and errno; on Windows windows-sys) are built with one
+//! set of features, whatever a learner types.
 //!
-//! Cargo resolves features for the packages it is asked to build: `cargo run -p io_async` asks
-//! for io_async alone and gets tokio, hyper and the rest with io_async's features, while
-//! `cargo build --workspace` or `cargo test` unifies every member's, so each switch between the
-//! two recompiled the shared dependencies. This crate's `Cargo.toml` asks for the union of every
-//! member's features, which [cargo-hakari](https://docs.rs/cargo-hakari) writes and CI checks
-//! (`cargo hakari generate --diff`, `cargo hakari manage-deps --dry-run`): after changing a
-//! dependency, run `cargo hakari generate`.
+//! Cargo resolves features for the packages it is asked to build: `cargo run -p cpu_sequential`
+//! asks for clap's own, while `cargo test --workspace` adds what tokio's, async-std's and url's
+//! dependents ask of the same crates, so each switch between the two recompiled clap and
+//! everything on it. This crate's `Cargo.toml` asks for the union, and only for crates that are
+//! in every tree already, so that no member's tree grows by it. The rest of the alignment, and
+//! the check that it holds (`.ci/one-build`), are in ARCHITECTURE.md, "One build of each
+//! dependency".

@@ -54,8 +54,8 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
 /// compile is left out (cargo's `--keep-going` builds the others); its errors are on stderr.
 ///
 /// `--bin NAME`: a row of `compare` is one binary, and several share a package. The
-/// dependencies' features are the whole workspace's either way (the workspace-hack crate), so
-/// xtask and the programs share one build of tokio, hyper and the rest.
+/// dependencies' features are the whole workspace's either way (ARCHITECTURE.md, "One build of
+/// each dependency"), so xtask and the programs share one build of tokio, hyper and the rest.
 pub fn build_release(binaries: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
     let mut command = cargo();
     command

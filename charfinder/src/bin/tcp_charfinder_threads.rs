@@ -19,12 +19,11 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use anyhow::Context;
 use charfinder::InvertedIndex;
-use charfinder::tcp::{AcceptErrors, Args, PROMPT, Peer, TOO_LONG};
+use charfinder::tcp::{AcceptErrors, Args, PROMPT, Peer, Sessions, TOO_LONG};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
@@ -81,11 +80,10 @@ fn search(query: &str, index: &InvertedIndex, writer: &mut impl Write) -> io::Re
 }
 
 /// Accepts clients for ever, each in a thread of its own, as many at once as the OS allows
-/// (`charfinder::tcp::thread_cap`).
+/// (`charfinder::tcp::Sessions`).
 fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
     let mut errors = AcceptErrors::default();
-    let cap = charfinder::tcp::thread_cap();
-    let live = Arc::new(AtomicUsize::new(0));
+    let sessions = Sessions::within_thread_cap();
     loop {
         let (socket, address) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -94,13 +92,9 @@ fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
                 continue;
             }
         };
-        if let Some(cap) = cap
-            && live.load(Ordering::Relaxed) >= cap
-        {
-            let why = format!("{cap} sessions at once, the most vm.max_map_count has room for");
-            charfinder::tcp::refuse(&mut &socket, Peer(address), &io::Error::other(why));
+        let Some(session) = sessions.admit(&socket, Peer(address)) else {
             continue;
-        }
+        };
         let index = Arc::clone(&index);
         // A thread per client: while one blocks on its client, the OS runs the others. Each
         // thread has a stack of its own (2 MiB of address space, touched only as it is used)
@@ -108,34 +102,16 @@ fn supervisor(index: Arc<InvertedIndex>, listener: TcpListener) {
         // server's. The socket is shared with the thread (`&TcpStream` reads and writes), so
         // that a thread the OS refuses leaves it here to tell that client why.
         let socket = Arc::new(socket);
-        let session = Arc::clone(&socket);
-        let counted = Live::count(&live);
+        let shared = Arc::clone(&socket);
         let spawned = thread::Builder::new().spawn(move || {
-            let _counted = counted;
+            let _session = session;
             let client = Peer(address);
-            let result = finder(&index, &session, client);
+            let result = finder(&index, &shared, client);
             charfinder::tcp::log_close(client, result);
         });
         if let Err(e) = spawned {
             charfinder::tcp::refuse(&mut &*socket, Peer(address), &e);
         }
-    }
-}
-
-/// One session counted among the live ones while it lasts: dropped (its thread's end, or a
-/// thread that never started), it is counted out.
-struct Live(Arc<AtomicUsize>);
-
-impl Live {
-    fn count(live: &Arc<AtomicUsize>) -> Live {
-        live.fetch_add(1, Ordering::Relaxed);
-        Live(Arc::clone(live))
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -44,10 +44,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let out_dir = step::out_dir(args.out_dir.as_ref())?;
-    let python = match settings.python_runs {
-        Some(_) => Some(Python::set_up(&cargo::target_dir()?)),
-        None => None,
-    };
+    let python = set_up_while_building(&settings, &selected)?;
     settings.python = python.as_ref().map(|p| match (p.unavailable(), &p.venv) {
         (None, Ok(venv)) => format!("python3 in the venv {}", venv.display()),
         (Some(why), _) => why.to_string(),
@@ -137,4 +134,24 @@ fn write_docs(
         }
     }
     Ok(text)
+}
+
+/// The venv's set-up (pip: mostly waiting on the network and the disk) on a thread of its own,
+/// while cargo builds the programs on every core; `run` then finds them built. Nothing is timed
+/// yet, so the two cannot disturb a measurement.
+fn set_up_while_building(
+    settings: &Settings,
+    selected: &[&Program],
+) -> anyhow::Result<Option<Python>> {
+    let target_dir = cargo::target_dir()?;
+    std::thread::scope(|scope| {
+        let python = (settings.python_runs).map(|_| scope.spawn(|| Python::set_up(&target_dir)));
+        let mut binaries: Vec<&str> = selected.iter().map(|p| p.binary).collect();
+        binaries.dedup();
+        if !binaries.is_empty() {
+            // What does not compile is said here, and shown as failed by `run`'s own build.
+            cargo::build_release(&binaries)?;
+        }
+        Ok(python.map(|thread| thread.join().expect("the venv's set-up does not panic")))
+    })
 }

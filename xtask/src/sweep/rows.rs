@@ -1,5 +1,6 @@
 //! The sweep's rows: one for each number of sites and value of the flag, with its median run.
 
+use contract::Line;
 use serde::Serialize;
 
 use crate::run::{Figures, Measured};
@@ -75,14 +76,12 @@ impl SweepRow {
     }
 }
 
-/// The cap an async downloader says it chose: "At most 1000 requests at once, ...", or "At
-/// most 1 request at once, ...".
+/// The cap an async downloader says it chose ([`contract::InFlightCap`]).
 fn said_cap(stderr: &str) -> Option<usize> {
-    stderr
-        .lines()
-        .find_map(|line| line.strip_prefix("At most "))
-        .and_then(|rest| rest.split_once(" request"))
-        .and_then(|(n, _)| n.parse().ok())
+    stderr.lines().find_map(|line| match Line::parse(line) {
+        Line::InFlightCap(said) => Some(said.cap),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
