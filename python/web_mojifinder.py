@@ -5,7 +5,8 @@ License), from
 https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/21-async/mojifinder/web_mojifinder.py
 beside the Rust crate charfinder, binary http_charfinder. Run it as the book does, from this
 folder (`uvicorn web_mojifinder:app`), or as a program with the Rust server's --host and --port
-(added for the comparison, with the Rust server's first lines, and nothing else):
+(added for the comparison, with its `Serving on` and `Server shut down.` lines, and nothing
+else; the index is built on import, as in the original, so there is no `Building index.`):
 
     python3 -u python/web_mojifinder.py --port 8000
 """

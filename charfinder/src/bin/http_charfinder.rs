@@ -80,7 +80,9 @@ async fn form() -> Html<&'static str> {
 }
 
 /// The listener, with the TCP servers' answer to `accept` errors: said once, waited out.
-/// (axum's own waits 1 s and says nothing unless its `tracing` feature is on.)
+/// (axum's own waits 1 s after each and reports it only through `tracing`: one of axum's default
+/// features, which this workspace turns off, and even on, silent until a program installs a
+/// `tracing` subscriber, as this one does not.)
 struct Accepting(TcpListener, AcceptErrors);
 
 impl Listener for Accepting {

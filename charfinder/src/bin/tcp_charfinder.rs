@@ -6,8 +6,8 @@
 //!
 //!     cargo run --release -p charfinder --bin tcp_charfinder     # then: nc 127.0.0.1 2323
 //!
-//! What to watch for: a client that says nothing costs a few hundred bytes of task and buffer,
-//! and no one waits for it; every `write_all` awaits, as every `drain` does in the original.
+//! What to watch for: a silent client costs its task and a 1 KiB read buffer, not a thread, and
+//! no one waits for it; every `write_all` awaits, as every `drain` does in the original.
 //! The same server with a thread per client: `tcp_charfinder_threads`; one client at a time:
 //! `tcp_charfinder_sequential`. Costs and lessons: `docs/servers.md`.
 //!
@@ -42,9 +42,10 @@ async fn finder(index: &InvertedIndex, socket: &mut TcpStream, client: Peer) -> 
     // A buffer as long as a line may be, not the default 8 KiB: every idle client holds one.
     let mut reader = BufReader::with_capacity(charfinder::tcp::MAX_LINE, reader);
     loop {
-        // The original's `writer.write(PROMPT)` cannot be awaited: it only appends to the
-        // transport's buffer, which grows without bound if the client never reads; `await
-        // writer.drain()` is where the coroutine waits for that buffer to empty. tokio has no
+        // The original's `writer.write(PROMPT)` cannot be awaited: it sends what the kernel
+        // takes and keeps the rest in the transport's buffer, which grows without bound if the
+        // client never reads; `await writer.drain()` is where the coroutine waits once that
+        // buffer is past its high mark (64 KiB), until it is down to its low mark. tokio has no
         // such buffer: `write_all` hands the bytes to the kernel's socket buffer, and awaits
         // when it is full, so it is `write` and `drain` at once. A client that does not read
         // holds this task back, and no memory piles up for it.

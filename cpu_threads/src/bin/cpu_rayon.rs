@@ -76,13 +76,14 @@ fn find_sums(numbers: &[u64]) -> Vec<u128> {
 fn main() -> contract::Result<()> {
     let args: Args = contract::parse_args();
     let numbers: Vec<u64> = (0..args.count).map(|x| args.start + x).collect();
+    let start_time = Instant::now();
     if let Some(workers) = args.workers {
-        // Sizes the global pool that `par_iter` runs on (else rayon makes one thread per core).
+        // Sizes the global pool that `par_iter` runs on (else rayon makes one thread per core,
+        // at the first `par_iter`). Timed, as cpu_threads times starting its threads.
         let pool = rayon::ThreadPoolBuilder::new().num_threads(workers.get());
         pool.build_global()
             .context("cannot start rayon's thread pool")?;
     }
-    let start_time = Instant::now();
     let results = find_sums(&numbers);
     let duration = start_time.elapsed();
     println!("Sum of results: {}", results.iter().sum::<u128>());

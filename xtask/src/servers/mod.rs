@@ -4,8 +4,9 @@
 //! the programs that run to their end; `report.rs` makes its rows into a table of their own.
 //!
 //! Three loads, the same for every server, Rust's and Python's alike:
-//! - *busy*: [`Scale::busy_clients`] TCP clients connect at once, each sends the [`QUERIES`]
-//!   in turn and reads every answer to its status line; the load runs [`Scale::runs`] times on
+//! - *busy*: [`Scale::busy_clients`] TCP clients connect a [`load::WAVE`] at a time (each
+//!   wave reading its prompts before the next connects), then all at once send the [`QUERIES`]
+//!   in turn and read every answer to its status line; the load runs [`Scale::runs`] times on
 //!   the same server, and the run with the median rate is reported;
 //! - *idle*: [`Scale::idle_clients`] connections read their prompt and say nothing, while
 //!   [`ACTIVE_CLIENTS`] others query, [`Scale::runs`] times: what the idle ones cost each, and
