@@ -26,6 +26,8 @@ mod report;
 mod run;
 mod servers;
 mod sweep;
+#[cfg(unix)]
+mod sys;
 mod tidy;
 mod usage;
 mod verify;
