@@ -28,9 +28,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use load::{Protocol, Query, Tally};
-use process::{Cpu, Running, Sample};
+use process::Running;
 
 use crate::python::{self, Python};
+use crate::run::measure::{self, Sampled};
+use crate::run::median_index;
 
 /// The queries every client sends, in this order: answers from four characters to three hundred.
 pub const QUERIES: [&str; 10] = [
@@ -133,13 +135,15 @@ pub struct Outcome {
 pub struct Loaded {
     pub tally: Tally,
     /// The highest resident memory and thread count sampled during the load.
-    pub peak: Option<Sample>,
+    pub peak: Option<Sampled>,
     /// From its start to its first `Serving on` line.
     pub ready: Duration,
-    /// The processor time the server spent per right answer (busy and http loads), and the
-    /// load's clients (this process) did.
-    pub cpu_each: Option<Cpu>,
-    pub clients_cpu_each: Option<Cpu>,
+    /// The processor time the server spent per right answer (busy and http loads), and of it
+    /// the kernel's, each where its clock resolves it (`measure::resolved`); and what the load's
+    /// clients (this process) spent, to the nanosecond.
+    pub cpu_each: Option<Duration>,
+    pub kernel_each: Option<Duration>,
+    pub clients_cpu_each: Option<Duration>,
     /// The idle load's: connections held, what each cost, and why holding more stopped.
     pub idle: Option<IdleCost>,
 }
@@ -369,25 +373,34 @@ fn busy(
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Loaded {
-    let sampler = running.sampler();
+    let sampling = running.sampling();
     let (addr, clients) = (running.addr, scale.busy_clients);
     let runs = (0..scale.runs.max(1)).map(|_| {
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let before = (running.cpu_time(), process::own_cpu_time());
+        let before = (running.cpu_time(), measure::own_cpu_time());
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
-        let after = (running.cpu_time(), process::own_cpu_time());
-        let spent = |after: Option<Cpu>, before| after.zip(before).map(|(a, b)| a.since(b));
-        (tally, (spent(after.0, before.0), spent(after.1, before.1)))
+        let after = (running.cpu_time(), measure::own_cpu_time());
+        let server = after
+            .0
+            .zip(before.0)
+            .map(|(after, before)| after.since(before));
+        let clients = after.1.zip(before.1).map(|(after, before)| after - before);
+        (tally, (server, clients))
     });
-    let (tally, (server_cpu, clients_cpu)) = median_run(runs.collect());
-    let each = |cpu: Option<Cpu>| cpu.map(|cpu| cpu.each(tally.latencies.len()));
+    let (tally, (server, clients)) = median_run(runs.collect());
+    let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
-        cpu_each: each(server_cpu),
-        clients_cpu_each: each(clients_cpu),
+        cpu_each: (server.map(|cpu| cpu.total()))
+            .filter(|&total| measure::resolved(total))
+            .map(|total| total / answers),
+        kernel_each: server
+            .filter(|cpu| measure::resolved(cpu.user) && measure::resolved(cpu.system))
+            .map(|cpu| cpu.system / answers),
+        clients_cpu_each: clients.map(|cpu| cpu / answers),
         tally,
-        peak: sampler.stop(),
+        peak: sampling.stop(),
         ready: running.ready,
         idle: None,
     }
@@ -409,7 +422,7 @@ fn idle(
     let before = running.sample();
     let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
     let during = running.sample();
-    let sampler = running.sampler();
+    let sampling = running.sampling();
     // The active clients' rounds, one after another behind the same idle clients: their
     // latencies pooled, for a 99th percentile of more than a hundred answers.
     let mut tally = Tally::default();
@@ -425,16 +438,17 @@ fn idle(
     }
     let count = held.streams.len();
     let bytes_each = match (before, during) {
-        (Some((before, _)), Some((during, _))) if count > 0 => {
-            Some((during as f64 - before as f64) / count as f64)
+        (Some(before), Some(during)) if count > 0 => {
+            Some(grown_bytes(before, during) / count as f64)
         }
         _ => None,
     };
     Loaded {
         tally,
-        peak: process::highest(sampler.stop(), during),
+        peak: Sampled::highest(sampling.stop(), during),
         ready: running.ready,
         cpu_each: None,
+        kernel_each: None,
         clients_cpu_each: None,
         idle: Some(IdleCost {
             count,
@@ -444,12 +458,16 @@ fn idle(
     }
 }
 
+/// How much a server's resident memory grew from one sample to another, in bytes.
+pub fn grown_bytes(before: Sampled, after: Sampled) -> f64 {
+    (after.largest_process_kib as f64 - before.largest_process_kib as f64) * 1024.0
+}
+
 /// Of a load's runs, each with the processor time the server used, the one with the median
-/// rate (the lower of the two middle ones for an even number), with every other run's wrong
-/// answers added: a wrong answer in any run fails the row.
+/// rate, with every other run's wrong answers added: a wrong answer in any run fails the row.
 fn median_run<T>(mut runs: Vec<(Tally, T)>) -> (Tally, T) {
-    runs.sort_by(|(a, _), (b, _)| a.per_second().total_cmp(&b.per_second()));
-    let mut median = runs.remove((runs.len() - 1) / 2);
+    let median = median_index(&runs, |(tally, _)| tally.per_second());
+    let mut median = runs.swap_remove(median.expect("a load runs at least once"));
     for (run, _) in runs {
         median.0.wrong.extend(run.wrong);
     }

@@ -28,9 +28,10 @@ use anyhow::Context;
 use tokio::net::TcpStream;
 
 use super::load::{self, Protocol, Query};
-use super::process::{Running, Sample};
+use super::process::Running;
 use super::{Server, Start, Starters, python_start, rust_start};
 use crate::python::Python;
+use crate::run::measure::Sampled;
 use crate::usage::UsageError;
 use crate::{cargo, report as step};
 
@@ -297,7 +298,7 @@ async fn climb(
 async fn stop_for(
     running: &mut Running,
     failure: &Failure,
-    (sample, maps): (Option<Sample>, Option<u64>),
+    (sample, maps): (Option<Sampled>, Option<u64>),
     at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
     let exit = exit_if_dying(running).await.map(limits::exit_text);
@@ -310,7 +311,7 @@ async fn stop_for(
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
             (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
-            sample.map(|(_, threads)| threads),
+            sample.and_then(|s| s.threads).map(|n| n as u64),
             &[
                 (
                     "kernel.threads-max",
