@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Outcome, Ran};
+use super::family::{Outcome, QUERIES, Ran};
 use crate::report::plot::{Rate, rate_chart};
 use crate::report::table::{Column, Table, or_dash, wrap};
 
@@ -240,7 +240,7 @@ fn loads(ran: &Ran) -> String {
          Each load ran {} on each Rust server and {} on each Python one; the row is its median \
          run.",
         scale.busy_clients,
-        super::QUERIES.len(),
+        QUERIES.len(),
         scale.idle_clients,
         times(ran.runs.rust),
         times(ran.runs.python)

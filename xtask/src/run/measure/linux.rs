@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::Cpu;
+use super::exit::Cpu;
 
 /// The fewest ticks a figure is made of: within a tenth, since a tick may fall either side of
 /// each end of the window it is read over.

@@ -27,9 +27,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::TcpStream;
 
+use super::family::{
+    self, Server, Start, Starters, binaries, python_start, rust_queries, rust_start,
+};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
-use super::{Server, Start, Starters, python_start, rust_start};
 use crate::python::Python;
 use crate::run::measure::Sampled;
 use crate::usage::UsageError;
@@ -57,7 +59,7 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
     let swept_here: Vec<&'static Server> = (servers.iter().copied())
         .filter(|s| not_swept(s).is_none())
         .collect();
-    let built = cargo::build_release(&super::binaries(&swept_here))?;
+    let built = cargo::build_release(&binaries(&swept_here))?;
     let python = match swept_here.iter().any(|s| s.python) {
         true => Some(Python::set_up(&cargo::target_dir()?)),
         false => None,
@@ -82,7 +84,7 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
 
 /// The servers `--only` and `--no-python` leave.
 fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
-    let servers: Vec<&'static Server> = (super::selected(args.only.as_deref()).into_iter())
+    let servers: Vec<&'static Server> = (family::selected(args.only.as_deref()).into_iter())
         .filter(|s| !(args.no_python && s.python))
         .collect();
     if servers.is_empty() {
@@ -163,7 +165,7 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let rust: Arc<[Query]> = super::rust_queries().into();
+    let rust: Arc<[Query]> = rust_queries().into();
     let mut python = None;
     let mut swept = Vec::new();
     for &server in servers {
@@ -405,7 +407,7 @@ mod tests {
 
     #[test]
     fn the_sequential_server_and_uvicorn_are_not_swept_and_say_why() {
-        let unswept: Vec<&str> = (super::super::SERVERS.iter())
+        let unswept: Vec<&str> = (family::SERVERS.iter())
             .filter(|s| not_swept(s).is_some())
             .map(|s| s.name)
             .collect();

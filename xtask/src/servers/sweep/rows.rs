@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::hold::Sources;
 use super::limits::{OpenFiles, Stop};
 use crate::run::measure::Sampled;
+use crate::servers::family::grown_bytes;
 use crate::servers::load::Tally;
 
 /// What a sweep is run with.
@@ -99,9 +100,7 @@ impl Step {
         active: &Tally,
     ) -> Step {
         let bytes_each = match (warm, now) {
-            (Some(warm), Some(now)) if held > 0 => {
-                Some(crate::servers::grown_bytes(warm, now) / held as f64)
-            }
+            (Some(warm), Some(now)) if held > 0 => Some(grown_bytes(warm, now) / held as f64),
             _ => None,
         };
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
