@@ -248,15 +248,9 @@ async fn climb(
     for &step in &setting.steps {
         let target = step.min(setting.most);
         let started = Instant::now();
-        let failure = hold::hold(
-            &mut held,
-            target,
-            addr,
-            protocol,
-            setting.sources_used,
-            CONNECT_PATIENCE,
-        )
-        .await;
+        let sources = setting.sources_used;
+        let failure = hold::hold(&mut held, target, addr, protocol, sources, CONNECT_PATIENCE);
+        let failure = failure.await;
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
         // The server as the failure found it, before the active client: it may die after.
