@@ -1,11 +1,13 @@
 //! `cargo xtask`: the workspace's own tasks.
 //!
-//!     cargo xtask serve            # the local stand-in, until Ctrl-C
-//!     cargo xtask compare          # every program, measured, beside the article's figures
-//!     cargo xtask compare --quick  # the same, small and fast
-//!     cargo xtask sweep            # io_threads with 1 to 500 workers, as the article's table
-//!     cargo xtask sweep-servers    # each server holding idle clients, to the limit that stops it
-//!     cargo xtask python           # the venv python/'s programs run in (compare makes it too)
+//! ```text
+//! cargo xtask serve            # the local stand-in, until Ctrl-C
+//! cargo xtask compare          # every program, measured, beside the article's figures
+//! cargo xtask compare --quick  # the same, small and fast
+//! cargo xtask sweep            # io_threads with 1 to 500 workers, as the article's table
+//! cargo xtask sweep-servers    # each server holding idle clients, to the limit that stops it
+//! cargo xtask python           # the venv python/'s programs run in (compare makes it too)
+//! ```
 //!
 //! `compare` and `sweep` build the programs in release, run them against a stand-in started in
 //! this process, check every run's output before trusting its time, and write their tables and
@@ -26,6 +28,8 @@ mod report;
 mod run;
 mod servers;
 mod sweep;
+#[cfg(unix)]
+mod sys;
 mod tidy;
 mod usage;
 mod verify;

@@ -4,10 +4,10 @@
 //! starts and runs it, every run measured and checked (`verify.rs`), and gives back each job's
 //! median run, which the command makes into its rows and hands to `report/`.
 //!
-//! A new kind of run is a new plan, not a copy of the steps. The servers family, for one,
-//! would add a job that starts a server on a free port and loads it with a verifying client:
-//! a kind of [`Job`] that `run/` starts and stops where it now waits for a program to end, and
-//! a command of its own (`servers/`: its plan, its rows, its columns).
+//! A new kind of run is a new plan, not a copy of the steps. A [`Job`] is a program that runs
+//! to its end; a server is not, so the servers family (`servers/`) is no plan: it starts each
+//! server and runs its loads itself, measuring them with `run/measure.rs`'s sampler and CPU
+//! time and keeping `run`'s median, and hands its rows to `report/`.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -266,31 +266,15 @@ fn venv_python(dir: &Path) -> PathBuf {
     }
 }
 
-/// An exclusive `flock` on `path`, held until the file is dropped.
-#[cfg(unix)]
+/// An exclusive lock on `path`, held until the file is dropped: std's `File::lock` (`flock` on
+/// Unix, `LockFileEx` on Windows).
 fn lock(path: &Path) -> io::Result<File> {
-    use std::os::fd::AsRawFd;
-
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let file = File::create(path)?;
-    loop {
-        // SAFETY: `flock` takes a file descriptor that `file` keeps open; no memory is shared.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(file);
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
+    let file = create(path)?;
+    file.lock()?;
+    Ok(file)
 }
 
-/// Elsewhere no lock (libc's `flock` is Unix's; std's `File::lock` is newer than the
-/// workspace's rust-version): two runs making the venv at once may each make it.
-#[cfg(not(unix))]
-fn lock(path: &Path) -> io::Result<File> {
+fn create(path: &Path) -> io::Result<File> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }

@@ -1,6 +1,6 @@
 //! # Async basics, spawned: tornado's two coroutines, 5 s and 10 s, as tasks of their own
 //!
-//! Ports the post's tornado program, whose `@gen.coroutine`s (https://www.tornadoweb.org/en/stable/gen.html)
+//! Ports the post's tornado program, whose `@gen.coroutine`s (<https://www.tornadoweb.org/en/stable/gen.html>)
 //! run on under the IOLoop whether or not anyone waits for them, as a task of
 //! [`asyncio.create_task`](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
 //! does: here `tokio::spawn`. How that differs from `join!`: `docs/async-basics.md`.

@@ -1,9 +1,9 @@
 //! # Spinner, asyncio-style, unblocked: the slow blocking call moved off the loop
 //!
 //! The fix for Fluent Python's `spinner_async_experiment.py` (2nd edition, ch. 19,
-//! https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async_experiment.py):
+//! <https://github.com/fluentpython/example-code-2e/blob/4ae4096c4cb8848d0c1dcf24ff2cb7efb72e3b2b/19-concurrency/spinner_async_experiment.py>):
 //! `slow()` still calls the blocking `time.sleep(3)`, but through Python's `asyncio.to_thread`
-//! (https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread), here tokio's
+//! (<https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread>), here tokio's
 //! `spawn_blocking`. The diff, explained: `docs/spinners.md`.
 //!
 //!     cargo run --release -p spinner --bin spinner_async_unblocked

@@ -28,6 +28,29 @@ use settings::Settings;
 
 pub use settings::CompareArgs;
 
+/// The servers family's part of the run, as `settings` say (`servers::compare`).
+fn family(
+    servers: &[&'static servers::Server],
+    settings: &Settings,
+    python: Option<&Python>,
+    out_dir: &Path,
+) -> anyhow::Result<(step::Output, String)> {
+    let runs = servers::Runs {
+        rust: settings.server_runs,
+        python: settings.python_runs.unwrap_or(1),
+    };
+    servers::compare(servers, settings.quick, runs, python, out_dir)
+}
+
+/// Which Python the run used, or why none, for the report's caption.
+fn described(python: &Python) -> String {
+    match (python.unavailable(), &python.venv) {
+        (None, Ok(venv)) => format!("python3 in the venv {}", venv.display()),
+        (Some(why), _) => why.to_string(),
+        (None, Err(why)) => why.to_string(),
+    }
+}
+
 pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut settings = args.settings();
     let selected: Vec<&'static Program> = PROGRAMS
@@ -45,22 +68,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let out_dir = step::out_dir(args.out_dir.as_ref())?;
     let python = set_up_while_building(&settings, &selected)?;
-    settings.python = python.as_ref().map(|p| match (p.unavailable(), &p.venv) {
-        (None, Ok(venv)) => format!("python3 in the venv {}", venv.display()),
-        (Some(why), _) => why.to_string(),
-        (None, Err(why)) => why.to_string(),
-    });
+    settings.python = python.as_ref().map(described);
     if selected.is_empty() {
-        let (output, _) = servers::compare(
-            &servers,
-            settings.quick,
-            servers::Runs {
-                rust: settings.server_runs,
-                python: settings.python_runs.unwrap_or(1),
-            },
-            python.as_ref(),
-            &out_dir,
-        )?;
+        let (output, _) = family(&servers, &settings, python.as_ref(), &out_dir)?;
         return step::finish(&out_dir, output);
     }
     let ran = run::run(&plan::plan(&settings, &selected, python.as_ref()))?;
@@ -75,16 +85,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut output = report::output(&settings, &mut rows, &findings)?;
     let mut servers_table = None;
     if !servers.is_empty() {
-        let (family, table) = servers::compare(
-            &servers,
-            settings.quick,
-            servers::Runs {
-                rust: settings.server_runs,
-                python: settings.python_runs.unwrap_or(1),
-            },
-            python.as_ref(),
-            &out_dir,
-        )?;
+        let (family, table) = family(&servers, &settings, python.as_ref(), &out_dir)?;
         output.text += &family.text;
         output.files.extend(family.files);
         output.failures.extend(family.failures);

@@ -3,7 +3,9 @@
 //! Memory, threads and processes come from sampling the process tree with sysinfo every few
 //! milliseconds while the program runs (Linux, macOS, Windows; threads on Linux only). What
 //! only some systems give is in one module each: `unix.rs` (a process group, `wait4`'s CPU time
-//! of the whole tree) and `other.rs` (std's wait, no CPU time).
+//! of the whole tree), `other.rs` (std's wait, no CPU time) and `linux.rs` (a running
+//! process's CPU time, user and system). The servers family samples its servers with the same
+//! [`Sampling`], and reads their CPU time with [`cpu_time`].
 
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -16,12 +18,16 @@ use serde::Serialize;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
 mod exit;
+#[cfg(target_os = "linux")]
+mod linux;
 #[cfg(not(unix))]
 mod other;
 #[cfg(unix)]
 mod unix;
 
 pub use exit::Cpu;
+#[cfg(target_os = "linux")]
+pub use linux::{cpu_time, resolved};
 #[cfg(not(unix))]
 use other as system;
 #[cfg(unix)]
@@ -76,38 +82,25 @@ pub fn run(mut command: Command, limit: Duration) -> io::Result<Measurement> {
     let stdout = read_in_background(child.stdout.take());
     let stderr = read_in_background(child.stderr.take());
 
-    // Waiting blocks, so a thread of its own waits while this one samples.
+    // Waiting blocks, so a thread of its own waits, another samples, and this one keeps time.
     let (exited_tx, exited) = mpsc::channel();
     let waiter = thread::spawn(move || {
         let result = system::wait(child);
         let _ = exited_tx.send(());
         result
     });
-    let mut sampler = Sampler::new(pid);
-    let mut killed = false;
-    // The first sample waits too: taken at once, it would find the program before it had
-    // loaded (a fraction of its peak), and in a run of a few milliseconds the next one would
-    // never come. A run shorter than this is not sampled.
-    let mut interval = MIN_INTERVAL;
-    loop {
-        match exited.recv_timeout(interval) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-        if !killed && started.elapsed() > limit {
-            system::kill_tree(pid);
-            killed = true;
-        }
-        let sampling = Instant::now();
-        sampler.sample();
-        interval = MIN_INTERVAL.max(sampling.elapsed() * INTERVAL_PER_SAMPLE_COST);
+    let sampling = Sampling::start(pid, true);
+    let over = exited.recv_timeout(limit.saturating_sub(started.elapsed()));
+    let killed = over == Err(RecvTimeoutError::Timeout);
+    if killed {
+        system::kill_tree(pid);
     }
     let exited = waiter.join().expect("the waiting thread does not panic")?;
     let text = |reader: thread::JoinHandle<String>| reader.join().expect("a reader never panics");
     Ok(Measurement {
         wall: exited.ended - started,
         cpu: exited.cpu,
-        sampled: sampler.peaks(),
+        sampled: sampling.stop(),
         status: (!killed).then_some(exited.status),
         stdout: text(stdout),
         stderr: text(stderr),
@@ -126,10 +119,89 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinH
     })
 }
 
+/// Off Linux, no running process's CPU time: it shows as "-".
+#[cfg(not(target_os = "linux"))]
+pub fn cpu_time(_pid: u32) -> Option<Cpu> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn resolved(_time: Duration) -> bool {
+    false
+}
+
+/// This process's CPU time so far, user and system together, to the nanosecond (Unix).
+pub fn own_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        Some(Duration::new(now.tv_sec as u64, now.tv_nsec as u32))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// The figures of a process, or of the tree under it, sampled on a thread of its own: every
+/// [`MIN_INTERVAL`] at least, the first only after one (taken at once, it would find the
+/// program before it had loaded, a fraction of its peak; a run shorter than this is not
+/// sampled), and less often as a sample costs more ([`INTERVAL_PER_SAMPLE_COST`]).
+pub struct Sampling {
+    stop: mpsc::Sender<()>,
+    peaks: thread::JoinHandle<Option<Sampled>>,
+}
+
+impl Sampling {
+    /// Samples process `root`, and with `tree` every process under it.
+    pub fn start(root: u32, tree: bool) -> Sampling {
+        let (stop, stopped) = mpsc::channel();
+        let peaks = thread::spawn(move || {
+            let mut sampler = Sampler::new(root, tree);
+            let mut interval = MIN_INTERVAL;
+            while stopped.recv_timeout(interval) == Err(RecvTimeoutError::Timeout) {
+                let sampling = Instant::now();
+                sampler.sample();
+                interval = MIN_INTERVAL.max(sampling.elapsed() * INTERVAL_PER_SAMPLE_COST);
+            }
+            sampler.peaks()
+        });
+        Sampling { stop, peaks }
+    }
+
+    /// The highest figures seen; `None` if no sample found the process.
+    pub fn stop(self) -> Option<Sampled> {
+        let _ = self.stop.send(());
+        self.peaks.join().expect("the sampler does not panic")
+    }
+}
+
+/// One sample of process `pid` alone, now.
+pub fn sample(pid: u32) -> Option<Sampled> {
+    let mut sampler = Sampler::new(pid, false);
+    sampler.sample();
+    sampler.peaks()
+}
+
+impl Sampled {
+    /// The higher of each figure of two samplings.
+    pub fn highest(a: Option<Sampled>, b: Option<Sampled>) -> Option<Sampled> {
+        let (a, b) = match (a, b) {
+            (Some(a), Some(b)) => (a, b),
+            (a, b) => return a.or(b),
+        };
+        Some(Sampled {
+            largest_process_kib: a.largest_process_kib.max(b.largest_process_kib),
+            all_processes_kib: a.all_processes_kib.max(b.all_processes_kib),
+            threads: a.threads.max(b.threads),
+            processes: a.processes.max(b.processes),
+        })
+    }
+}
+
 /// Samples the tree of processes under one root: the root, then every process whose parent
-/// is in it.
+/// is in it; or the root alone.
 struct Sampler {
     root: Pid,
+    tree: bool,
     system: System,
     /// Each process's largest resident memory seen, in KiB.
     largest_kib: HashMap<Pid, u64>,
@@ -138,12 +210,13 @@ struct Sampler {
 }
 
 impl Sampler {
-    fn new(root: u32) -> Sampler {
+    fn new(root: u32, tree: bool) -> Sampler {
         // sysinfo keeps every `stat` file open between samples by default: the stand-in in this
         // process needs those file descriptors more.
         sysinfo::set_open_files_limit(0);
         Sampler {
             root: Pid::from_u32(root),
+            tree,
             system: System::new(),
             largest_kib: HashMap::new(),
             peaks: Sampled::default(),
@@ -153,18 +226,17 @@ impl Sampler {
 
     fn sample(&mut self) {
         // Every process's parent first, then memory and threads of the tree's processes only.
-        let parents = ProcessRefreshKind::nothing().without_tasks();
         let system = &mut self.system;
-        system.refresh_processes_specifics(ProcessesToUpdate::All, true, parents);
         let mut tree = vec![self.root];
-        let mut next = 0;
-        while let Some(&parent) = tree.get(next) {
-            let children = system
-                .processes()
-                .values()
-                .filter(|p| p.parent() == Some(parent));
-            tree.extend(children.map(|p| p.pid()));
-            next += 1;
+        if self.tree {
+            let parents = ProcessRefreshKind::nothing().without_tasks();
+            system.refresh_processes_specifics(ProcessesToUpdate::All, true, parents);
+            let mut next = 0;
+            while let Some(&parent) = tree.get(next) {
+                let children = (system.processes().values()).filter(|p| p.parent() == Some(parent));
+                tree.extend(children.map(|p| p.pid()));
+                next += 1;
+            }
         }
         let figures = ProcessRefreshKind::nothing().with_memory().with_tasks();
         system.refresh_processes_specifics(ProcessesToUpdate::Some(&tree), true, figures);
@@ -225,6 +297,38 @@ mod tests {
         assert!(sampled.threads >= Some(sampled.processes), "{m:?}");
         assert!(sampled.largest_process_kib > 0, "{m:?}");
         assert!(sampled.all_processes_kib >= sampled.largest_process_kib);
+    }
+
+    #[test]
+    fn the_highest_of_two_samplings_is_taken_figure_by_figure() {
+        let sampled = |kib, threads| Sampled {
+            largest_process_kib: kib,
+            all_processes_kib: kib,
+            threads,
+            processes: 1,
+        };
+        let highest = Sampled::highest(Some(sampled(10, Some(3))), Some(sampled(20, Some(2))));
+        assert_eq!(
+            highest.map(|s| (s.largest_process_kib, s.threads)),
+            Some((20, Some(3)))
+        );
+        assert_eq!(Sampled::highest(None, None).map(|s| s.processes), None);
+    }
+
+    #[test]
+    fn this_process_has_memory_and_its_time_grows_as_it_works() {
+        let pid = std::process::id();
+        assert!(sample(pid).unwrap().largest_process_kib > 0);
+        let before = (cpu_time(pid), own_cpu_time().unwrap());
+        let started = Instant::now();
+        let mut spin = 0u64;
+        while started.elapsed() < Duration::from_millis(150) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        assert!(own_cpu_time().unwrap() > before.1);
+        // Linux's clock ticks are a hundredth of a second: a tenth of a second of spinning shows.
+        #[cfg(target_os = "linux")]
+        assert!(cpu_time(pid).unwrap().total() > before.0.unwrap().total());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! summed up in its median one (`once.rs`).
 
 pub mod ceiling;
-mod measure;
+pub mod measure;
 mod once;
 mod progress;
 mod rounds;

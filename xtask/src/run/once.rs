@@ -53,9 +53,7 @@ impl Ready {
         })
     }
 
-    /// Runs it once, to its end. (A job of another kind, a server the servers family starts
-    /// on a free port and loads with a verifying client, would be told apart here, and run
-    /// its own way into the same `Run`: measured, checked, its figures kept.)
+    /// Runs it once, to its end.
     pub fn run_once(&self, stand_in: Option<&StandIn>, limit: Duration) -> Result<Run, String> {
         run_once(&self.binary, &self.arguments, self.expect, stand_in, limit)
     }

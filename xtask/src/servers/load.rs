@@ -6,7 +6,7 @@
 //! - [`sessions`] over TCP: clients that each connect, send their queries one after another, read
 //!   each answer to its status line, and end the session with a control character, as a person
 //!   at `nc` would with Ctrl-D;
-//! - [`hold_idle`]: connections that read the prompt and then say nothing;
+//! - [`connect`]: connections that read the prompt and then say nothing;
 //! - [`sessions`] over HTTP: keep-alive HTTP/1.1 clients asking `/search?q=` and reading the JSON.
 
 use std::net::SocketAddr;
@@ -115,7 +115,7 @@ pub const WAVE: usize = 100;
 /// How long a client waits for a server to take its connection. Past a full listen queue,
 /// Linux drops the client's SYN and the client sends it again after a second (the initial
 /// retransmission timeout, `TCP_TIMEOUT_INIT` in
-/// https://github.com/torvalds/linux/blob/v6.12/include/net/tcp.h), so a server that does
+/// <https://github.com/torvalds/linux/blob/v6.12/include/net/tcp.h>), so a server that does
 /// not accept shows within two.
 pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
 

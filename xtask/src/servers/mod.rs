@@ -17,147 +17,42 @@
 //!
 //! Every answer must find as many characters as that server's own index does for the query
 //! (Rust's `unicode_names2` and Python's `unicodedata` carry different Unicode versions).
+//!
+//! It is not a plan of `plan.rs` run by `run/`: a server is not a program that runs to its end,
+//! so this module runs its loads itself, with the pieces the lab shares (`run/measure.rs`'s
+//! sampler and CPU time, `run`'s median, `report/`, `cargo.rs`, `python.rs`). `family.rs`
+//! holds the servers and their loads' scale; this file runs the loads.
 
+mod family;
 mod load;
 mod process;
 pub mod report;
 pub mod sweep;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use load::{Protocol, Query, Tally};
-use process::{Cpu, Running, Sample};
+use process::Running;
 
-use crate::python::{self, Python};
+use crate::python::Python;
+use crate::run::measure::{self, Sampled};
+use crate::run::median_index;
+#[cfg(doc)]
+use family::QUERIES;
+use family::{
+    FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, binaries, grown_bytes,
+    python_start, python_venv, rust_queries, rust_start,
+};
+pub use family::{Runs, Server, selected};
 
-/// The queries every client sends, in this order: answers from four characters to three hundred.
-pub const QUERIES: [&str; 10] = [
-    "cat face",
-    "chess black",
-    "moon",
-    "heart",
-    "music",
-    "check mark",
-    "smiling face",
-    "hand",
-    "sun",
-    "box drawings light",
-];
 /// The clients that query while the idle ones are held.
 pub const ACTIVE_CLIENTS: usize = 10;
 /// How long an idle connection waits for its prompt, and an active client behind the idle ones
 /// for its answers, before the server counts as not serving it.
 const IDLE_PATIENCE: Duration = Duration::from_secs(2);
-
-/// How hard the loads are.
-#[derive(Clone, Copy, Debug)]
-pub struct Scale {
-    pub busy_clients: usize,
-    pub idle_clients: usize,
-    /// How long a busy load lasts at most: queries not answered by then go unserved.
-    pub patience: Duration,
-    /// Runs of each load on the same server (set from [`Runs`]).
-    pub runs: u32,
-}
-
-/// The loads as issue and README give them.
-pub const FULL: Scale = Scale {
-    busy_clients: 1_000,
-    idle_clients: 10_000,
-    patience: Duration::from_secs(3),
-    runs: 1,
-};
-
-/// `compare --quick`'s: enough to check every server, quickly.
-pub const QUICK: Scale = Scale {
-    busy_clients: 50,
-    idle_clients: 200,
-    patience: Duration::from_secs(2),
-    runs: 1,
-};
-
-/// One server of the family.
-pub struct Server {
-    pub name: &'static str,
-    pub protocol: Protocol,
-    /// A Rust binary of the `charfinder` package, or a script in `python/`.
-    pub python: bool,
-    /// Serves one client at a time: no one is served behind an idle client.
-    pub one_at_a_time: bool,
-}
-
-const fn server(name: &'static str, protocol: Protocol, python: bool, one: bool) -> Server {
-    Server {
-        name,
-        protocol,
-        python,
-        one_at_a_time: one,
-    }
-}
-
-/// Every server, in the report's order: each technique, then the original it ports.
-pub const SERVERS: [Server; 6] = [
-    server("tcp_charfinder", Protocol::Tcp, false, false),
-    server("tcp_charfinder_threads", Protocol::Tcp, false, false),
-    server("tcp_charfinder_sequential", Protocol::Tcp, false, true),
-    server("tcp_mojifinder.py", Protocol::Tcp, true, false),
-    server("http_charfinder", Protocol::Http, false, false),
-    server("web_mojifinder.py", Protocol::Http, true, false),
-];
-
-/// The servers whose name contains `only` (all without it).
-pub fn selected(only: Option<&str>) -> Vec<&'static Server> {
-    (SERVERS.iter())
-        .filter(|s| only.is_none_or(|only| s.name.contains(only)))
-        .collect()
-}
-
-/// The Rust binaries `servers` need built.
-pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
-    (servers.iter())
-        .filter(|s| !s.python)
-        .map(|s| s.name)
-        .collect()
-}
-
-/// One server under one load: what the clients saw and what the server cost, or why it could
-/// not run.
-pub struct Outcome {
-    pub server: &'static Server,
-    pub load: &'static str,
-    pub result: Result<Loaded, String>,
-}
-
-pub struct Loaded {
-    pub tally: Tally,
-    /// The highest resident memory and thread count sampled during the load.
-    pub peak: Option<Sample>,
-    /// From its start to its first `Serving on` line.
-    pub ready: Duration,
-    /// The processor time the server spent per right answer (busy and http loads), and the
-    /// load's clients (this process) did.
-    pub cpu_each: Option<Cpu>,
-    pub clients_cpu_each: Option<Cpu>,
-    /// The idle load's: connections held, what each cost, and why holding more stopped.
-    pub idle: Option<IdleCost>,
-}
-
-pub struct IdleCost {
-    pub count: usize,
-    pub bytes_each: Option<f64>,
-    pub stopped: Option<String>,
-}
-
-/// How often each load runs: on the Rust servers, and on the Python ones (whose runs take
-/// seconds where the Rust ones take fractions, as compare's `--python-runs` says).
-#[derive(Clone, Copy, Debug)]
-pub struct Runs {
-    pub rust: u32,
-    pub python: u32,
-}
 
 /// The family's part of compare's output, its loads run on the `servers` selected, `quick` or
 /// at full scale, as often as `runs` says, their logs written under `out_dir`; and its table
@@ -201,25 +96,6 @@ pub fn compare(
         failures: report::failures(&rows),
     };
     Ok((output, report::docs(&ran, &rows)))
-}
-
-/// How to start each server: the binaries cargo built, Python's venv, and where their logs go.
-pub struct Starters<'a> {
-    pub built: &'a std::collections::HashMap<String, PathBuf>,
-    pub python: Option<&'a Python>,
-    pub logs: PathBuf,
-}
-
-/// What the family's runs came to.
-pub struct Ran {
-    pub outcomes: Vec<Outcome>,
-    /// What each index finds for each query: Rust's, and Python's if it ran.
-    pub rust: Arc<[Query]>,
-    pub python: Option<Arc<[Query]>>,
-    /// Why the Python servers did not run, if they did not.
-    pub python_missing: Option<String>,
-    pub scale: Scale,
-    pub runs: Runs,
 }
 
 /// Runs every load on each of `servers`, a freshly started server for each load.
@@ -283,67 +159,6 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Sta
     }
 }
 
-/// A program and the arguments before `--host` and `--port`.
-#[derive(Clone)]
-struct Start {
-    name: &'static str,
-    program: PathBuf,
-    args: Vec<String>,
-    protocol: Protocol,
-}
-
-fn rust_start(server: &'static Server, starters: &Starters) -> Result<Start, String> {
-    let program = starters.built.get(server.name).cloned();
-    Ok(Start {
-        name: server.name,
-        program: program.ok_or_else(|| format!("{} was not built", server.name))?,
-        args: vec![],
-        protocol: server.protocol,
-    })
-}
-
-/// How compare runs a Python server: its standard output line-buffered, as Rust's is. Written to
-/// a file, Python's is block-buffered, and the `Serving on` line would not arrive; `-u` (or
-/// `PYTHONUNBUFFERED`, which `process.rs` removes) would make it unbuffered instead, two `write`
-/// calls per `print` (the text, then the newline: seen with strace), where Rust's `println!`
-/// and a line-buffered Python make one. So the script is run as `python3 script.py`
-/// runs it (its folder first on `sys.path`, `__main__`), after one `reconfigure`
-/// (<https://docs.python.org/3/library/io.html#io.TextIOWrapper.reconfigure>).
-const LINE_BUFFERED: &str = "import os, runpy, sys; \
-    sys.stdout.reconfigure(line_buffering=True); \
-    sys.argv = sys.argv[1:]; \
-    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); \
-    runpy.run_path(sys.argv[0], run_name='__main__')";
-
-/// The interpreter, [`LINE_BUFFERED`] and the script; the queries' counts from `charindex.py`,
-/// asked once.
-fn python_start(
-    server: &'static Server,
-    starters: &Starters,
-    queries: &mut Option<Result<Arc<[Query]>, String>>,
-) -> Result<(Start, Arc<[Query]>), String> {
-    let venv = python_venv(starters)?;
-    let queries = queries
-        .get_or_insert_with(|| {
-            python_queries(venv, &python::script("")).map_err(|e| format!("{e:#}"))
-        })
-        .clone()?;
-    let script = python::script(server.name).display().to_string();
-    let start = Start {
-        name: server.name,
-        program: venv.clone(),
-        args: vec!["-c".into(), LINE_BUFFERED.into(), script],
-        protocol: server.protocol,
-    };
-    Ok((start, queries))
-}
-
-/// The venv's interpreter (uvicorn and FastAPI are in it), or why there is none.
-fn python_venv<'a>(starters: &Starters<'a>) -> Result<&'a PathBuf, String> {
-    let python = starters.python.ok_or("--no-python")?;
-    python.venv.as_ref().map_err(|why| why.to_string())
-}
-
 /// One load on a freshly started server.
 fn run_load(
     runtime: &tokio::runtime::Runtime,
@@ -370,25 +185,34 @@ fn busy(
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Loaded {
-    let sampler = running.sampler();
+    let sampling = running.sampling();
     let (addr, clients) = (running.addr, scale.busy_clients);
     let runs = (0..scale.runs.max(1)).map(|_| {
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let before = (running.cpu_time(), process::own_cpu_time());
+        let before = (running.cpu_time(), measure::own_cpu_time());
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
-        let after = (running.cpu_time(), process::own_cpu_time());
-        let spent = |after: Option<Cpu>, before| after.zip(before).map(|(a, b)| a.since(b));
-        (tally, (spent(after.0, before.0), spent(after.1, before.1)))
+        let after = (running.cpu_time(), measure::own_cpu_time());
+        let server = after
+            .0
+            .zip(before.0)
+            .map(|(after, before)| after.since(before));
+        let clients = after.1.zip(before.1).map(|(after, before)| after - before);
+        (tally, (server, clients))
     });
-    let (tally, (server_cpu, clients_cpu)) = median_run(runs.collect());
-    let each = |cpu: Option<Cpu>| cpu.map(|cpu| cpu.each(tally.latencies.len()));
+    let (tally, (server, clients)) = median_run(runs.collect());
+    let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
-        cpu_each: each(server_cpu),
-        clients_cpu_each: each(clients_cpu),
+        cpu_each: (server.map(|cpu| cpu.total()))
+            .filter(|&total| measure::resolved(total))
+            .map(|total| total / answers),
+        kernel_each: server
+            .filter(|cpu| measure::resolved(cpu.user) && measure::resolved(cpu.system))
+            .map(|cpu| cpu.system / answers),
+        clients_cpu_each: clients.map(|cpu| cpu / answers),
         tally,
-        peak: sampler.stop(),
+        peak: sampling.stop(),
         ready: running.ready,
         idle: None,
     }
@@ -410,7 +234,7 @@ fn idle(
     let before = running.sample();
     let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
     let during = running.sample();
-    let sampler = running.sampler();
+    let sampling = running.sampling();
     // The active clients' rounds, one after another behind the same idle clients: their
     // latencies pooled, for a 99th percentile of more than a hundred answers.
     let mut tally = Tally::default();
@@ -426,16 +250,17 @@ fn idle(
     }
     let count = held.streams.len();
     let bytes_each = match (before, during) {
-        (Some((before, _)), Some((during, _))) if count > 0 => {
-            Some((during as f64 - before as f64) / count as f64)
+        (Some(before), Some(during)) if count > 0 => {
+            Some(grown_bytes(before, during) / count as f64)
         }
         _ => None,
     };
     Loaded {
         tally,
-        peak: process::highest(sampler.stop(), during),
+        peak: Sampled::highest(sampling.stop(), during),
         ready: running.ready,
         cpu_each: None,
+        kernel_each: None,
         clients_cpu_each: None,
         idle: Some(IdleCost {
             count,
@@ -446,53 +271,12 @@ fn idle(
 }
 
 /// Of a load's runs, each with the processor time the server used, the one with the median
-/// rate (the lower of the two middle ones for an even number), with every other run's wrong
-/// answers added: a wrong answer in any run fails the row.
+/// rate, with every other run's wrong answers added: a wrong answer in any run fails the row.
 fn median_run<T>(mut runs: Vec<(Tally, T)>) -> (Tally, T) {
-    runs.sort_by(|(a, _), (b, _)| a.per_second().total_cmp(&b.per_second()));
-    let mut median = runs.remove((runs.len() - 1) / 2);
+    let median = median_index(&runs, |(tally, _)| tally.per_second());
+    let mut median = runs.swap_remove(median.expect("a load runs at least once"));
     for (run, _) in runs {
         median.0.wrong.extend(run.wrong);
     }
     median
-}
-
-/// The queries with what the Rust index finds for each.
-fn rust_queries() -> Vec<Query> {
-    let index = charfinder::InvertedIndex::new();
-    let query = |text: &&str| Query {
-        text: text.to_string(),
-        expected: index.search(text).len(),
-    };
-    QUERIES.iter().map(query).collect()
-}
-
-/// The queries with what Python's index (`python/charindex.py`, on the interpreter's own
-/// Unicode version) finds for each, asked of `python` once, in `dir`.
-fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
-    let script = "import sys\nfrom charindex import InvertedIndex\nindex = InvertedIndex()\n\
-                  for q in sys.argv[1:]: print(len(index.search(q)))";
-    let output = std::process::Command::new(python)
-        .current_dir(dir)
-        .args(["-c", script])
-        .args(QUERIES)
-        .output()
-        .context("cannot run charindex.py")?;
-    let counts: Vec<usize> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| l.trim().parse())
-        .collect::<Result<_, _>>()
-        .context("charindex.py's counts")?;
-    if !output.status.success() || counts.len() != QUERIES.len() {
-        bail!(
-            "charindex.py gave {} counts for {} queries",
-            counts.len(),
-            QUERIES.len()
-        );
-    }
-    let query = |(text, expected): (&&str, usize)| Query {
-        text: text.to_string(),
-        expected,
-    };
-    Ok(QUERIES.iter().zip(counts).map(query).collect())
 }

@@ -4,8 +4,7 @@
 
 use serde::Serialize;
 
-use super::process::Cpu;
-use super::{Outcome, Ran};
+use super::family::{Outcome, QUERIES, Ran};
 use crate::report::plot::{Rate, rate_chart};
 use crate::report::table::{Column, Table, or_dash, wrap};
 
@@ -82,13 +81,15 @@ fn row(outcome: &Outcome) -> Row {
         cpu.filter(|_| row.answered > 0)
             .map(|cpu| cpu.as_secs_f64() * 1e6)
     };
-    row.cpu_us = us(loaded.cpu_each.map(Cpu::total));
-    row.kernel_us = us(loaded.cpu_each.map(|cpu| cpu.kernel));
-    row.clients_cpu_us = us(loaded.clients_cpu_each.map(Cpu::total));
+    row.cpu_us = us(loaded.cpu_each);
+    row.kernel_us = us(loaded.kernel_each);
+    row.clients_cpu_us = us(loaded.clients_cpu_each);
     row.p50_ms = tally.percentile(0.50).map(ms);
     row.p99_ms = tally.percentile(0.99).map(ms);
-    row.peak_mib = loaded.peak.map(|(rss, _)| rss as f64 / (1 << 20) as f64);
-    row.threads = loaded.peak.map(|(_, threads)| threads);
+    row.peak_mib = loaded
+        .peak
+        .map(|peak| peak.largest_process_kib as f64 / 1024.0);
+    row.threads = loaded.peak.and_then(|peak| peak.threads).map(|n| n as u64);
     row.ready_s = Some(loaded.ready.as_secs_f64());
     if let Some(held) = &loaded.idle {
         row.idle_held = Some(held.count);
@@ -224,7 +225,8 @@ right answers per second; cpu µs: the server's processor time per right answer,
 the kernel's on its behalf; p50, p99: their latencies; threads: the most the server had; \
 KB/idle: its resident memory's growth per idle client held. Every answer is checked against \
 its server's own index. The sequential server's loads run once: its figures are its lesson. \
--: not measured (no answer, or not this load).";
+-: not measured (no answer, not this load, or a processor time of fewer than ten of the \
+clock's ticks, /proc's hundredths of a second).";
 
 /// What the loads were, and how often each ran: two lines, each under 100 characters.
 fn loads(ran: &Ran) -> String {
@@ -238,7 +240,7 @@ fn loads(ran: &Ran) -> String {
          Each load ran {} on each Rust server and {} on each Python one; the row is its median \
          run.",
         scale.busy_clients,
-        super::QUERIES.len(),
+        QUERIES.len(),
         scale.idle_clients,
         times(ran.runs.rust),
         times(ran.runs.python)

@@ -3,9 +3,11 @@
 //! pool's workers). Linux, macOS and the BSDs alike.
 
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 
 use super::exit::{Cpu, Exited};
 
@@ -16,54 +18,33 @@ pub fn own_group(command: &mut Command) {
 
 /// Waits for `child` to exit, stops whatever it left behind, and reaps it with its rusage.
 pub fn wait(child: Child) -> io::Result<Exited> {
-    let pid = child.id() as libc::pid_t;
+    let pid = Pid::from_child(&child);
     // Not `Child::wait`, which would not give the rusage: wait without reaping (`WNOWAIT`), so
     // the zombie still holds its pid and its group's while the group is killed.
-    let waited = retry(|| {
-        // SAFETY: `siginfo_t` is plain old data; `waitid` fills in the live local it points to.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let id = pid as libc::id_t;
-        unsafe { libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT) }
-    });
-    if let Err(e) = waited {
-        // Whatever is still running of it is stopped, not left behind with the error.
-        kill_tree(pid as u32);
-        return Err(e);
-    }
-    let ended = Instant::now();
-    // A worker the program left behind would hold the output pipes open forever.
-    kill_tree(pid as u32);
-    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
-    // SAFETY: both pointers are to live locals of the right types; `rusage` is plain old data.
-    retry(|| unsafe { libc::wait4(pid, &mut status, 0, &mut usage) })?;
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT;
+    let waited = loop {
+        match rustix::process::waitid(WaitId::Pid(pid), options) {
+            Err(rustix::io::Errno::INTR) => continue,
+            waited => break waited,
+        }
     };
+    let ended = Instant::now();
+    // A worker the program left behind would hold the output pipes open forever; and after an
+    // error, whatever is still running of it is stopped, not left behind.
+    kill_tree(child.id());
+    waited?;
+    let (status, user, system) = crate::sys::wait4(child.id())?;
     Ok(Exited {
-        status: ExitStatusExt::from_raw(status),
+        status,
         ended,
-        cpu: Some(Cpu {
-            user: time(usage.ru_utime),
-            system: time(usage.ru_stime),
-        }),
+        cpu: Some(Cpu { user, system }),
     })
 }
 
-/// Kills the program's whole process group (nothing else: the group is its own).
+/// Kills the program's whole process group (nothing else: the group is its own; if it is
+/// gone, nothing).
 pub fn kill_tree(pid: u32) {
-    // SAFETY: `kill` has no memory-safety preconditions; if the group is gone it does nothing.
-    unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
-}
-
-/// Calls a system call until it is not interrupted by a signal.
-fn retry(mut call: impl FnMut() -> libc::c_int) -> io::Result<()> {
-    loop {
-        if call() != -1 {
-            return Ok(());
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
+    if let Some(group) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
     }
 }

@@ -153,23 +153,7 @@ async fn connect(server: SocketAddr, source: Option<Ipv4Addr>) -> io::Result<Tcp
 /// towards this one server, as a socket that was never bound does.
 #[cfg(target_os = "linux")]
 fn port_at_connect(socket: &TcpSocket) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let on: libc::c_int = 1;
-    // SAFETY: the descriptor is the socket's, open for the call; `on` is a c_int that lives
-    // across it, and its size is the length given.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_BIND_ADDRESS_NO_PORT,
-            (&raw const on).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    match rc {
-        0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
-    }
+    crate::sys::bind_address_no_port(socket)
 }
 
 /// Elsewhere the sweep binds no socket (see [`Sources::here`]).

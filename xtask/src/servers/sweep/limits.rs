@@ -251,21 +251,14 @@ pub struct OpenFiles {
     pub hard: u64,
 }
 
-/// This process's open-file limits (`None` where there are none: Windows).
+/// This process's open-file limits (`None` where there are none: Windows); no limit reads as
+/// `u64::MAX`.
 #[cfg(unix)]
 pub fn open_files() -> io::Result<Option<OpenFiles>> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable rlimit for the duration of the call.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    #[allow(clippy::unnecessary_cast)] // `rlim_t` is u64 on Linux, not on every unix.
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
     Ok(Some(OpenFiles {
-        soft: limit.rlim_cur as u64,
-        hard: limit.rlim_max as u64,
+        soft: limit.current.unwrap_or(u64::MAX),
+        hard: limit.maximum.unwrap_or(u64::MAX),
     }))
 }
 
@@ -279,15 +272,16 @@ pub fn open_files() -> io::Result<Option<OpenFiles>> {
 /// more than `fs.nr_open` to anyone: EPERM either way.
 #[cfg(unix)]
 pub fn set_open_files(n: u64) -> io::Result<()> {
-    let n = libc::rlim_t::try_from(n).map_err(|_| io::Error::other("too large"))?;
-    let limit = libc::rlimit {
-        rlim_cur: n,
-        rlim_max: n,
-    };
-    // SAFETY: `limit` is a valid rlimit; a refusal changes nothing, and is reported.
-    match unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } {
-        0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
+    let resource = rustix::process::Resource::Nofile;
+    Ok(rustix::process::setrlimit(resource, both(n))?)
+}
+
+/// A soft and hard limit of `n`.
+#[cfg(unix)]
+fn both(n: u64) -> rustix::process::Rlimit {
+    rustix::process::Rlimit {
+        current: Some(n),
+        maximum: Some(n),
     }
 }
 
@@ -305,16 +299,13 @@ pub fn set_open_files(_n: u64) -> io::Result<()> {
 /// the server opens from then on: the ones it has (its listener) stay.
 #[cfg(target_os = "linux")]
 pub fn set_server_open_files(pid: u32, n: u64) -> io::Result<()> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::other("no such process"))?;
-    let limit = libc::rlimit {
-        rlim_cur: n,
-        rlim_max: n,
-    };
-    // SAFETY: `limit` is a valid rlimit, and a null old limit asks for none back.
-    match unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &limit, std::ptr::null_mut()) } {
-        0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
-    }
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw);
+    let pid = pid.ok_or_else(|| io::Error::other("no such process"))?;
+    let resource = rustix::process::Resource::Nofile;
+    rustix::process::prlimit(Some(pid), resource, both(n))?;
+    Ok(())
 }
 
 /// Whether this system can set another process's open-file limit.

@@ -27,10 +27,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::TcpStream;
 
+use super::family::{
+    self, Server, Start, Starters, binaries, python_start, rust_queries, rust_start,
+};
 use super::load::{self, Protocol, Query};
-use super::process::{Running, Sample};
-use super::{Server, Start, Starters, python_start, rust_start};
+use super::process::Running;
 use crate::python::Python;
+use crate::run::measure::Sampled;
 use crate::usage::UsageError;
 use crate::{cargo, report as step};
 
@@ -56,7 +59,7 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
     let swept_here: Vec<&'static Server> = (servers.iter().copied())
         .filter(|s| not_swept(s).is_none())
         .collect();
-    let built = cargo::build_release(&super::binaries(&swept_here))?;
+    let built = cargo::build_release(&binaries(&swept_here))?;
     let python = match swept_here.iter().any(|s| s.python) {
         true => Some(Python::set_up(&cargo::target_dir()?)),
         false => None,
@@ -81,7 +84,7 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
 
 /// The servers `--only` and `--no-python` leave.
 fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
-    let servers: Vec<&'static Server> = (super::selected(args.only.as_deref()).into_iter())
+    let servers: Vec<&'static Server> = (family::selected(args.only.as_deref()).into_iter())
         .filter(|s| !(args.no_python && s.python))
         .collect();
     if servers.is_empty() {
@@ -162,7 +165,7 @@ fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) ->
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let rust: Arc<[Query]> = super::rust_queries().into();
+    let rust: Arc<[Query]> = rust_queries().into();
     let mut python = None;
     let mut swept = Vec::new();
     for &server in servers {
@@ -245,15 +248,9 @@ async fn climb(
     for &step in &setting.steps {
         let target = step.min(setting.most);
         let started = Instant::now();
-        let failure = hold::hold(
-            &mut held,
-            target,
-            addr,
-            protocol,
-            setting.sources_used,
-            CONNECT_PATIENCE,
-        )
-        .await;
+        let sources = setting.sources_used;
+        let failure = hold::hold(&mut held, target, addr, protocol, sources, CONNECT_PATIENCE);
+        let failure = failure.await;
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
         // The server as the failure found it, before the active client: it may die after.
@@ -297,7 +294,7 @@ async fn climb(
 async fn stop_for(
     running: &mut Running,
     failure: &Failure,
-    (sample, maps): (Option<Sample>, Option<u64>),
+    (sample, maps): (Option<Sampled>, Option<u64>),
     at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
     let exit = exit_if_dying(running).await.map(limits::exit_text);
@@ -310,7 +307,7 @@ async fn stop_for(
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
             (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
-            sample.map(|(_, threads)| threads),
+            sample.and_then(|s| s.threads).map(|n| n as u64),
             &[
                 (
                     "kernel.threads-max",
@@ -404,7 +401,7 @@ mod tests {
 
     #[test]
     fn the_sequential_server_and_uvicorn_are_not_swept_and_say_why() {
-        let unswept: Vec<&str> = (super::super::SERVERS.iter())
+        let unswept: Vec<&str> = (family::SERVERS.iter())
             .filter(|s| not_swept(s).is_some())
             .map(|s| s.name)
             .collect();

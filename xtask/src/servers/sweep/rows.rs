@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::hold::Sources;
 use super::limits::{OpenFiles, Stop};
+use crate::run::measure::Sampled;
+use crate::servers::family::grown_bytes;
 use crate::servers::load::Tally;
-use crate::servers::process::Sample;
 
 /// What a sweep is run with.
 #[derive(Serialize)]
@@ -86,8 +87,8 @@ pub enum End {
     Failed { why: String },
 }
 
-pub fn mib((rss, _): Sample) -> f64 {
-    rss as f64 / (1 << 20) as f64
+pub fn mib(sampled: Sampled) -> f64 {
+    sampled.largest_process_kib as f64 / 1024.0
 }
 
 impl Step {
@@ -95,13 +96,11 @@ impl Step {
         step: usize,
         held: usize,
         seconds: f64,
-        (warm, now): (Option<Sample>, Option<Sample>),
+        (warm, now): (Option<Sampled>, Option<Sampled>),
         active: &Tally,
     ) -> Step {
         let bytes_each = match (warm, now) {
-            (Some((warm, _)), Some((now, _))) if held > 0 => {
-                Some((now as f64 - warm as f64) / held as f64)
-            }
+            (Some(warm), Some(now)) if held > 0 => Some(grown_bytes(warm, now) / held as f64),
             _ => None,
         };
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -110,7 +109,7 @@ impl Step {
             held,
             seconds,
             mib: now.map(mib),
-            threads: now.map(|(_, threads)| threads),
+            threads: now.and_then(|now| now.threads).map(|n| n as u64),
             bytes_each,
             answered: active.latencies.len(),
             asked: active.asked(),
