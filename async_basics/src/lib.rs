@@ -53,7 +53,11 @@ pub const TASKS: usize = 10;
 /// How long task `i` sleeps, in the article's seconds: 1 (`gevent.sleep(1)`), or with
 /// `--uneven`, 3 for every fifth task.
 pub fn task_seconds(i: usize, uneven: bool) -> f64 {
-    if uneven && i % 5 == 0 { 3.0 } else { 1.0 }
+    if uneven && i.is_multiple_of(5) {
+        3.0
+    } else {
+        1.0
+    }
 }
 
 /// `--scale S`, shared by every program.
