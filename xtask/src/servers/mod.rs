@@ -4,7 +4,7 @@
 //! the programs that run to their end; `report.rs` makes its rows into a table of their own.
 //!
 //! Three loads, the same for every server, Rust's and Python's alike:
-//! - *busy*: [`Scale::busy_clients`] TCP clients connect a [`load::WAVE`] at a time (each
+//! - *busy*: [`Scale::busy_clients`] TCP clients connect a [`hold::WAVE`] at a time (each
 //!   wave reading its prompts before the next connects), then all at once send the [`QUERIES`]
 //!   in turn and read every answer to its status line; the load runs [`Scale::runs`] times on
 //!   the same server, and the run with the median rate is reported;
@@ -24,6 +24,7 @@
 //! holds the servers and their loads' scale; this file runs the loads.
 
 mod family;
+mod hold;
 mod load;
 mod process;
 pub mod report;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use hold::{Greeting, Held, Sources};
 use load::{Protocol, Query, Tally};
 use process::Running;
 
@@ -232,7 +234,16 @@ fn idle(
     let warm_up = load::sessions(Protocol::Tcp, addr, 1, queries.clone(), IDLE_PATIENCE);
     runtime.block_on(warm_up);
     let before = running.sample();
-    let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
+    let mut held = Held::default();
+    let holding = hold::hold(
+        &mut held,
+        scale.idle_clients,
+        addr,
+        Greeting::Prompt,
+        Sources::ANY,
+        IDLE_PATIENCE,
+    );
+    let stopped = runtime.block_on(holding).map(|failure| failure.to_string());
     let during = running.sample();
     let sampling = running.sampling();
     // The active clients' rounds, one after another behind the same idle clients: their
@@ -265,7 +276,7 @@ fn idle(
         idle: Some(IdleCost {
             count,
             bytes_each,
-            stopped: held.stopped,
+            stopped,
         }),
     }
 }
