@@ -226,9 +226,13 @@ fn python(rows: &[Row]) -> Table {
 
 /// Its own time, or for a spinner, which prints none, its wall time, saying so.
 fn own_or_wall(figures: Option<&Figures>) -> String {
-    or_dash(figures, |f| match f.own_seconds {
-        Some(own) => seconds(own),
-        None => format!("{} (wall)", seconds(f.wall_seconds)),
+    or_dash(figures, |f| {
+        let wall = if f.own_seconds.is_none() {
+            " (wall)"
+        } else {
+            ""
+        };
+        format!("{}{wall}", seconds(f.own_or_wall()))
     })
 }
 

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::programs::Family;
 use crate::python::Unavailable;
@@ -25,7 +24,7 @@ pub struct Findings<'a> {
     /// Why some Python programs could not run.
     pub python_missing: Option<&'a Unavailable>,
     /// `--against`: the earlier report's path, and the report.
-    pub against: Option<(&'a Path, &'a Value)>,
+    pub against: Option<(&'a Path, &'a against::Earlier)>,
     /// How long the runs took.
     pub elapsed: Duration,
 }
@@ -92,7 +91,7 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Resul
         text += &format!("\n{}", wrap(&python_missing_sentence(why)));
     }
     if let Some((path, old)) = findings.against {
-        text += &against::text(path, old, rows)?;
+        text += &against::text(path, old, rows);
     }
     let elapsed = findings.elapsed.as_secs_f64();
     text += &format!("\nRan {} programs in {elapsed:.1} s.\n", rows.len());

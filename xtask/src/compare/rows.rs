@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::programs::{Family, Program};
-use crate::run::{Figures, Measured, Ran, Run, ceiling, median_index};
+use crate::run::{Done, Figures, Measured, Ran, Run, ceiling, median_index};
 use crate::verify::Faults;
 
 use super::settings::Settings;
@@ -58,7 +58,7 @@ impl PythonRow {
     /// Its own time (what it printed), or its wall time, when verified.
     pub fn seconds(&self) -> Option<f64> {
         let figures = self.figures.as_ref().filter(|_| self.verified)?;
-        Some(figures.own_seconds.unwrap_or(figures.wall_seconds))
+        Some(figures.own_or_wall())
     }
 }
 
@@ -73,8 +73,8 @@ pub fn rows(
         .map(|(program, jobs)| {
             let mut jobs = jobs.into_iter();
             let measured = match jobs.next() {
-                Some(Ok(measured)) => measured,
-                Some(Err(why)) => Measured::failed(why),
+                Some(Done::Measured(measured)) => *measured,
+                Some(Done::NotRun(why)) => Measured::failed(why),
                 None => Measured::failed("not run"),
             };
             let mut row = row(program, settings, measured);
@@ -119,10 +119,10 @@ fn row(program: &Program, settings: &Settings, measured: Measured) -> Row {
 }
 
 /// The Python original's runs, or the one word that says why it could not run.
-fn python_row((job, script): (Result<Measured, String>, &'static str)) -> PythonRow {
+fn python_row((job, script): (Done, &'static str)) -> PythonRow {
     let (unavailable, measured) = match job {
-        Ok(measured) => (None, measured),
-        Err(word) => (Some(word), Measured::default()),
+        Done::Measured(measured) => (None, *measured),
+        Done::NotRun(word) => (Some(word), Measured::default()),
     };
     PythonRow {
         script,
@@ -146,13 +146,7 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
     let own: HashMap<&str, f64> = rows
         .iter()
         .filter(|r| r.verified)
-        .filter_map(|r| {
-            let figures = r.figures.as_ref()?;
-            Some((
-                r.program,
-                figures.own_seconds.unwrap_or(figures.wall_seconds),
-            ))
-        })
+        .filter_map(|r| Some((r.program, r.figures.as_ref()?.own_or_wall())))
         .collect();
     let python: HashMap<&str, f64> = rows
         .iter()

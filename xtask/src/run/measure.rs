@@ -14,7 +14,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
 mod exit;
@@ -40,7 +40,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(5);
 const INTERVAL_PER_SAMPLE_COST: u32 = 10;
 
 /// The highest figures seen over all samples of the process tree.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Sampled {
     /// The largest resident memory of any one of its processes, in KiB.
     pub largest_process_kib: u64,
