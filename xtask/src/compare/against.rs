@@ -49,12 +49,12 @@ impl Side {
 /// same programs.
 fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table {
     let mut table = Table::of(&[
-        Column("program", false, true),
-        Column("before", true, true),
-        Column("now", true, true),
-        Column("now/before", true, true),
-        Column("peak mem before", true, true),
-        Column("now", true, true),
+        Column::text("program"),
+        Column::number("before"),
+        Column::number("now"),
+        Column::number("now/before"),
+        Column::number("peak mem before"),
+        Column::number("now"),
     ]);
     for (program, now) in now {
         let before = (old.rows.iter())

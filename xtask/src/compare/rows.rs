@@ -52,6 +52,9 @@ pub struct PythonRow {
     pub runs: usize,
     pub figures: Option<Figures>,
     pub faults: Option<Faults>,
+    /// Its family's sequential original's time here over its own, where the Rust program has a
+    /// speedup.
+    pub speedup: Option<f64>,
 }
 
 impl PythonRow {
@@ -132,6 +135,7 @@ fn python_row((job, script): (Done, &'static str)) -> PythonRow {
         runs: measured.runs,
         figures: measured.figures,
         faults: measured.faults,
+        speedup: None,
     }
 }
 
@@ -152,6 +156,9 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
         .iter()
         .filter_map(|r| Some((r.program, r.python_seconds?)))
         .collect();
+    let python_here: HashMap<&str, f64> = (rows.iter())
+        .filter_map(|r| Some((r.program, r.python_here.as_ref()?.seconds()?)))
+        .collect();
     for row in rows.iter_mut() {
         let Some(baseline) = row.family.baseline() else {
             continue;
@@ -161,6 +168,13 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
         }
         if row.verified && !(quick && row.family == Family::Cpu) {
             row.speedup = own.get(baseline).map(|base| base / own[row.program]);
+        }
+        if let Some(python) = row.python_here.as_mut().filter(|_| row.speedup.is_some()) {
+            let own = python.seconds();
+            python.speedup = python_here
+                .get(baseline)
+                .zip(own)
+                .map(|(base, own)| base / own);
         }
     }
     // Against its Python original: own time over own time, where both print one (a spinner's

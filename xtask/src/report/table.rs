@@ -15,7 +15,39 @@ pub const PIPED_WIDTH: u16 = 80;
 
 /// One column: its header, whether it holds numbers (right-aligned), and whether the terminal
 /// shows it (the Markdown and JSON reports have every column).
-pub struct Column(pub &'static str, pub bool, pub bool);
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    header: &'static str,
+    number: bool,
+    on_terminal: bool,
+}
+
+impl Column {
+    /// Words, left-aligned, on the terminal.
+    pub const fn text(header: &'static str) -> Column {
+        Column {
+            header,
+            number: false,
+            on_terminal: true,
+        }
+    }
+
+    /// Figures, right-aligned, on the terminal.
+    pub const fn number(header: &'static str) -> Column {
+        Column {
+            number: true,
+            ..Column::text(header)
+        }
+    }
+
+    /// The same column, in the Markdown alone.
+    pub const fn markdown_only(self) -> Column {
+        Column {
+            on_terminal: false,
+            ..self
+        }
+    }
+}
 
 /// A table printed on the terminal (its key columns, fitted to the terminal's width) and
 /// written as Markdown (every column).
@@ -49,7 +81,11 @@ impl Table {
     }
 
     pub fn of(columns: &[Column]) -> Table {
-        Table::new(columns.iter().map(|c| (c.0.to_owned(), c.1, c.2)))
+        Table::new(
+            columns
+                .iter()
+                .map(|c| (c.header.to_owned(), c.number, c.on_terminal)),
+        )
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -198,7 +234,10 @@ impl Figure {
             Figure::Threads => "threads",
             Figure::Processes => "procs",
         };
-        Column(header, true, on_terminal)
+        match on_terminal {
+            true => Column::number(header),
+            false => Column::number(header).markdown_only(),
+        }
     }
 
     /// Its cell for a run's `figures` (`None`: not measured).
@@ -259,9 +298,9 @@ mod tests {
 
     fn table() -> Table {
         let mut table = Table::of(&[
-            Column("program", false, true),
-            Column("CPU", true, false),
-            Column("wall", true, true),
+            Column::text("program"),
+            Column::number("CPU").markdown_only(),
+            Column::number("wall"),
         ]);
         table.push(vec!["io_sequential".into(), "-".into(), seconds(8.123)]);
         table.push(vec!["io_async|x".into(), "-".into(), seconds(0.0625)]);
@@ -281,10 +320,7 @@ mod tests {
 
     #[test]
     fn text_tables_fit_the_width_they_are_given() {
-        let mut table = Table::of(&[
-            Column("program", false, true),
-            Column("status", false, true),
-        ]);
+        let mut table = Table::of(&[Column::text("program"), Column::text("status")]);
         let long = "verified: 3 failed (2 HTTP 500, 1 other); the stand-in injected 2 errors";
         table.push(vec!["io_threads".into(), long.into()]);
         let text = table.to_text_within(40);

@@ -128,22 +128,22 @@ fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
 }
 
 const COLUMNS: [Column; 16] = [
-    Column("server", false, true),
-    Column("load", false, true),
-    Column("answered", true, true),
-    Column("per s", true, true),
-    Column("cpu µs", true, true),
-    Column("of it kernel µs", true, false),
-    Column("clients cpu µs", true, false),
-    Column("p50 ms", true, false),
-    Column("p99 ms", true, true),
-    Column("MiB", true, false),
-    Column("threads", true, true),
-    Column("KB/idle", true, true),
-    Column("idle held", true, false),
-    Column("ready s", true, false),
-    Column("verified", false, false),
-    Column("note", false, false),
+    Column::text("server"),
+    Column::text("load"),
+    Column::number("answered"),
+    Column::number("per s"),
+    Column::number("cpu µs"),
+    Column::number("of it kernel µs").markdown_only(),
+    Column::number("clients cpu µs").markdown_only(),
+    Column::number("p50 ms").markdown_only(),
+    Column::number("p99 ms"),
+    Column::number("MiB").markdown_only(),
+    Column::number("threads"),
+    Column::number("KB/idle"),
+    Column::number("idle held").markdown_only(),
+    Column::number("ready s").markdown_only(),
+    Column::text("verified").markdown_only(),
+    Column::text("note").markdown_only(),
 ];
 
 pub fn table(rows: &[Row]) -> Table {
