@@ -49,6 +49,9 @@ impl Column {
     }
 }
 
+/// A column and its cell for a row of type `R`.
+pub type Cells<R> = (Column, fn(&R) -> String);
+
 /// A table printed on the terminal (its key columns, fitted to the terminal's width) and
 /// written as Markdown (every column).
 pub struct Table {
@@ -86,6 +89,22 @@ impl Table {
                 .iter()
                 .map(|c| (c.header.to_owned(), c.number, c.on_terminal)),
         )
+    }
+
+    /// The table of `rows`, a cell of each in each column.
+    pub fn of_rows<'a, R: 'a>(
+        columns: &[Cells<R>],
+        rows: impl IntoIterator<Item = &'a R>,
+    ) -> Table {
+        let mut table = Table::new(
+            columns
+                .iter()
+                .map(|(c, _)| (c.header.into(), c.number, c.on_terminal)),
+        );
+        for row in rows {
+            table.push(columns.iter().map(|(_, cell)| cell(row)).collect());
+        }
+        table
     }
 
     pub fn push(&mut self, row: Vec<String>) {

@@ -193,22 +193,28 @@ fn busy(
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let before = (running.cpu_time(), measure::own_cpu_time());
+        let read = || {
+            (
+                running.cpu_time(),
+                running.cpu_total(),
+                measure::own_cpu_time(),
+            )
+        };
+        let before = read();
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
-        let after = (running.cpu_time(), measure::own_cpu_time());
+        let after = read();
         let server = after
             .0
             .zip(before.0)
             .map(|(after, before)| after.since(before));
-        let clients = after.1.zip(before.1).map(|(after, before)| after - before);
-        (tally, (server, clients))
+        let total = after.1.zip(before.1).map(|(after, before)| after - before);
+        let clients = after.2.zip(before.2).map(|(after, before)| after - before);
+        (tally, (server, total, clients))
     });
-    let (tally, (server, clients)) = median_run(runs.collect());
+    let (tally, (server, total, clients)) = median_run(runs.collect());
     let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
-        cpu_each: (server.map(|cpu| cpu.total()))
-            .filter(|&total| measure::resolved(total))
-            .map(|total| total / answers),
+        cpu_each: total.map(|total| total / answers),
         kernel_each: server
             .filter(|cpu| measure::resolved(cpu.user) && measure::resolved(cpu.system))
             .map(|cpu| cpu.system / answers),
