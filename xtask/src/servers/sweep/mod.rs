@@ -241,10 +241,7 @@ async fn climb(
     // so that what grows afterwards is what the idle connections cost.
     load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
-    let greeting = match protocol {
-        Protocol::Tcp => Greeting::Prompt,
-        Protocol::Http => Greeting::Answer,
-    };
+    let greeting = greeting(protocol);
     let mut held = Held::default();
     let mut steps = Vec::new();
     for &step in &setting.steps {
@@ -290,6 +287,15 @@ async fn climb(
         return (warm, steps, End::Stopped { held, step, stop });
     }
     (warm.map(mib), steps, End::Reached)
+}
+
+/// What each idle connection waits for before it counts as held: the TCP servers' prompt, or
+/// one HTTP answer (a keep-alive connection that never asked shows nothing of the server).
+fn greeting(protocol: Protocol) -> Greeting {
+    match protocol {
+        Protocol::Tcp => Greeting::Prompt,
+        Protocol::Http => Greeting::Answer,
+    }
 }
 
 /// What stopped a server whose connection failed, with the figures that show it: its sample
