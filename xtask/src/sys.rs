@@ -1,5 +1,5 @@
-//! The two system calls that neither std, rustix nor sysinfo wraps, each in one `unsafe` block
-//! with its SAFETY comment. Every other call to the system goes through one of them: waits,
+//! The three system calls that neither std, rustix nor sysinfo wraps, each in one `unsafe`
+//! block with its SAFETY comment. Every other call to the system goes through one of them: waits,
 //! signals, limits and locks through rustix, processes' memory and threads through sysinfo.
 //! Unix only: Windows needs neither.
 
@@ -50,6 +50,33 @@ pub fn bind_address_no_port(socket: &impl std::os::fd::AsRawFd) -> io::Result<()
     };
     match rc {
         0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+/// The processor time process `pid` has used so far, user and system together, to the
+/// nanosecond: its CPU-time clock (`clock_getcpuclockid`), the scheduler's count over every
+/// thread it ever had. rustix reads this process's clock alone, `/proc` counts clock ticks.
+#[cfg(target_os = "linux")]
+pub fn process_cpu_time(pid: u32) -> io::Result<Duration> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::other("no such process"))?;
+    let (mut clock, mut now) = (
+        0,
+        libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+    );
+    // SAFETY: both pointers are to live locals of the right types, which the calls write;
+    // `clock` is read only after `clock_getcpuclockid` returned 0, having set it.
+    let rc = unsafe {
+        match libc::clock_getcpuclockid(pid, &mut clock) {
+            0 => libc::clock_gettime(clock, &mut now),
+            error => return Err(io::Error::from_raw_os_error(error)),
+        }
+    };
+    match rc {
+        0 => Ok(Duration::new(now.tv_sec as u64, now.tv_nsec as u32)),
         _ => Err(io::Error::last_os_error()),
     }
 }

@@ -4,10 +4,25 @@
 use std::path::Path;
 
 use anyhow::Context;
-use serde::Serialize;
-use serde_json::Value;
+use serde::Deserialize;
 
+use super::rows::Row;
 use crate::report::table::{Column, Table, mib, or_dash, seconds};
+use crate::run::Figures;
+
+/// An earlier run's `compare.json`, as far as `--against` reads it.
+#[derive(Debug, Deserialize)]
+pub struct Earlier {
+    rows: Vec<EarlierRow>,
+}
+
+/// A row of it: the fields of compare's [`Row`] that are set side by side, of the same types.
+#[derive(Debug, Deserialize)]
+struct EarlierRow {
+    program: String,
+    verified: bool,
+    figures: Option<Figures>,
+}
 
 /// The figures of one program that are set side by side: its own time (wall time where it
 /// prints none) and the peak memory of its process tree.
@@ -17,39 +32,35 @@ struct Side {
     kib: Option<u64>,
 }
 
-/// A row of a `compare.json`; a failed row has no figures to compare.
-fn side(row: &Value) -> Side {
-    let figures = &row["figures"];
-    if row["verified"] != true || figures.is_null() {
-        return Side::default();
-    }
-    Side {
-        seconds: figures["own_seconds"]
-            .as_f64()
-            .or(figures["wall_seconds"].as_f64()),
-        kib: figures["sampled"]["all_processes_kib"].as_u64(),
+impl Side {
+    /// A row's side; a failed row has no figures to compare.
+    fn of(verified: bool, figures: Option<&Figures>) -> Side {
+        let Some(figures) = figures.filter(|_| verified) else {
+            return Side::default();
+        };
+        Side {
+            seconds: Some(figures.own_or_wall()),
+            kib: figures.sampled.map(|s| s.all_processes_kib),
+        }
     }
 }
 
-/// The table of `rows` (this run) beside the rows of the report `old` with the same programs.
-fn table(old: &Value, rows: &[Value]) -> Table {
+/// The table of this run's programs and sides, beside the rows of the report `old` with the
+/// same programs.
+fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table {
     let mut table = Table::of(&[
-        Column("program", false, true),
-        Column("before", true, true),
-        Column("now", true, true),
-        Column("now/before", true, true),
-        Column("peak mem before", true, true),
-        Column("now", true, true),
+        Column::text("program"),
+        Column::number("before"),
+        Column::number("now"),
+        Column::number("now/before"),
+        Column::number("peak mem before"),
+        Column::number("now"),
     ]);
-    let old_rows = old["rows"].as_array().map_or(&[][..], Vec::as_slice);
-    for row in rows {
-        let program = row["program"].as_str().unwrap_or_default();
-        let before = old_rows
-            .iter()
-            .find(|r| r["program"] == program)
-            .map(side)
+    for (program, now) in now {
+        let before = (old.rows.iter())
+            .find(|r| r.program == program)
+            .map(|r| Side::of(r.verified, r.figures.as_ref()))
             .unwrap_or_default();
-        let now = side(row);
         let ratio = match (before.seconds, now.seconds) {
             (Some(before), Some(now)) if before > 0.0 => Some(now / before),
             _ => None,
@@ -67,30 +78,22 @@ fn table(old: &Value, rows: &[Value]) -> Table {
 }
 
 /// Reads an earlier run's `compare.json`, before this run starts.
-pub fn load(path: &Path) -> anyhow::Result<Value> {
+pub fn load(path: &Path) -> anyhow::Result<Earlier> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let old: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a compare.json", path.display()))?;
-    match old["rows"].is_array() {
-        true => Ok(old),
-        false => anyhow::bail!("{} has no rows: not a compare.json", path.display()),
-    }
+    serde_json::from_str(&text).with_context(|| format!("{} is not a compare.json", path.display()))
 }
 
-/// This run's `rows` (compare's rows, read as they are written to `compare.json`) beside the
-/// earlier report `old`, read from `path`: what the terminal shows after the table.
-pub fn text(path: &Path, old: &Value, rows: &[impl Serialize]) -> anyhow::Result<String> {
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<_, _>>()?;
-    Ok(format!(
+/// This run's `rows` beside the earlier report `old`, read from `path`: what the terminal shows
+/// after the table.
+pub fn text(path: &Path, old: &Earlier, rows: &[Row]) -> String {
+    let now = (rows.iter()).map(|r| (r.program, Side::of(r.verified, r.figures.as_ref())));
+    format!(
         "\nAgainst {}: own times (wall where a program prints none);\n\
          now/before under 1 is faster now.\n\n{}",
         path.display(),
-        table(old, &rows).to_text()
-    ))
+        table(old, now).to_text()
+    )
 }
 
 #[cfg(test)]
@@ -103,17 +106,25 @@ mod tests {
     fn rows_are_matched_by_program_with_their_ratios() {
         let row = |program: &str, own: f64, kib: u64| {
             json!({"program": program, "verified": true,
-                   "figures": {"own_seconds": own, "wall_seconds": own + 0.1,
-                               "sampled": {"all_processes_kib": kib}}})
+                   "figures": {"wall_seconds": own + 0.1, "own_seconds": own,
+                               "cpu_seconds": null, "user_seconds": null,
+                               "system_seconds": null, "cores_used": null,
+                               "every_wall_seconds": [],
+                               "sampled": {"largest_process_kib": kib,
+                                           "all_processes_kib": kib, "threads": null,
+                                           "processes": 1}}})
         };
-        let old = json!({"rows": [row("io_threads", 2.0, 4096), row("io_async", 0.1, 8192)]});
+        let read = |value: serde_json::Value| -> Earlier { serde_json::from_value(value).unwrap() };
+        let old = read(json!({"rows": [row("io_threads", 2.0, 4096), row("io_async", 0.1, 8192)]}));
         let failed = json!({"program": "io_async", "verified": false, "figures": null});
-        let now = [
+        let now = read(json!({"rows": [
             row("io_threads", 1.0, 2048),
             failed,
             row("cpu_rayon", 0.03, 1024),
-        ];
-        let text = table(&old, &now).to_markdown();
+        ]}));
+        let now = (now.rows.iter())
+            .map(|r| (r.program.as_str(), Side::of(r.verified, r.figures.as_ref())));
+        let text = table(&old, now).to_markdown();
         let lines: Vec<&str> = text.lines().collect();
         let cells = |line: &str| -> Vec<String> {
             line.split('|')

@@ -10,11 +10,11 @@ use sysinfo::{CpuRefreshKind, System};
 
 use crate::figures;
 use crate::programs::Family;
-use crate::report::table::{Column, Figure, Table, or_dash, seconds};
-use crate::run::Figures;
+use crate::report::table::{Figure, Table, or_dash};
 
+use super::columns::{self, Col};
 use super::rows::Row;
-use super::settings::{ASYNC_SCALE, Settings};
+use super::settings::Settings;
 
 /// The region names this run writes, each the table of one family or comparison; a new family
 /// (a servers table, say) is one more entry.
@@ -122,165 +122,76 @@ fn machine() -> String {
     .join(", ")
 }
 
-/// The table a region holds.
+/// The table a region holds: what was measured of each program of a family, with its speedup
+/// and Python's where the family has them; or a table of its own.
 fn table(name: &str, rows: &[Row]) -> Table {
     let family = |family: Family| rows.iter().filter(move |r| r.family == family);
-    match name {
-        "downloaders" => measured(family(Family::Io), true),
-        "cpu" => measured(family(Family::Cpu), true),
-        "spinners" => measured(family(Family::Spinner), false),
-        "python" => python(rows),
-        "async-basics" => basics(family(Family::Async)),
-        "race-condition" => measured(family(Family::Race), false),
-        "flags" => flags(family(Family::Flags)),
+    let compared = [MEASURED.as_slice(), &COMPARED].concat();
+    let (columns, rows): (&[Col], Vec<&Row>) = match name {
+        "downloaders" => (&compared, family(Family::Io).collect()),
+        "cpu" => (&compared, family(Family::Cpu).collect()),
+        "spinners" => (&MEASURED, family(Family::Spinner).collect()),
+        "python" => (
+            &PYTHON,
+            rows.iter().filter(|r| r.python_here.is_some()).collect(),
+        ),
+        "async-basics" => (&BASICS, family(Family::Async).collect()),
+        "race-condition" => (&MEASURED, family(Family::Race).collect()),
+        "flags" => (&FLAGS, family(Family::Flags).collect()),
         _ => unreachable!("every name of NAMES has a table"),
-    }
+    };
+    columns::table(columns, |_| true, rows)
 }
 
-fn figures(row: &Row, figures: &[Figure]) -> Vec<String> {
-    figures
-        .iter()
-        .map(|f| f.cell(row.figures.as_ref()))
-        .collect()
-}
-
-const MEASURED: [Figure; 6] = [
-    Figure::Wall,
-    Figure::Own,
-    Figure::CoresUsed,
-    Figure::PeakMemory,
-    Figure::Threads,
-    Figure::Processes,
+const MEASURED: [Col; 7] = [
+    Col::Program,
+    Col::Figure(Figure::Wall),
+    Col::Figure(Figure::Own),
+    Col::Figure(Figure::CoresUsed),
+    Col::Figure(Figure::PeakMemory),
+    Col::Figure(Figure::Threads),
+    Col::Figure(Figure::Processes),
 ];
 
-/// What was measured of each program, with its speedup and Python's where the family has them.
-fn measured<'a>(rows: impl Iterator<Item = &'a Row>, compared: bool) -> Table {
-    let mut columns = vec![Column("program", false, true)];
-    columns.extend(MEASURED.map(|f| f.column(true)));
-    if compared {
-        columns.extend([
-            Column("speedup", true, true),
-            Column("Python (article)", true, true),
-            Column("Python (here)", true, true),
-            Column("vs Python", true, true),
-        ]);
-    }
-    let mut table = Table::of(&columns);
-    for row in rows {
-        let mut cells = vec![row.program.to_owned()];
-        cells.extend(figures(row, &MEASURED));
-        if compared {
-            let python = row.python_here.as_ref().and_then(|p| p.seconds());
-            cells.extend([
-                or_dash(row.speedup, |s| format!("{s:.1}x")),
-                or_dash(row.python_seconds, |p| match row.python_speedup {
-                    Some(s) => format!("{p} s ({s:.1}x)"),
-                    None => format!("{p} s"),
-                }),
-                or_dash(python, seconds),
-                or_dash(row.vs_python, |r| format!("{r:.1}x")),
-            ]);
-        }
-        table.push(cells);
-    }
-    table
-}
+/// With them, where the family has them, its speedup and Python's.
+const COMPARED: [Col; 4] = [
+    Col::Speedup,
+    Col::PythonArticle,
+    Col::PythonHere,
+    Col::VsPython,
+];
 
 /// Each program with a Python original beside it: own times, speedups, cores used.
-fn python(rows: &[Row]) -> Table {
-    let mut table = Table::of(&[
-        Column("program", false, true),
-        Column("Python original", false, true),
-        Column("Rust own", true, true),
-        Column("Python own", true, true),
-        Column("Rust vs Python", true, true),
-        Column("Rust speedup", true, true),
-        Column("Python speedup", true, true),
-        Column("Rust cores used", true, true),
-        Column("Python cores used", true, true),
-    ]);
-    let python_own = |row: &Row| row.python_here.as_ref().and_then(|p| p.seconds());
-    let baseline = |row: &Row| {
-        let name = row.family.baseline()?;
-        python_own(rows.iter().find(|r| r.program == name)?)
-    };
-    for row in rows.iter().filter(|r| r.python_here.is_some()) {
-        let python_cores = python_figures(row).and_then(|f| f.cores_used);
-        let python_speedup = baseline(row).zip(python_own(row)).map(|(b, p)| b / p);
-        table.push(vec![
-            row.program.to_owned(),
-            format!("`{}`", row.python_here.as_ref().map_or("", |p| p.script)),
-            own_or_wall(row.figures.as_ref()),
-            own_or_wall(python_figures(row)),
-            or_dash(row.vs_python, |r| format!("{r:.1}x")),
-            or_dash(row.speedup, |s| format!("{s:.1}x")),
-            or_dash(python_speedup.filter(|_| row.speedup.is_some()), |s| {
-                format!("{s:.1}x")
-            }),
-            Figure::CoresUsed.cell(row.figures.as_ref()),
-            or_dash(python_cores, |c| format!("{c:.2}")),
-        ]);
-    }
-    table
-}
-
-/// Its own time, or for a spinner, which prints none, its wall time, saying so.
-fn own_or_wall(figures: Option<&Figures>) -> String {
-    or_dash(figures, |f| match f.own_seconds {
-        Some(own) => seconds(own),
-        None => format!("{} (wall)", seconds(f.wall_seconds)),
-    })
-}
-
-/// The figures of a row's Python original, when it ran and was verified.
-fn python_figures(row: &Row) -> Option<&Figures> {
-    let python = row.python_here.as_ref().filter(|p| p.verified)?;
-    python.figures.as_ref()
-}
+const PYTHON: [Col; 9] = [
+    Col::Program,
+    Col::PythonOriginal,
+    Col::RustOwn,
+    Col::PythonOwn,
+    Col::RustVsPython,
+    Col::RustSpeedup,
+    Col::PythonSpeedup,
+    Col::RustCoresUsed,
+    Col::PythonCoresUsed,
+];
 
 /// The async basics: their own time, in units (the article's seconds at `--scale`).
-fn basics<'a>(rows: impl Iterator<Item = &'a Row>) -> Table {
-    let mut table = Table::of(&[
-        Column("program", false, true),
-        Column("own", true, true),
-        Column("units", true, true),
-        Column("Python (article)", true, true),
-    ]);
-    for row in rows {
-        let own = row.figures.as_ref().and_then(|f| f.own_seconds);
-        table.push(vec![
-            row.program.to_owned(),
-            or_dash(own, seconds),
-            or_dash(own, |s| format!("{:.1}", s / ASYNC_SCALE)),
-            or_dash(row.python_seconds, |p| format!("{p} s")),
-        ]);
-    }
-    table
-}
+const BASICS: [Col; 4] = [
+    Col::Program,
+    Col::Figure(Figure::Own),
+    Col::Units,
+    Col::PythonArticle,
+];
 
 /// The flags programs: technique, workers, times, threads, speedup.
-fn flags<'a>(rows: impl Iterator<Item = &'a Row>) -> Table {
-    let shown = [Figure::Wall, Figure::Own, Figure::Threads];
-    let mut columns = vec![
-        Column("program", false, true),
-        Column("technique", false, true),
-        Column("workers", false, true),
-    ];
-    columns.extend(shown.map(|f| f.column(true)));
-    columns.push(Column("speedup", true, true));
-    let mut table = Table::of(&columns);
-    for row in rows {
-        let mut cells = vec![
-            row.program.into(),
-            row.technique.into(),
-            row.workers.clone(),
-        ];
-        cells.extend(figures(row, &shown));
-        cells.push(or_dash(row.speedup, |s| format!("{s:.1}x")));
-        table.push(cells);
-    }
-    table
-}
+const FLAGS: [Col; 7] = [
+    Col::Program,
+    Col::Technique,
+    Col::Workers,
+    Col::Figure(Figure::Wall),
+    Col::Figure(Figure::Own),
+    Col::Figure(Figure::Threads),
+    Col::Speedup,
+];
 
 #[cfg(test)]
 mod tests {

@@ -6,15 +6,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::programs::Family;
 use crate::python::Unavailable;
-use crate::report::table::{Column, Figure, Table, or_dash, seconds, verdict, wrap};
+use crate::report::table::{Figure, Table, wrap};
 use crate::report::{Output, plot};
 
 use super::against;
-use super::rows::{PythonRow, Row};
+use super::columns::{self, Col};
+use super::rows::Row;
 use super::settings::{ASYNC_SCALE, Settings};
 
 /// What a run came to besides its rows.
@@ -25,7 +25,7 @@ pub struct Findings<'a> {
     /// Why some Python programs could not run.
     pub python_missing: Option<&'a Unavailable>,
     /// `--against`: the earlier report's path, and the report.
-    pub against: Option<(&'a Path, &'a Value)>,
+    pub against: Option<(&'a Path, &'a against::Earlier)>,
     /// How long the runs took.
     pub elapsed: Duration,
 }
@@ -54,8 +54,16 @@ Every column, the runs of each and how each is measured: compare.md.
 const QUICK: &str = "--quick: the CPU programs' work is too small to time, so their rows show no \
                      speedup and no ratio to Python, and the machine's ceiling is left out.";
 
-/// The figures the terminal shows; compare.md and compare.json have them all.
-const ON_TERMINAL: [Figure; 2] = [Figure::Own, Figure::PeakMemory];
+/// The columns the terminal shows; compare.md and compare.json have them all.
+const ON_TERMINAL: [Col; 7] = [
+    Col::Program,
+    Col::Figure(Figure::Own),
+    Col::Figure(Figure::PeakMemory),
+    Col::Speedup,
+    Col::PythonHere,
+    Col::VsPython,
+    Col::Status,
+];
 
 /// What compare prints and writes.
 pub fn output(
@@ -92,7 +100,7 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Resul
         text += &format!("\n{}", wrap(&python_missing_sentence(why)));
     }
     if let Some((path, old)) = findings.against {
-        text += &against::text(path, old, rows)?;
+        text += &against::text(path, old, rows);
     }
     let elapsed = findings.elapsed.as_secs_f64();
     text += &format!("\nRan {} programs in {elapsed:.1} s.\n", rows.len());
@@ -137,73 +145,21 @@ fn python_missing_sentence(why: &Unavailable) -> String {
     )
 }
 
+/// Every column of compare.md; the terminal shows the key columns, the longest program name
+/// unbroken where it can be. The article's figure, the same on every run, is left to the
+/// Markdown, beside the Python original measured here.
 fn table(rows: &[Row]) -> Table {
-    // (header, a number?, on the terminal?): the terminal shows the key columns, the longest
-    // program name unbroken where it can be; the article's figure, the same on every run, is
-    // left to the Markdown, beside the Python original measured here.
-    let mut columns = vec![
-        Column("program", false, true),
-        Column("technique", false, false),
-        Column("runtime", false, false),
-        Column("workers", true, false),
-    ];
-    columns.extend(Figure::ALL.map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
+    let mut columns = vec![Col::Program, Col::Technique, Col::Runtime, Col::Workers];
+    columns.extend(Figure::ALL.map(Col::Figure));
     columns.extend([
-        Column("speedup", true, true),
-        Column("Python (article)", true, false),
-        Column("Python (here)", true, true),
-        Column("vs Python", true, true),
-        Column("runs", true, false),
-        Column("status", false, true),
+        Col::Speedup,
+        Col::PythonArticle,
+        Col::PythonHere,
+        Col::VsPython,
+        Col::Runs,
+        Col::Status,
     ]);
-    let mut table = Table::of(&columns);
-    for row in rows {
-        table.push(cells(row));
-    }
-    table
-}
-
-fn cells(row: &Row) -> Vec<String> {
-    let mut cells = vec![
-        row.program.into(),
-        row.technique.into(),
-        row.runtime.into(),
-        row.workers.clone(),
-    ];
-    cells.extend(Figure::ALL.map(|figure| figure.cell(row.figures.as_ref())));
-    let python = row.python_here.as_ref();
-    cells.extend([
-        or_dash(row.speedup, |s| format!("{s:.1}x")),
-        or_dash(row.python_seconds, |p| match row.python_speedup {
-            Some(s) => format!("{p} s ({s:.1}x)"),
-            None => format!("{p} s"),
-        }),
-        or_dash(python, |p| match (&p.unavailable, p.seconds()) {
-            (Some(word), _) => word.clone(),
-            (None, Some(s)) => seconds(s),
-            (None, None) => "FAILED".into(),
-        }),
-        or_dash(row.vs_python, |r| format!("{r:.1}x")),
-        row.runs.to_string(),
-        status(row),
-    ]);
-    cells
-}
-
-/// Verified or not, and its Python original's failure or faults.
-fn status(row: &Row) -> String {
-    let mut status = verdict(row.failure.as_deref(), row.faults.as_ref());
-    match row.python_here.as_ref() {
-        Some(PythonRow {
-            failure: Some(why), ..
-        }) => status += &format!("; Python FAILED: {why}"),
-        Some(PythonRow {
-            faults: Some(faults),
-            ..
-        }) => status += &format!("; Python: {faults}"),
-        _ => {}
-    }
-    status
+    columns::table(&columns, |col| ON_TERMINAL.contains(&col), rows)
 }
 
 /// Each downloader's median run as the stand-in saw it, named in its row.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::programs::{Family, Program};
-use crate::run::{Figures, Measured, Ran, Run, ceiling, median_index};
+use crate::run::{Done, Figures, Measured, Ran, Run, ceiling, median_index};
 use crate::verify::Faults;
 
 use super::settings::Settings;
@@ -52,13 +52,16 @@ pub struct PythonRow {
     pub runs: usize,
     pub figures: Option<Figures>,
     pub faults: Option<Faults>,
+    /// Its family's sequential original's time here over its own, where the Rust program has a
+    /// speedup.
+    pub speedup: Option<f64>,
 }
 
 impl PythonRow {
     /// Its own time (what it printed), or its wall time, when verified.
     pub fn seconds(&self) -> Option<f64> {
         let figures = self.figures.as_ref().filter(|_| self.verified)?;
-        Some(figures.own_seconds.unwrap_or(figures.wall_seconds))
+        Some(figures.own_or_wall())
     }
 }
 
@@ -73,8 +76,8 @@ pub fn rows(
         .map(|(program, jobs)| {
             let mut jobs = jobs.into_iter();
             let measured = match jobs.next() {
-                Some(Ok(measured)) => measured,
-                Some(Err(why)) => Measured::failed(why),
+                Some(Done::Measured(measured)) => *measured,
+                Some(Done::NotRun(why)) => Measured::failed(why),
                 None => Measured::failed("not run"),
             };
             let mut row = row(program, settings, measured);
@@ -119,10 +122,10 @@ fn row(program: &Program, settings: &Settings, measured: Measured) -> Row {
 }
 
 /// The Python original's runs, or the one word that says why it could not run.
-fn python_row((job, script): (Result<Measured, String>, &'static str)) -> PythonRow {
+fn python_row((job, script): (Done, &'static str)) -> PythonRow {
     let (unavailable, measured) = match job {
-        Ok(measured) => (None, measured),
-        Err(word) => (Some(word), Measured::default()),
+        Done::Measured(measured) => (None, *measured),
+        Done::NotRun(word) => (Some(word), Measured::default()),
     };
     PythonRow {
         script,
@@ -132,6 +135,7 @@ fn python_row((job, script): (Result<Measured, String>, &'static str)) -> Python
         runs: measured.runs,
         figures: measured.figures,
         faults: measured.faults,
+        speedup: None,
     }
 }
 
@@ -146,17 +150,14 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
     let own: HashMap<&str, f64> = rows
         .iter()
         .filter(|r| r.verified)
-        .filter_map(|r| {
-            let figures = r.figures.as_ref()?;
-            Some((
-                r.program,
-                figures.own_seconds.unwrap_or(figures.wall_seconds),
-            ))
-        })
+        .filter_map(|r| Some((r.program, r.figures.as_ref()?.own_or_wall())))
         .collect();
     let python: HashMap<&str, f64> = rows
         .iter()
         .filter_map(|r| Some((r.program, r.python_seconds?)))
+        .collect();
+    let python_here: HashMap<&str, f64> = (rows.iter())
+        .filter_map(|r| Some((r.program, r.python_here.as_ref()?.seconds()?)))
         .collect();
     for row in rows.iter_mut() {
         let Some(baseline) = row.family.baseline() else {
@@ -167,6 +168,13 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
         }
         if row.verified && !(quick && row.family == Family::Cpu) {
             row.speedup = own.get(baseline).map(|base| base / own[row.program]);
+        }
+        if let Some(python) = row.python_here.as_mut().filter(|_| row.speedup.is_some()) {
+            let own = python.seconds();
+            python.speedup = python_here
+                .get(baseline)
+                .zip(own)
+                .map(|(base, own)| base / own);
         }
     }
     // Against its Python original: own time over own time, where both print one (a spinner's

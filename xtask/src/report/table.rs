@@ -15,7 +15,42 @@ pub const PIPED_WIDTH: u16 = 80;
 
 /// One column: its header, whether it holds numbers (right-aligned), and whether the terminal
 /// shows it (the Markdown and JSON reports have every column).
-pub struct Column(pub &'static str, pub bool, pub bool);
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    header: &'static str,
+    number: bool,
+    on_terminal: bool,
+}
+
+impl Column {
+    /// Words, left-aligned, on the terminal.
+    pub const fn text(header: &'static str) -> Column {
+        Column {
+            header,
+            number: false,
+            on_terminal: true,
+        }
+    }
+
+    /// Figures, right-aligned, on the terminal.
+    pub const fn number(header: &'static str) -> Column {
+        Column {
+            number: true,
+            ..Column::text(header)
+        }
+    }
+
+    /// The same column, in the Markdown alone.
+    pub const fn markdown_only(self) -> Column {
+        Column {
+            on_terminal: false,
+            ..self
+        }
+    }
+}
+
+/// A column and its cell for a row of type `R`.
+pub type Cells<R> = (Column, fn(&R) -> String);
 
 /// A table printed on the terminal (its key columns, fitted to the terminal's width) and
 /// written as Markdown (every column).
@@ -49,7 +84,27 @@ impl Table {
     }
 
     pub fn of(columns: &[Column]) -> Table {
-        Table::new(columns.iter().map(|c| (c.0.to_owned(), c.1, c.2)))
+        Table::new(
+            columns
+                .iter()
+                .map(|c| (c.header.to_owned(), c.number, c.on_terminal)),
+        )
+    }
+
+    /// The table of `rows`, a cell of each in each column.
+    pub fn of_rows<'a, R: 'a>(
+        columns: &[Cells<R>],
+        rows: impl IntoIterator<Item = &'a R>,
+    ) -> Table {
+        let mut table = Table::new(
+            columns
+                .iter()
+                .map(|(c, _)| (c.header.into(), c.number, c.on_terminal)),
+        );
+        for row in rows {
+            table.push(columns.iter().map(|(_, cell)| cell(row)).collect());
+        }
+        table
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -198,7 +253,10 @@ impl Figure {
             Figure::Threads => "threads",
             Figure::Processes => "procs",
         };
-        Column(header, true, on_terminal)
+        match on_terminal {
+            true => Column::number(header),
+            false => Column::number(header).markdown_only(),
+        }
     }
 
     /// Its cell for a run's `figures` (`None`: not measured).
@@ -259,9 +317,9 @@ mod tests {
 
     fn table() -> Table {
         let mut table = Table::of(&[
-            Column("program", false, true),
-            Column("CPU", true, false),
-            Column("wall", true, true),
+            Column::text("program"),
+            Column::number("CPU").markdown_only(),
+            Column::number("wall"),
         ]);
         table.push(vec!["io_sequential".into(), "-".into(), seconds(8.123)]);
         table.push(vec!["io_async|x".into(), "-".into(), seconds(0.0625)]);
@@ -281,10 +339,7 @@ mod tests {
 
     #[test]
     fn text_tables_fit_the_width_they_are_given() {
-        let mut table = Table::of(&[
-            Column("program", false, true),
-            Column("status", false, true),
-        ]);
+        let mut table = Table::of(&[Column::text("program"), Column::text("status")]);
         let long = "verified: 3 failed (2 HTTP 500, 1 other); the stand-in injected 2 errors";
         table.push(vec!["io_threads".into(), long.into()]);
         let text = table.to_text_within(40);

@@ -14,7 +14,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
 mod exit;
@@ -27,7 +27,7 @@ mod unix;
 
 pub use exit::Cpu;
 #[cfg(target_os = "linux")]
-pub use linux::{cpu_time, resolved};
+pub use linux::{cpu_time, cpu_total, resolved};
 #[cfg(not(unix))]
 use other as system;
 #[cfg(unix)]
@@ -40,7 +40,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(5);
 const INTERVAL_PER_SAMPLE_COST: u32 = 10;
 
 /// The highest figures seen over all samples of the process tree.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Sampled {
     /// The largest resident memory of any one of its processes, in KiB.
     pub largest_process_kib: u64,
@@ -122,6 +122,11 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinH
 /// Off Linux, no running process's CPU time: it shows as "-".
 #[cfg(not(target_os = "linux"))]
 pub fn cpu_time(_pid: u32) -> Option<Cpu> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn cpu_total(_pid: u32) -> Option<Duration> {
     None
 }
 
@@ -319,7 +324,7 @@ mod tests {
     fn this_process_has_memory_and_its_time_grows_as_it_works() {
         let pid = std::process::id();
         assert!(sample(pid).unwrap().largest_process_kib > 0);
-        let before = (cpu_time(pid), own_cpu_time().unwrap());
+        let before = (cpu_time(pid), own_cpu_time().unwrap(), cpu_total(pid));
         let started = Instant::now();
         let mut spin = 0u64;
         while started.elapsed() < Duration::from_millis(150) {
@@ -329,6 +334,9 @@ mod tests {
         // Linux's clock ticks are a hundredth of a second: a tenth of a second of spinning shows.
         #[cfg(target_os = "linux")]
         assert!(cpu_time(pid).unwrap().total() > before.0.unwrap().total());
+        // The process's CPU-time clock counts nanoseconds: the spin shows, as in its own.
+        #[cfg(target_os = "linux")]
+        assert!(cpu_total(pid).unwrap() > before.2.unwrap());
     }
 
     #[test]

@@ -21,11 +21,20 @@ use rounds::{Runs, Schedule};
 
 pub use once::{Figures, Measured, Run, median_index};
 
+/// What one job of a plan came to.
+#[derive(Debug)]
+pub enum Done {
+    /// Its runs, summed up; a job that could not be made ready is a measurement that failed.
+    /// Boxed: a measurement is hundreds of bytes, a reason a few.
+    Measured(Box<Measured>),
+    /// It did not run, for the plan's reason (a Python original's one word: `no-venv`).
+    NotRun(String),
+}
+
 /// What a plan's runs came to.
 pub struct Ran {
-    /// For each entry of the plan, for each of its jobs: what its runs came to, or why it could
-    /// not run.
-    pub entries: Vec<Vec<Result<Measured, String>>>,
+    /// For each entry of the plan, for each of its jobs: what its runs came to.
+    pub entries: Vec<Vec<Done>>,
     /// The machine's ceiling in each round: the slowest of the copies (`ceiling.rs`).
     pub together: Vec<f64>,
     /// From the first run's start to the last one's end.
@@ -59,11 +68,15 @@ pub fn run(plan: &Plan) -> anyhow::Result<Ran> {
         stand_in: stand_in.as_ref(),
     };
     let Runs { runs, together } = schedule.run_all();
-    let entries = (ready.iter().zip(runs))
-        .map(|(jobs, runs)| {
-            (jobs.iter().zip(runs))
-                .map(|(job, runs)| job.as_ref().map(|_| summarize(runs)).map_err(Clone::clone))
-                .collect()
+    let entries = (plan.entries.iter().zip(ready).zip(runs))
+        .map(|((entry, ready), runs)| {
+            let jobs = entry.jobs.iter().zip(ready).zip(runs);
+            (jobs.map(|((planned, ready), runs)| match (planned, ready) {
+                (Err(why), _) => Done::NotRun(why.clone()),
+                (Ok(_), Err(why)) => Done::Measured(Box::new(Measured::failed(why))),
+                (Ok(_), Ok(_)) => Done::Measured(Box::new(summarize(runs))),
+            }))
+            .collect()
         })
         .collect();
     Ok(Ran {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stand_in::StandIn;
 use stand_in::server::LoggedRequest;
 
@@ -138,7 +138,7 @@ fn measurement_offset(stand_in: &StandIn, t: std::time::Instant) -> Duration {
 }
 
 /// The figures of one (the median) run, as the report shows them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Figures {
     pub wall_seconds: f64,
     /// What the program said it took (its `Downloaded` or `Duration` line).
@@ -154,6 +154,14 @@ pub struct Figures {
     pub sampled: Option<Sampled>,
     /// The wall time of every verified run, in the order they ran.
     pub every_wall_seconds: Vec<f64>,
+}
+
+impl Figures {
+    /// Its own time, or its wall time where it prints none (a spinner, whose time is its
+    /// sleep): the time compare sets against others.
+    pub fn own_or_wall(&self) -> f64 {
+        self.own_seconds.unwrap_or(self.wall_seconds)
+    }
 }
 
 /// What several runs of one program came to; by default, none.

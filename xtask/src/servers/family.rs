@@ -110,9 +110,10 @@ pub struct Loaded {
     pub peak: Option<Sampled>,
     /// From its start to its first `Serving on` line.
     pub ready: Duration,
-    /// The processor time the server spent per right answer (busy and http loads), and of it
-    /// the kernel's, each where its clock resolves it (`measure::resolved`); and what the load's
-    /// clients (this process) spent, to the nanosecond.
+    /// The processor time the server spent per right answer (busy and http loads), to the
+    /// nanosecond (`measure::cpu_total`), and of it the kernel's, where the clock ticks of its
+    /// split resolve it (`measure::resolved`); and what the load's clients (this process)
+    /// spent, to the nanosecond.
     pub cpu_each: Option<Duration>,
     pub kernel_each: Option<Duration>,
     pub clients_cpu_each: Option<Duration>,

@@ -2,17 +2,19 @@
 //!
 //! General load tools count status codes; these read each answer and compare its number of
 //! characters with what that server's own index gives for the query, so a fast wrong answer
-//! counts as a failure. Three loads:
+//! counts as a failure. Two loads, and the idle connections of `hold.rs` beside them:
 //! - [`sessions`] over TCP: clients that each connect, send their queries one after another, read
 //!   each answer to its status line, and end the session with a control character, as a person
 //!   at `nc` would with Ctrl-D;
-//! - [`connect`]: connections that read the prompt and then say nothing;
 //! - [`sessions`] over HTTP: keep-alive HTTP/1.1 clients asking `/search?q=` and reading the JSON.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(doc)]
+use super::hold::WAVE;
+use super::hold::{Failure, Greeting, Held, Sources, hold};
 use charfinder::tcp::PROMPT;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -107,11 +109,6 @@ pub enum Protocol {
     Http,
 }
 
-/// Connections are opened this many at a time: Python's asyncio listens with a backlog of
-/// 100 (`start_server`'s default), and more at once would measure the kernel's retries of
-/// connections its queue had no room for, not the server.
-pub const WAVE: usize = 100;
-
 /// How long a client waits for a server to take its connection. Past a full listen queue,
 /// Linux drops the client's SYN and the client sends it again after a second (the initial
 /// retransmission timeout, `TCP_TIMEOUT_INIT` in
@@ -119,8 +116,7 @@ pub const WAVE: usize = 100;
 /// not accept shows within two.
 pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
 
-/// `clients` clients, connected first (a [`WAVE`] at a time, a TCP client reading its first
-/// prompt), then all sending every query in turn over their connection at once (a TCP session,
+/// `clients` clients, connected first (by [`hold`], a TCP client reading its first prompt), then all sending every query in turn over their connection at once (a TCP session,
 /// or a keep-alive HTTP/1.1 connection); a client that has not finished within `patience`
 /// leaves its remaining queries unserved, as does one the server did not take within
 /// [`CONNECT_PATIENCE`]. The rate is timed from the first query. [`crowd`] and
@@ -143,19 +139,34 @@ pub struct Crowd {
     /// How many were to connect.
     clients: usize,
     held: Held,
+    /// Why connecting more stopped, if it did.
+    stopped: Option<Failure>,
 }
 
-/// Connects `clients` clients for [`sessions`]. A TCP client reads its prompt before the next
-/// wave connects: the server has accepted it then, and its listen queue has room for the wave
-/// (the threaded server's is 128, std's default, asyncio's 100). Without that, a wave met the
-/// last one still queued, and the kernel dropped SYNs that came back a second later.
+/// Connects `clients` clients for [`sessions`]: a TCP client reads its prompt before the next
+/// [`WAVE`] connects. Without that, a wave met the last one still queued, and the kernel
+/// dropped SYNs that came back a second later.
 pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crowd {
-    let held = connect(addr, clients, CONNECT_PATIENCE, protocol == Protocol::Tcp).await;
+    let greeting = match protocol {
+        Protocol::Tcp => Greeting::Prompt,
+        Protocol::Http => Greeting::Nothing,
+    };
+    let mut held = Held::default();
+    let stopped = hold(
+        &mut held,
+        clients,
+        addr,
+        greeting,
+        Sources::ANY,
+        CONNECT_PATIENCE,
+    )
+    .await;
     Crowd {
         protocol,
         addr,
         clients,
         held,
+        stopped,
     }
 }
 
@@ -167,12 +178,13 @@ impl Crowd {
             addr,
             clients,
             held,
+            stopped,
         } = self;
         let mut all = Tally::default();
         let missing = clients - held.streams.len() - held.queued.len();
         if missing > 0 {
             all.unserved = missing * queries.len();
-            all.why_unserved = held.stopped.map(|why| format!("not connected: {why}"));
+            all.why_unserved = stopped.map(|why| format!("not connected: {why}"));
         }
         let start = Instant::now();
         let mut set = JoinSet::new();
@@ -217,7 +229,7 @@ fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
     }
 }
 
-/// One session: its first prompt, unless [`connect`] read it (`prompted`), then each query and
+/// One session: its first prompt, unless [`hold`] read it (`prompted`), then each query and
 /// its answer, then goodbye.
 async fn tcp_session(
     stream: TcpStream,
@@ -294,71 +306,6 @@ async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
         }
         lines += 1;
     }
-}
-
-/// Connections held open, and why opening more stopped, if it did.
-pub struct Held {
-    /// The connections the server took: each read its prompt, if they were to.
-    pub streams: Vec<TcpStream>,
-    /// Those that had no prompt in time: connected, in the server's listen queue, not yet
-    /// taken (the sequential server's crowd, waiting for the client before them to leave).
-    pub queued: Vec<TcpStream>,
-    pub stopped: Option<String>,
-}
-
-/// How one connection came out.
-enum Connected {
-    Taken(TcpStream),
-    Queued(TcpStream, String),
-}
-
-/// Opens up to `count` connections, a [`WAVE`] at a time, each reading its prompt if `prompt`
-/// (so the server has accepted it and started its session). Stops after the first wave in
-/// which a connection fails or has no prompt in time: that is where this server stops taking
-/// clients.
-pub async fn connect(addr: SocketAddr, count: usize, patience: Duration, prompt: bool) -> Held {
-    let mut held = Held {
-        streams: Vec::with_capacity(count),
-        queued: Vec::new(),
-        stopped: None,
-    };
-    let secs = patience.as_secs_f64();
-    while held.streams.len() < count && held.stopped.is_none() {
-        let mut set = JoinSet::new();
-        for _ in 0..WAVE.min(count - held.streams.len()) {
-            set.spawn(async move {
-                let stream = timeout(patience, TcpStream::connect(addr))
-                    .await
-                    .map_err(|_| format!("not accepted within {secs:.1} s"))?;
-                let mut stream = stream.map_err(|e| format!("connect: {e}"))?;
-                if !prompt {
-                    return Ok(Connected::Taken(stream));
-                }
-                // Straight from the socket, not through a buffer that would keep what follows:
-                // the server sends nothing after the prompt until it has a query. The prompt
-                // comes in one segment, so a timeout cannot cut it in two.
-                match timeout(patience, read_prompt(&mut stream)).await {
-                    Ok(Ok(())) => Ok(Connected::Taken(stream)),
-                    Ok(Err(Miss::Wrong(why) | Miss::Unserved(why))) => Err(why),
-                    Err(_) => Ok(Connected::Queued(
-                        stream,
-                        format!("no prompt within {secs:.1} s"),
-                    )),
-                }
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            match joined.expect("a connecting task does not panic") {
-                Ok(Connected::Taken(stream)) => held.streams.push(stream),
-                Ok(Connected::Queued(stream, why)) => {
-                    held.queued.push(stream);
-                    held.stopped = Some(why);
-                }
-                Err(why) => held.stopped = Some(why),
-            }
-        }
-    }
-    held
 }
 
 /// One keep-alive HTTP/1.1 connection asking `/search?q=` for each query in turn.

@@ -4,7 +4,7 @@
 //! the programs that run to their end; `report.rs` makes its rows into a table of their own.
 //!
 //! Three loads, the same for every server, Rust's and Python's alike:
-//! - *busy*: [`Scale::busy_clients`] TCP clients connect a [`load::WAVE`] at a time (each
+//! - *busy*: [`Scale::busy_clients`] TCP clients connect a [`hold::WAVE`] at a time (each
 //!   wave reading its prompts before the next connects), then all at once send the [`QUERIES`]
 //!   in turn and read every answer to its status line; the load runs [`Scale::runs`] times on
 //!   the same server, and the run with the median rate is reported;
@@ -24,6 +24,7 @@
 //! holds the servers and their loads' scale; this file runs the loads.
 
 mod family;
+mod hold;
 mod load;
 mod process;
 pub mod report;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use hold::{Greeting, Held, Sources};
 use load::{Protocol, Query, Tally};
 use process::Running;
 
@@ -191,22 +193,28 @@ fn busy(
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let before = (running.cpu_time(), measure::own_cpu_time());
+        let read = || {
+            (
+                running.cpu_time(),
+                running.cpu_total(),
+                measure::own_cpu_time(),
+            )
+        };
+        let before = read();
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
-        let after = (running.cpu_time(), measure::own_cpu_time());
+        let after = read();
         let server = after
             .0
             .zip(before.0)
             .map(|(after, before)| after.since(before));
-        let clients = after.1.zip(before.1).map(|(after, before)| after - before);
-        (tally, (server, clients))
+        let total = after.1.zip(before.1).map(|(after, before)| after - before);
+        let clients = after.2.zip(before.2).map(|(after, before)| after - before);
+        (tally, (server, total, clients))
     });
-    let (tally, (server, clients)) = median_run(runs.collect());
+    let (tally, (server, total, clients)) = median_run(runs.collect());
     let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
-        cpu_each: (server.map(|cpu| cpu.total()))
-            .filter(|&total| measure::resolved(total))
-            .map(|total| total / answers),
+        cpu_each: total.map(|total| total / answers),
         kernel_each: server
             .filter(|cpu| measure::resolved(cpu.user) && measure::resolved(cpu.system))
             .map(|cpu| cpu.system / answers),
@@ -232,7 +240,16 @@ fn idle(
     let warm_up = load::sessions(Protocol::Tcp, addr, 1, queries.clone(), IDLE_PATIENCE);
     runtime.block_on(warm_up);
     let before = running.sample();
-    let held = runtime.block_on(load::connect(addr, scale.idle_clients, IDLE_PATIENCE, true));
+    let mut held = Held::default();
+    let holding = hold::hold(
+        &mut held,
+        scale.idle_clients,
+        addr,
+        Greeting::Prompt,
+        Sources::ANY,
+        IDLE_PATIENCE,
+    );
+    let stopped = runtime.block_on(holding).map(|failure| failure.to_string());
     let during = running.sample();
     let sampling = running.sampling();
     // The active clients' rounds, one after another behind the same idle clients: their
@@ -265,7 +282,7 @@ fn idle(
         idle: Some(IdleCost {
             count,
             bytes_each,
-            stopped: held.stopped,
+            stopped,
         }),
     }
 }

@@ -1,6 +1,7 @@
 //! A server started for one load, and what it costs, read from outside as `run/measure.rs`
 //! reads a program: its resident memory and threads by the same sampler (sysinfo; threads on
-//! Linux only), its processor time by the same `cpu_time` (Linux's `/proc`; elsewhere `-`).
+//! Linux only), its processor time by the same `cpu_time` (Linux's `/proc`, in clock ticks, for
+//! the kernel's share) and `cpu_total` (its CPU-time clock, to the nanosecond; elsewhere `-`).
 //!
 //! A server's errors go to its log with its output: where it says it is at a limit (out of
 //! descriptors, of threads) or why it died, which `sweep-servers` reads to name what stopped it.
@@ -106,6 +107,11 @@ impl Running {
     /// The processor time it has used so far, if this system tells.
     pub fn cpu_time(&self) -> Option<Cpu> {
         measure::cpu_time(self.pid())
+    }
+
+    /// The processor time it has used so far, to the nanosecond, if this system tells.
+    pub fn cpu_total(&self) -> Option<Duration> {
+        measure::cpu_total(self.pid())
     }
 
     /// Samples it on a thread of its own until [`Sampling::stop`].

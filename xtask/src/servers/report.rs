@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::family::{Outcome, QUERIES, Ran};
 use crate::report::plot::{Rate, rate_chart};
-use crate::report::table::{Column, Table, or_dash, wrap};
+use crate::report::table::{Cells, Column, Table, or_dash, wrap};
 
 /// One server under one load, as the files hold it.
 #[derive(Serialize)]
@@ -127,41 +127,64 @@ fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
     ))
 }
 
-const COLUMNS: [Column; 16] = [
-    Column("server", false, true),
-    Column("load", false, true),
-    Column("answered", true, true),
-    Column("per s", true, true),
-    Column("cpu µs", true, true),
-    Column("of it kernel µs", true, false),
-    Column("clients cpu µs", true, false),
-    Column("p50 ms", true, false),
-    Column("p99 ms", true, true),
-    Column("MiB", true, false),
-    Column("threads", true, true),
-    Column("KB/idle", true, true),
-    Column("idle held", true, false),
-    Column("ready s", true, false),
-    Column("verified", false, false),
-    Column("note", false, false),
+/// Every column, each with its cell: the terminal shows what fits in 80 columns, servers.md
+/// all but the last two.
+const COLUMNS: [Cells<Row>; 16] = [
+    (Column::text("server"), |r| r.server.to_owned()),
+    (Column::text("load"), |r| r.load.to_owned()),
+    (Column::number("answered"), |r| match r.asked {
+        0 => "-".to_owned(),
+        asked => format!("{:.0}%", 100.0 * r.answered as f64 / asked as f64),
+    }),
+    (Column::number("per s"), |r| {
+        or_dash(r.per_second, |n| format!("{n:.0}"))
+    }),
+    (Column::number("cpu µs"), |r| {
+        or_dash(r.cpu_us, |us| format!("{us:.0}"))
+    }),
+    (Column::number("of it kernel µs").markdown_only(), |r| {
+        or_dash(r.kernel_us, |us| format!("{us:.0}"))
+    }),
+    (Column::number("clients cpu µs").markdown_only(), |r| {
+        or_dash(r.clients_cpu_us, |us| format!("{us:.0}"))
+    }),
+    (Column::number("p50 ms").markdown_only(), |r| {
+        or_dash(r.p50_ms, |ms| format!("{ms:.1}"))
+    }),
+    (Column::number("p99 ms"), |r| {
+        or_dash(r.p99_ms, |ms| format!("{ms:.1}"))
+    }),
+    (Column::number("MiB").markdown_only(), |r| {
+        or_dash(r.peak_mib, |mib| format!("{mib:.1}"))
+    }),
+    (Column::number("threads"), |r| {
+        or_dash(r.threads, |n| n.to_string())
+    }),
+    (Column::number("KB/idle"), |r| {
+        or_dash(r.idle_bytes_each, |b| format!("{:.1}", b / 1e3))
+    }),
+    (Column::number("idle held").markdown_only(), |r| {
+        or_dash(r.idle_held, |n| n.to_string())
+    }),
+    (Column::number("ready s").markdown_only(), |r| {
+        or_dash(r.ready_s, |s| format!("{s:.2}"))
+    }),
+    (Column::text("verified").markdown_only(), |r| {
+        if r.verified { "yes" } else { "NO" }.to_owned()
+    }),
+    (Column::text("note").markdown_only(), |r| {
+        r.note.clone().unwrap_or_default()
+    }),
 ];
 
 pub fn table(rows: &[Row]) -> Table {
-    let mut table = Table::of(&COLUMNS);
-    for row in rows {
-        table.push(cells(row));
-    }
-    table
+    Table::of_rows(&COLUMNS, rows)
 }
 
 /// The table for the docs, which `--write-docs` writes only when every row was verified: every
 /// column but `verified` and `note`, and the notes under it, a line each.
 pub fn docs(ran: &Ran, rows: &[Row]) -> String {
-    let figures = COLUMNS.len() - 2;
-    let mut table = Table::of(&COLUMNS[..figures]);
-    for row in rows {
-        table.push(cells(row)[..figures].to_vec());
-    }
+    let table = Table::of_rows(&COLUMNS[..COLUMNS.len() - 2], rows);
     let mut text = format!("*{}*\n\n", loads(ran));
     text += &table.to_markdown();
     for row in rows {
@@ -192,31 +215,6 @@ pub fn picture(rows: &[Row], clients: usize) -> anyhow::Result<String> {
     )
 }
 
-fn cells(row: &Row) -> Vec<String> {
-    let answered = match row.asked {
-        0 => "-".to_owned(),
-        asked => format!("{:.0}%", 100.0 * row.answered as f64 / asked as f64),
-    };
-    vec![
-        row.server.to_owned(),
-        row.load.to_owned(),
-        answered,
-        or_dash(row.per_second, |n| format!("{n:.0}")),
-        or_dash(row.cpu_us, |us| format!("{us:.0}")),
-        or_dash(row.kernel_us, |us| format!("{us:.0}")),
-        or_dash(row.clients_cpu_us, |us| format!("{us:.0}")),
-        or_dash(row.p50_ms, |ms| format!("{ms:.1}")),
-        or_dash(row.p99_ms, |ms| format!("{ms:.1}")),
-        or_dash(row.peak_mib, |mib| format!("{mib:.1}")),
-        or_dash(row.threads, |n| n.to_string()),
-        or_dash(row.idle_bytes_each, |b| format!("{:.1}", b / 1e3)),
-        or_dash(row.idle_held, |n| n.to_string()),
-        or_dash(row.ready_s, |s| format!("{s:.2}")),
-        if row.verified { "yes" } else { "NO" }.to_owned(),
-        row.note.clone().unwrap_or_default(),
-    ]
-}
-
 /// Under the terminal's table.
 const LEGEND: &str = "busy: the clients all at once, each sending the ten queries over \
 one session; idle: the idle clients held while ten others query; http: the busy load on \
@@ -225,7 +223,7 @@ right answers per second; cpu µs: the server's processor time per right answer,
 the kernel's on its behalf; p50, p99: their latencies; threads: the most the server had; \
 KB/idle: its resident memory's growth per idle client held. Every answer is checked against \
 its server's own index. The sequential server's loads run once: its figures are its lesson. \
--: not measured (no answer, not this load, or a processor time of fewer than ten of the \
+-: not measured (no answer, not this load, or a kernel's share of fewer than ten of the \
 clock's ticks, /proc's hundredths of a second).";
 
 /// What the loads were, and how often each ran: two lines, each under 100 characters.

@@ -171,9 +171,9 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
 fn detail(rows: &[SweepRow]) -> Table {
     let flag = rows.first().map_or("--workers", |r| r.flag);
     // (header, a number?, on the terminal?)
-    let mut columns = vec![Column(flag, true, true), Column("sites", true, true)];
+    let mut columns = vec![Column::number(flag), Column::number("sites")];
     columns.extend(figures().map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
-    columns.push(Column("status", false, true));
+    columns.push(Column::text("status"));
     let mut table = Table::of(&columns);
     for row in rows {
         let mut cells = vec![row.label(), row.sites.to_string()];

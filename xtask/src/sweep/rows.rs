@@ -3,7 +3,7 @@
 use contract::Line;
 use serde::Serialize;
 
-use crate::run::{Figures, Measured};
+use crate::run::{Done, Figures, Measured};
 use crate::verify::Faults;
 
 /// One combination's line of the report.
@@ -49,8 +49,11 @@ impl SweepRow {
     }
 
     /// What its runs came to, or why they could not be made.
-    pub fn measured(&mut self, measured: Result<Measured, String>) {
-        let measured = measured.unwrap_or_else(Measured::failed);
+    pub fn measured(&mut self, done: Done) {
+        let measured = match done {
+            Done::Measured(measured) => *measured,
+            Done::NotRun(why) => Measured::failed(why),
+        };
         let stderr = measured.median.as_ref().map(|run| &run.measurement.stderr);
         self.said_cap = stderr.and_then(|stderr| said_cap(stderr));
         self.verified = measured.verified();

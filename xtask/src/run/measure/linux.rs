@@ -1,7 +1,8 @@
 //! What sysinfo does not give on Linux: a process's CPU time split into user and system, from
 //! `/proc/PID/stat` (fields 14 and 15, every thread it ever had counted: proc(5)), in clock
 //! ticks, a hundredth of a second here. A figure of a few ticks is not one: [`resolved`] says
-//! which are.
+//! which are. Their sum comes to the nanosecond from the process's CPU-time clock
+//! ([`cpu_total`]).
 
 use std::time::Duration;
 
@@ -24,6 +25,12 @@ pub fn cpu_time(pid: u32) -> Option<Cpu> {
         user: time(14)?,
         system: time(15)?,
     })
+}
+
+/// The processor time process `pid` has used so far, user and system together, to the
+/// nanosecond (`sys.rs`'s `process_cpu_time`): a figure however short its window.
+pub fn cpu_total(pid: u32) -> Option<Duration> {
+    crate::sys::process_cpu_time(pid).ok()
 }
 
 /// One clock tick, what [`cpu_time`] counts in.

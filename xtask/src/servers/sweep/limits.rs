@@ -12,41 +12,7 @@ use std::process::ExitStatus;
 
 use serde::Serialize;
 
-/// Why a connection was not held.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// This process could not open or connect its socket; the limit, if its error names one.
-    Connect { limit: Option<Limit>, error: String },
-    /// Connecting did not finish within the patience: the server's listen queue is full.
-    NotAccepted,
-    /// Connected, but the server's greeting did not come within the patience.
-    Silent,
-    /// The server said something other than its greeting (the threaded server's error line).
-    Said(String),
-    /// The connection was closed or reset before the greeting.
-    Closed(String),
-}
-
-impl Failure {
-    pub fn connect(error: &io::Error) -> Failure {
-        Failure::Connect {
-            limit: limit_of(error),
-            error: error.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Connect { error, .. } => write!(f, "connect: {error}"),
-            Failure::NotAccepted => write!(f, "connect did not finish (the listen queue is full)"),
-            Failure::Silent => write!(f, "connected, but no prompt or answer came"),
-            Failure::Said(said) => write!(f, "the server said {said:?}"),
-            Failure::Closed(why) => write!(f, "closed before its prompt or answer: {why}"),
-        }
-    }
-}
+use crate::servers::hold::Failure;
 
 /// Windows' EMFILE, for sockets (winsock's error codes are not in libc).
 #[cfg(windows)]
@@ -144,11 +110,10 @@ pub fn classify(evidence: &Evidence) -> Stop {
     if let Some(died) = died {
         return stop(Limit::Died, died);
     }
-    if let Failure::Connect {
-        limit: Some(limit), ..
-    } = failure
+    if let Failure::Connect(error) = failure
+        && let Some(limit) = limit_of(error)
     {
-        return stop(*limit, format!("this process's {failure}"));
+        return stop(limit, format!("this process's {failure}"));
     }
     if let Some((limit, line)) = server_says(evidence.log) {
         return stop(limit, format!("{failure}; the server's log: {line:?}"));
@@ -360,6 +325,10 @@ pub fn mappings(pid: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::servers::hold::Greeting;
+
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+    const SILENT: Failure = Failure::Silent(Greeting::Prompt, PATIENCE);
 
     fn classified(failure: Failure, exit: Option<&str>, log: &[&str]) -> Limit {
         let log: Vec<String> = log.iter().map(|l| l.to_string()).collect();
@@ -376,7 +345,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn this_process_errors_name_their_limit() {
-        let connect = |errno| Failure::connect(&io::Error::from_raw_os_error(errno));
+        let connect = |errno| Failure::Connect(io::Error::from_raw_os_error(errno));
         assert_eq!(
             classified(connect(libc::EMFILE), None, &[]),
             Limit::SweepOpenFiles
@@ -401,7 +370,7 @@ mod tests {
         let rust = "Cannot accept connections: Too many open files (os error 24). Serving the \
                     clients already connected, trying again every 100 ms.";
         assert_eq!(
-            classified(Failure::Silent, None, &["Building index.", rust]),
+            classified(SILENT, None, &["Building index.", rust]),
             Limit::ServerOpenFiles
         );
         let asyncio = [
@@ -410,7 +379,7 @@ mod tests {
             "OSError: [Errno 24] Too many open files",
         ];
         assert_eq!(
-            classified(Failure::NotAccepted, None, &asyncio),
+            classified(Failure::NotAccepted(PATIENCE), None, &asyncio),
             Limit::ServerOpenFiles
         );
         let refused = "Error: no thread for this session: Resource temporarily unavailable \
@@ -420,20 +389,20 @@ mod tests {
             Limit::Threads
         );
         let spawn = "Cannot start a thread for ('127.0.0.1', 5): Resource temporarily unavailable";
-        assert_eq!(classified(Failure::Silent, None, &[spawn]), Limit::Threads);
+        assert_eq!(classified(SILENT, None, &[spawn]), Limit::Threads);
         let memory = "Cannot accept connections: Cannot allocate memory (os error 12).";
-        assert_eq!(classified(Failure::Silent, None, &[memory]), Limit::Memory);
+        assert_eq!(classified(SILENT, None, &[memory]), Limit::Memory);
     }
 
     #[test]
     fn a_dead_server_comes_first_and_silence_alone_is_unknown() {
-        let closed = Failure::Closed("Connection reset by peer (os error 104)".into());
+        let closed = || Failure::Closed("Connection reset by peer (os error 104)".into());
         let killed = Some("killed by signal 9");
-        assert_eq!(classified(closed.clone(), killed, &[]), Limit::Died);
-        let refused = Failure::Said("Error: no thread for this session: ... Bye.".into());
-        assert_eq!(classified(refused.clone(), killed, &[]), Limit::Threads);
+        assert_eq!(classified(closed(), killed, &[]), Limit::Died);
+        let refused = || Failure::Said("Error: no thread for this session: ... Bye.".into());
+        assert_eq!(classified(refused(), killed, &[]), Limit::Threads);
         let stop = classify(&Evidence {
-            failure: &refused,
+            failure: &refused(),
             exit: Some("killed by signal 6".into()),
             log: &["a".into(), "b".into(), "c".into(), "d".into()],
         });
@@ -443,9 +412,9 @@ mod tests {
             "{}",
             stop.why
         );
-        assert_eq!(classified(closed, None, &[]), Limit::Unknown);
+        assert_eq!(classified(closed(), None, &[]), Limit::Unknown);
         assert_eq!(
-            classified(Failure::Silent, None, &["Building index."]),
+            classified(SILENT, None, &["Building index."]),
             Limit::Unknown
         );
         let unknown = classify(&Evidence {

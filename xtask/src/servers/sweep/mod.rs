@@ -9,12 +9,11 @@
 //! open files, threads, memory, ports, or the server's death. Each server's open-file limit
 //! is lowered below the sweep's once it has started, so that the server meets its own first.
 //!
-//! Its command line is in `args.rs`; `hold.rs` opens the connections, spread over loopback
-//! source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
+//! Its command line is in `args.rs`; the family's `hold.rs` opens the connections, spread over
+//! loopback source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
 //! `report.rs` makes the table, servers-sweep.md and .json.
 
 mod args;
-mod hold;
 mod limits;
 mod report;
 mod rows;
@@ -25,11 +24,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::TcpStream;
 
 use super::family::{
     self, Server, Start, Starters, binaries, python_start, rust_queries, rust_start,
 };
+use super::hold::{self, Failure, Greeting, Held, Sources};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
 use crate::python::Python;
@@ -38,8 +37,7 @@ use crate::usage::UsageError;
 use crate::{cargo, report as step};
 
 pub use args::SweepServersArgs;
-use hold::Sources;
-use limits::{Evidence, Failure, Limit, Stop};
+use limits::{Evidence, Limit, Stop};
 use rows::{End, Setting, Step, Swept, mib};
 
 /// How long a connection may take to be accepted and greeted, and the active client to be
@@ -243,14 +241,17 @@ async fn climb(
     // so that what grows afterwards is what the idle connections cost.
     load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
-    let mut held: Vec<TcpStream> = Vec::new();
+    let greeting = greeting(protocol);
+    let mut held = Held::default();
     let mut steps = Vec::new();
     for &step in &setting.steps {
         let target = step.min(setting.most);
         let started = Instant::now();
         let sources = setting.sources_used;
-        let failure = hold::hold(&mut held, target, addr, protocol, sources, CONNECT_PATIENCE);
-        let failure = failure.await;
+        let holding = hold::hold(&mut held, target, addr, greeting, sources, CONNECT_PATIENCE);
+        let failure = holding.await;
+        // A connection the server has not greeted waits in its queue: closed, not counted.
+        held.queued.clear();
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
         // The server as the failure found it, before the active client: it may die after.
@@ -271,7 +272,7 @@ async fn climb(
         let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
         let at_limit = (cpu.zip(running.cpu_time()))
             .map(|(before, after)| (after.since(before).total(), since.elapsed()));
-        let mut row = Step::new(step, held.len(), seconds, (warm, sample), &active);
+        let mut row = Step::new(step, held.streams.len(), seconds, (warm, sample), &active);
         if stopping {
             row = row.refused_at_the_limit();
         }
@@ -282,10 +283,19 @@ async fn climb(
             None if target < step => own_limit(setting, running.pid()),
             None => continue,
         };
-        let (held, warm) = (held.len(), warm.map(mib));
+        let (held, warm) = (held.streams.len(), warm.map(mib));
         return (warm, steps, End::Stopped { held, step, stop });
     }
     (warm.map(mib), steps, End::Reached)
+}
+
+/// What each idle connection waits for before it counts as held: the TCP servers' prompt, or
+/// one HTTP answer (a keep-alive connection that never asked shows nothing of the server).
+fn greeting(protocol: Protocol) -> Greeting {
+    match protocol {
+        Protocol::Tcp => Greeting::Prompt,
+        Protocol::Http => Greeting::Answer,
+    }
 }
 
 /// What stopped a server whose connection failed, with the figures that show it: its sample

@@ -12,17 +12,17 @@ use crate::report::Output;
 use crate::report::table::{Column, Table, or_dash, wrap};
 
 const COLUMNS: [Column; 11] = [
-    Column("server", false, true),
-    Column("step", true, true),
-    Column("held", true, true),
-    Column("s", true, false),
-    Column("MiB", true, true),
-    Column("threads", true, true),
-    Column("KB/conn", true, true),
-    Column("active", true, true),
-    Column("p50 ms", true, true),
-    Column("wrong", false, false),
-    Column("unanswered", false, false),
+    Column::text("server"),
+    Column::number("step"),
+    Column::number("held"),
+    Column::number("s").markdown_only(),
+    Column::number("MiB"),
+    Column::number("threads"),
+    Column::number("KB/conn"),
+    Column::number("active"),
+    Column::number("p50 ms"),
+    Column::text("wrong").markdown_only(),
+    Column::text("unanswered").markdown_only(),
 ];
 
 const LEGEND: &str = "step: the idle connections asked for; held: those the server greeted \

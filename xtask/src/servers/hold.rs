@@ -1,5 +1,7 @@
-//! Idle connections, held by the thousand: each opened from a loopback source address of its
-//! own turn, greeted by the server (its prompt, or one HTTP answer), then silent.
+//! Idle connections, held by the hundred or the thousand, for the servers family's crowds and
+//! idle load and for `sweep-servers`: each opened (from a loopback source address of its own
+//! turn, if the caller chooses them), greeted by the server as the caller asks (its prompt, one
+//! HTTP answer, or nothing), then silent.
 //!
 //! A connection is named by its source and destination addresses and ports, so from one source
 //! address to one server there are as many connections as ephemeral ports: 28,232 with Linux's
@@ -18,8 +20,70 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
-use super::limits::Failure;
-use crate::servers::load::{Protocol, WAVE};
+/// Connections are opened this many at a time: Python's asyncio listens with a backlog of
+/// 100 (`start_server`'s default), and more at once would measure the kernel's retries of
+/// connections its queue had no room for, not the server. A TCP connection reads its prompt
+/// before the next wave connects: the server has accepted it then, and its listen queue has
+/// room for the wave (the threaded server's is 128, std's default, asyncio's 100).
+pub const WAVE: usize = 100;
+
+/// What a server must say to a new connection before it counts as held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Greeting {
+    /// Nothing: connected is held (the HTTP crowd, whose first request comes later).
+    Nothing,
+    /// The TCP servers' prompt: the server has accepted the connection and started its session.
+    Prompt,
+    /// One HTTP answer: the connection is then an idle keep-alive one, as a browser's between
+    /// two searches.
+    Answer,
+}
+
+/// Why a connection was not held.
+#[derive(Debug)]
+pub enum Failure {
+    /// This process could not open or connect its socket.
+    Connect(io::Error),
+    /// Connecting did not finish within the patience: the server's listen queue is full.
+    NotAccepted(Duration),
+    /// Connected, but the server's greeting did not come within the patience: the connection
+    /// waits in its listen queue (see [`Held::queued`]).
+    Silent(Greeting, Duration),
+    /// The server said something other than its greeting (the threaded server's error line).
+    Said(String),
+    /// The connection was closed or reset before the greeting.
+    Closed(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect(error) => write!(f, "connect: {error}"),
+            Failure::NotAccepted(within) => {
+                write!(f, "not accepted within {:.1} s", within.as_secs_f64())
+            }
+            Failure::Silent(greeting, within) => {
+                let what = match greeting {
+                    Greeting::Answer => "answer",
+                    Greeting::Prompt | Greeting::Nothing => "prompt",
+                };
+                write!(f, "no {what} within {:.1} s", within.as_secs_f64())
+            }
+            Failure::Said(said) => write!(f, "the server said {said:?}"),
+            Failure::Closed(why) => write!(f, "closed before its prompt or answer: {why}"),
+        }
+    }
+}
+
+/// Connections held open.
+#[derive(Debug, Default)]
+pub struct Held {
+    /// The connections the server took: each greeted, if it was to be.
+    pub streams: Vec<TcpStream>,
+    /// Those that had no greeting in time: connected, in the server's listen queue, not yet
+    /// taken (the sequential server's crowd, waiting for the client before them to leave).
+    pub queued: Vec<TcpStream>,
+}
 
 /// Where connections come from: 127.0.0.1 up, `per_address` each; or, off Linux, wherever
 /// the system chooses.
@@ -35,6 +99,12 @@ pub struct Sources {
 const FALLBACK_PORTS: usize = 16_384;
 
 impl Sources {
+    /// Wherever the system chooses, as a client that binds no socket.
+    pub const ANY: Sources = Sources {
+        per_address: usize::MAX,
+        bind: false,
+    };
+
     /// This system's: on Linux, an eighth fewer connections per address than it has ephemeral
     /// ports, since `connect` searches the range for a free port and the search lengthens as
     /// the range fills.
@@ -87,29 +157,39 @@ pub fn ports_in_range(range: &str) -> Option<usize> {
     (high >= low).then(|| high - low + 1)
 }
 
-/// Opens connections until `held` has `target` of them, a [`WAVE`] at a time, each greeted
-/// within `patience`. Stops at the first wave in which one fails, and says why.
+/// Opens connections until `held` has `target` taken, a [`WAVE`] at a time, each greeted
+/// within `patience`. Stops after the first wave in which one fails, and says why: that is
+/// where this server stops taking clients. A connection with no greeting in time is kept,
+/// queued.
 pub async fn hold(
-    held: &mut Vec<TcpStream>,
+    held: &mut Held,
     target: usize,
     server: SocketAddr,
-    protocol: Protocol,
+    greeting: Greeting,
     sources: Sources,
     patience: Duration,
 ) -> Option<Failure> {
-    while held.len() < target {
-        let first = held.len();
+    while held.streams.len() < target {
+        let first = held.streams.len();
         let mut wave = JoinSet::new();
         for i in first..target.min(first + WAVE) {
             let source = sources.address(i);
-            wave.spawn(open(server, source, protocol, Instant::now() + patience));
+            wave.spawn(open(server, source, greeting, patience));
         }
         let mut failure = None;
         while let Some(opened) = wave.join_next().await {
-            match opened.expect("a connecting task does not panic") {
-                Ok(stream) => held.push(stream),
-                Err(why) => failure = failure.or(Some(why)),
-            }
+            let why = match opened.expect("a connecting task does not panic") {
+                Ok(stream) => {
+                    held.streams.push(stream);
+                    continue;
+                }
+                Err((Some(stream), why)) => {
+                    held.queued.push(stream);
+                    why
+                }
+                Err((None, why)) => why,
+            };
+            failure = failure.or(Some(why));
         }
         if failure.is_some() {
             return failure;
@@ -118,23 +198,32 @@ pub async fn hold(
     None
 }
 
-/// One connection, from `source` if given, greeted by the server before `deadline`.
+/// One connection, from `source` if given, greeted by the server within `patience`; or why
+/// not, with the connection if it waits in the server's queue.
 async fn open(
     server: SocketAddr,
     source: Option<Ipv4Addr>,
-    protocol: Protocol,
-    deadline: Instant,
-) -> Result<TcpStream, Failure> {
-    let connecting = timeout_at(deadline, connect(server, source));
-    let stream = match connecting.await {
-        Ok(connected) => connected.map_err(|e| Failure::connect(&e))?,
-        Err(_) => return Err(Failure::NotAccepted),
+    greeting: Greeting,
+    patience: Duration,
+) -> Result<TcpStream, (Option<TcpStream>, Failure)> {
+    let deadline = Instant::now() + patience;
+    let mut stream = match timeout_at(deadline, connect(server, source)).await {
+        Ok(connected) => connected.map_err(|e| (None, Failure::Connect(e)))?,
+        Err(_) => return Err((None, Failure::NotAccepted(patience))),
     };
-    let greeted = match protocol {
-        Protocol::Tcp => timeout_at(deadline, prompted(stream)).await,
-        Protocol::Http => timeout_at(deadline, answered(stream, server)).await,
+    // The prompt straight from the socket, not through a buffer that would keep what follows:
+    // the server sends nothing after it until it has a query. It comes in one segment, so a
+    // timeout cannot cut it in two.
+    let greeted = match greeting {
+        Greeting::Nothing => return Ok(stream),
+        Greeting::Prompt => timeout_at(deadline, prompted(&mut stream)).await,
+        Greeting::Answer => timeout_at(deadline, answered(&mut stream, server)).await,
     };
-    greeted.unwrap_or(Err(Failure::Silent))
+    match greeted {
+        Ok(Ok(())) => Ok(stream),
+        Ok(Err(why)) => Err((None, why)),
+        Err(_) => Err((Some(stream), Failure::Silent(greeting, patience))),
+    }
 }
 
 /// A socket bound to `source` (its port left for `connect` to choose), connected to `server`.
@@ -164,10 +253,10 @@ fn port_at_connect(_socket: &TcpSocket) -> io::Result<()> {
 
 /// Reads the TCP server's prompt: the server has accepted the connection and started its
 /// session. Anything else is what the server said instead, to its end of line.
-async fn prompted(mut stream: TcpStream) -> Result<TcpStream, Failure> {
+async fn prompted(stream: &mut TcpStream) -> Result<(), Failure> {
     let mut prompt = [0; PROMPT.len()];
     match stream.read_exact(&mut prompt).await {
-        Ok(_) if prompt == PROMPT => return Ok(stream),
+        Ok(_) if prompt == PROMPT => return Ok(()),
         Ok(_) => {}
         Err(e) => return Err(Failure::Closed(e.to_string())),
     }
@@ -181,7 +270,7 @@ async fn prompted(mut stream: TcpStream) -> Result<TcpStream, Failure> {
 
 /// Asks the HTTP server one query and reads its whole answer: the connection is then an idle
 /// keep-alive one, as a browser's between two searches.
-async fn answered(stream: TcpStream, server: SocketAddr) -> Result<TcpStream, Failure> {
+async fn answered(stream: &mut TcpStream, server: SocketAddr) -> Result<(), Failure> {
     let closed = |e: io::Error| Failure::Closed(e.to_string());
     let mut stream = BufReader::new(stream);
     let request = format!("GET /search?q=sun HTTP/1.1\r\nHost: {server}\r\n\r\n");
@@ -211,7 +300,7 @@ async fn answered(stream: TcpStream, server: SocketAddr) -> Result<TcpStream, Fa
     }
     let mut body = vec![0; length];
     stream.read_exact(&mut body).await.map_err(closed)?;
-    Ok(stream.into_inner())
+    Ok(())
 }
 
 #[cfg(test)]
@@ -261,23 +350,23 @@ mod tests {
             per_address: 40,
             bind: cfg!(target_os = "linux"),
         };
-        let (patience, mut held) = (Duration::from_secs(5), Vec::new());
-        let failure = hold(&mut held, 120, addr, Protocol::Tcp, sources, patience).await;
+        let (patience, mut held) = (Duration::from_secs(5), Held::default());
+        let failure = hold(&mut held, 120, addr, Greeting::Prompt, sources, patience).await;
         assert!(failure.is_none(), "{failure:?}");
-        assert_eq!(held.len(), 120);
+        assert_eq!(held.streams.len(), 120);
         #[cfg(target_os = "linux")]
         {
-            let from = held.iter().map(|s| s.local_addr().unwrap().ip());
+            let from = held.streams.iter().map(|s| s.local_addr().unwrap().ip());
             let from: std::collections::BTreeSet<_> = from.collect();
             assert_eq!(from.len(), 3, "127.0.0.1 to 127.0.0.3, 40 each: {from:?}");
         }
-        let failure = hold(&mut held, 300, addr, Protocol::Tcp, sources, patience).await;
+        let failure = hold(&mut held, 300, addr, Greeting::Prompt, sources, patience).await;
         match failure {
             Some(Failure::Said(said)) => assert!(said.starts_with("Error: no thread"), "{said}"),
             other => panic!("expected the server's error line, got {other:?}"),
         }
         assert_eq!(
-            held.len(),
+            held.streams.len(),
             150,
             "the first wave past the 150th stops the climb"
         );
@@ -286,16 +375,21 @@ mod tests {
     #[tokio::test]
     async fn a_server_that_says_nothing_is_waited_for_within_patience() {
         let (addr, _server) = server(10, b"").await;
-        let sources = Sources {
-            per_address: 1_000,
-            bind: false,
-        };
         let started = std::time::Instant::now();
         let patience = Duration::from_millis(300);
-        let mut held = Vec::new();
-        let failure = hold(&mut held, 20, addr, Protocol::Tcp, sources, patience).await;
-        assert!(matches!(failure, Some(Failure::Silent)), "{failure:?}");
-        assert_eq!(held.len(), 10);
+        let mut held = Held::default();
+        let failure = hold(
+            &mut held,
+            20,
+            addr,
+            Greeting::Prompt,
+            Sources::ANY,
+            patience,
+        )
+        .await;
+        let failure = failure.map(|f| f.to_string());
+        assert_eq!(failure.as_deref(), Some("no prompt within 0.3 s"));
+        assert_eq!((held.streams.len(), held.queued.len()), (10, 10));
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }
