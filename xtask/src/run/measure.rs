@@ -39,8 +39,10 @@ const MIN_INTERVAL: Duration = Duration::from_millis(5);
 /// the next one waits at least `10 t`. A program with 500 threads costs more to sample.
 const INTERVAL_PER_SAMPLE_COST: u32 = 10;
 
-/// The highest figures seen over all samples of the process tree.
+/// The highest figures seen over all samples of the process tree. A figure that an earlier
+/// compare.json lacks (`--against`) reads as 0.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Sampled {
     /// The largest resident memory of any one of its processes, in KiB.
     pub largest_process_kib: u64,

@@ -137,8 +137,10 @@ fn measurement_offset(stand_in: &StandIn, t: std::time::Instant) -> Duration {
     t.saturating_duration_since(stand_in.epoch())
 }
 
-/// The figures of one (the median) run, as the report shows them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The figures of one (the median) run, as the report shows them. A figure that an earlier
+/// compare.json lacks (`--against`) reads as unknown, or 0.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Figures {
     pub wall_seconds: f64,
     /// What the program said it took (its `Downloaded` or `Duration` line).
