@@ -129,26 +129,9 @@ impl Clock {
     }
 }
 
-/// Reads the last line of a run back: (seconds, units). The tests and `cargo xtask` use it.
-pub fn parse_time_taken(line: &str) -> Option<(f64, f64)> {
-    let rest = line.trim_end().strip_prefix("time taken: ")?;
-    let (seconds, rest) = rest.split_once(" seconds (")?;
-    let units = rest.strip_suffix(" units)")?;
-    Some((seconds.parse().ok()?, units.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_last_line_reads_back() {
-        assert_eq!(
-            parse_time_taken("time taken: 0.0903 seconds (9.03 units)"),
-            Some((0.0903, 9.03))
-        );
-        assert_eq!(parse_time_taken("time taken: 9 seconds"), None);
-    }
 
     #[test]
     fn a_scale_must_be_a_positive_finite_factor() {

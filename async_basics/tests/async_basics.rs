@@ -8,7 +8,7 @@
 
 use std::process::Command;
 
-use async_basics::parse_time_taken;
+use contract::Line;
 
 /// One unit (one of the article's seconds) is 50 ms: long beside a loaded machine's late wake-ups.
 const SCALE: &str = "0.05";
@@ -40,7 +40,9 @@ fn run(bin: &str, args: &[&str]) -> Run {
     );
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
     let (last, events) = lines.split_last().expect("some output");
-    let (seconds, units) = parse_time_taken(last).unwrap_or_else(|| panic!("{bin}: {last:?}"));
+    let Line::TimeTaken { seconds, units } = Line::parse(last) else {
+        panic!("{bin}: {last:?}")
+    };
     assert!((seconds / 0.05 - units).abs() < 0.01, "{bin}: {last}");
     // Every other line is `[units] what`, stamped in order.
     let mut previous = 0.0;

@@ -133,6 +133,13 @@ pub enum Line<'a> {
     Answer(i64),
     /// `At most {n} requests at once, {why}` ([`InFlightCap`]).
     InFlightCap(InFlightCap<'a>),
+    /// `Counter: {n}`: the race-condition programs' count.
+    Counter(u64),
+    /// `time taken: {secs} seconds ({units} units)`: the async basics' last line.
+    TimeTaken {
+        seconds: f64,
+        units: f64,
+    },
     Other(&'a str),
 }
 
@@ -183,6 +190,15 @@ impl<'a> Line<'a> {
         }
         if let Some(answer) = line.strip_prefix("Answer: ") {
             return answer.parse().ok().map(Line::Answer);
+        }
+        if let Some(counter) = line.strip_prefix("Counter: ") {
+            return counter.parse().ok().map(Line::Counter);
+        }
+        if let Some(rest) = line.strip_prefix("time taken: ") {
+            let (seconds, rest) = rest.split_once(" seconds (")?;
+            let units = rest.strip_suffix(" units)")?;
+            let (seconds, units) = (seconds.parse().ok()?, units.parse().ok()?);
+            return Some(Line::TimeTaken { seconds, units });
         }
         if let Some(rest) = line.strip_prefix("At most ") {
             let (cap, rest) = rest.split_once(' ')?;
@@ -336,6 +352,22 @@ mod tests {
                 seconds: 2.25,
                 failed: 3
             }
+        );
+    }
+
+    #[test]
+    fn reads_the_counter_and_the_time_taken() {
+        assert_eq!(Line::parse("Counter: 2000000"), Line::Counter(2_000_000));
+        assert_eq!(
+            Line::parse("time taken: 0.0903 seconds (9.03 units)"),
+            Line::TimeTaken {
+                seconds: 0.0903,
+                units: 9.03
+            }
+        );
+        assert_eq!(
+            Line::parse("time taken: 9 seconds"),
+            Line::Other("time taken: 9 seconds")
         );
     }
 

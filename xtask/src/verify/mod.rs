@@ -191,26 +191,27 @@ fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64
     for line in stdout.lines() {
         match Line::parse(line) {
             Line::Duration(d) => own_seconds = Some(d),
-            _ => counter = counter.or(line.strip_prefix("Counter: ")),
+            Line::Counter(n) => counter = counter.or(Some(n)),
+            _ => {}
         }
     }
-    let result = match counter.map(|n| n.trim().parse::<u64>()) {
+    let result = match counter {
         None => Err("no `Counter` line".into()),
-        Some(Ok(n)) if n == expected => match own_seconds {
+        Some(n) if n == expected => match own_seconds {
             Some(_) => Ok(()),
             None => Err("no `Duration` line".into()),
         },
-        Some(n) => Err(format!("counted {n:?}, not {expected}")),
+        Some(n) => Err(format!("counted {n}, not {expected}")),
     };
     (result, own_seconds)
 }
 
-/// The async basics' last line, `time taken: {secs} seconds ({units} units)`: (secs, units).
+/// The async basics' last line ([`Line::TimeTaken`]): (secs, units).
 fn time_taken(line: &str) -> Option<(f64, f64)> {
-    let rest = line.trim_end().strip_prefix("time taken: ")?;
-    let (seconds, rest) = rest.split_once(" seconds (")?;
-    let units = rest.strip_suffix(" units)")?;
-    Some((seconds.parse().ok()?, units.parse().ok()?))
+    match Line::parse(line) {
+        Line::TimeTaken { seconds, units } => Some((seconds, units)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
