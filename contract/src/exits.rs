@@ -113,15 +113,27 @@ fn exit_once(code: i32, message: Option<String>) -> ! {
 mod tests {
     use super::*;
 
+    /// The OS's own numbers for a write to a pipe whose reader has gone, and to a full disk:
+    /// Unix's errno values, and Windows' ERROR_NO_DATA and ERROR_DISK_FULL (where 32 and 28
+    /// are a sharing violation and a printer out of paper).
+    #[cfg(unix)]
+    const BROKEN_PIPE: i32 = libc::EPIPE;
+    #[cfg(unix)]
+    const DISK_FULL: i32 = libc::ENOSPC;
+    #[cfg(windows)]
+    const BROKEN_PIPE: i32 = 232;
+    #[cfg(windows)]
+    const DISK_FULL: i32 = 112;
+
     #[test]
     fn only_a_broken_pipe_ends_a_program_quietly() {
-        let broken = io::Error::from_raw_os_error(libc::EPIPE);
+        let broken = io::Error::from_raw_os_error(BROKEN_PIPE);
         let of = |message: String| Panic::of(&message);
         assert_eq!(
             of(format!("failed printing to stdout: {broken}")),
             Panic::ClosedStdout
         );
-        let full = io::Error::from_raw_os_error(libc::ENOSPC);
+        let full = io::Error::from_raw_os_error(DISK_FULL);
         assert_eq!(
             of(format!("failed printing to stdout: {full}")),
             Panic::Other

@@ -17,6 +17,10 @@ fn keeps_the_cpu_programs_contract() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(unix, target_arch = "x86_64")),
+    ignore = "reads x86-64 machine code with objdump, a Unix tool"
+)]
 fn cpu_bound_keeps_its_sum_in_registers() {
     testkit::program::check_cpu_bound_keeps_its_sum_in_registers(BIN, "cpu_multiprocess");
 }
@@ -37,6 +41,10 @@ fn children(pid: u32) -> Vec<u32> {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "finds the workers in Linux's /proc and kills one with SIGKILL"
+)]
 fn a_worker_that_dies_ends_the_run_with_an_error() {
     // Four sums of a billion squares each: seconds of work, so the workers are still busy when
     // one of them is killed.

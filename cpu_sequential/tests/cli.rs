@@ -7,6 +7,10 @@ fn keeps_the_cpu_programs_contract() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(unix, target_arch = "x86_64")),
+    ignore = "reads x86-64 machine code with objdump, a Unix tool"
+)]
 fn cpu_bound_keeps_its_sum_in_registers() {
     let exe = env!("CARGO_BIN_EXE_cpu_sequential");
     testkit::program::check_cpu_bound_keeps_its_sum_in_registers(exe, "cpu_sequential");

@@ -13,6 +13,10 @@ fn cpu_rayon_keeps_the_cpu_programs_contract() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(unix, target_arch = "x86_64")),
+    ignore = "reads x86-64 machine code with objdump, a Unix tool"
+)]
 fn cpu_bound_keeps_its_sum_in_registers() {
     for (exe, program) in [
         (env!("CARGO_BIN_EXE_cpu_threads"), "cpu_threads"),
@@ -30,6 +34,10 @@ fn a_closed_stdout_ends_the_run_quietly() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "limits the address space with bash's `ulimit -v` (Linux's RLIMIT_AS)"
+)]
 fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
     // A hundred numbers of half a millisecond each keep the first threads busy while the next
     // ones start.

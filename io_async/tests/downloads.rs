@@ -238,6 +238,10 @@ fn a_slow_answer_times_out_and_is_counted() {
 }
 
 #[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "lowers the open-file limit with bash's `ulimit -n` (RLIMIT_NOFILE, Unix's)"
+)]
 fn at_the_default_cap_a_low_open_file_limit_loses_nothing() {
     for (name, program) in PROGRAMS {
         // `ulimit -n` in bash lowers both limits, so the program cannot raise its own. Each
@@ -286,6 +290,10 @@ fn against_another_server_the_default_cap_is_aiohttps() {
 }
 
 #[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "lowers the open-file limit with bash's `ulimit -n` (RLIMIT_NOFILE, Unix's)"
+)]
 fn a_limit_beyond_the_open_file_limit_is_said_and_every_site_accounted_for() {
     for (name, program) in PROGRAMS {
         let server = stand_in(Config::default());

@@ -242,6 +242,11 @@ fn a_closed_stdout_ends_the_run_quietly() {
     testkit::program::check_closed_stdout(EXE, &args);
 }
 
+#[cfg(not(target_os = "linux"))]
+#[test]
+#[ignore = "the three tests of signalled workers: their pids from Linux's /proc, Unix signals"]
+fn signalled_workers() {}
+
 /// Workers killed or stopped by a signal mid-run. Linux only: the test finds the workers' pids
 /// in /proc, and sends them Unix signals.
 #[cfg(target_os = "linux")]

@@ -121,6 +121,10 @@ fn a_closed_stdout_ends_the_run_quietly() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "limits the address space with bash's `ulimit -v` (Linux's RLIMIT_AS)"
+)]
 fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
     // A 200 ms answer keeps the first threads busy while the next ones start.
     let server = stand_in(Config {

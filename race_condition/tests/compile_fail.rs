@@ -24,8 +24,15 @@ fn the_unsynchronised_counters_fail_with_the_errors_the_docs_name() {
         let out = Command::new(rustc)
             .args(["--edition", "2024", "--emit", "metadata", "example.rs"])
             .current_dir(&dir)
-            .output()
-            .expect("rustc runs");
+            .output();
+        let out = match out {
+            // Where the tests run with no Rust installed (built elsewhere: Windows under Wine).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("skipped: no rustc to compile the examples with: {e}");
+                return;
+            }
+            out => out.expect("rustc runs"),
+        };
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{code}: it compiled");
         let errors: Vec<&str> = stderr

@@ -74,6 +74,11 @@ fn bad_usage_exits_2_with_one_error_line() {
     }
 }
 
+#[cfg(not(target_os = "linux"))]
+#[test]
+#[ignore = "limits the address space (Linux's RLIMIT_AS) with glibc's malloc arenas"]
+fn a_thread_the_system_refuses_is_an_error_line_not_a_panic() {}
+
 // Linux only: it counts on the kernel enforcing `RLIMIT_AS` (macOS does not) and on glibc's
 // malloc arenas; Windows has neither `pre_exec` nor rlimits.
 #[cfg(target_os = "linux")]

@@ -78,6 +78,11 @@ fn a_closed_stdout_ends_every_spinner_quietly() {
     }
 }
 
+#[cfg(not(unix))]
+#[test]
+#[ignore = "the four tests on a pseudo-terminal, with SIGINT to a process group: Unix's"]
+fn on_a_terminal() {}
+
 /// On a pseudo-terminal, as a user runs the spinners: Unix only (Windows has no pty to open
 /// this way, nor process groups and SIGINT).
 #[cfg(unix)]

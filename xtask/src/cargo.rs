@@ -33,8 +33,18 @@ fn cargo() -> Command {
     command
 }
 
-/// Where cargo puts what it builds (`target/` unless configured otherwise).
+/// Names a directory where the programs are already built, for where no cargo can build them:
+/// `.ci/wine-test` runs the Windows build of xtask under Wine, which has no cargo, with the
+/// programs that its `cargo test` built. Unset, as everywhere else, cargo builds them.
+pub const PROGRAMS_DIR: &str = "XTASK_PROGRAMS_DIR";
+
+/// Where cargo puts what it builds (`target/` unless configured otherwise). `CARGO_TARGET_DIR`
+/// is taken as cargo takes it, without asking cargo, which may not be there (see
+/// [`PROGRAMS_DIR`]).
 pub fn target_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
+        return Ok(workspace_root().join(dir));
+    }
     let output = cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .stderr(Stdio::inherit())
@@ -56,7 +66,14 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
 /// `--bin NAME`: a row of `compare` is one binary, and several share a package. The
 /// dependencies' features are the whole workspace's either way (ARCHITECTURE.md, "One build of
 /// each dependency"), so xtask and the programs share one build of tokio, hyper and the rest.
+///
+/// With [`PROGRAMS_DIR`] set, nothing is built: each binary is taken from there.
 pub fn build_release(binaries: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
+    if let Some(dir) = env::var_os(PROGRAMS_DIR) {
+        let dir = PathBuf::from(dir);
+        eprintln!("{PROGRAMS_DIR}: the programs built in {}", dir.display());
+        return Ok(built_in(&dir, binaries));
+    }
     let mut command = cargo();
     command
         .args(["build", "--release", "--keep-going"])
@@ -81,6 +98,16 @@ pub fn build_release(binaries: &[&str]) -> anyhow::Result<HashMap<String, PathBu
     Ok(binaries)
 }
 
+/// Those of `binaries` that are in `dir`, by name; a missing one is left out, as one that did
+/// not compile is.
+fn built_in(dir: &Path, binaries: &[&str]) -> HashMap<String, PathBuf> {
+    let path = |name: &str| dir.join(format!("{name}{}", env::consts::EXE_SUFFIX));
+    (binaries.iter())
+        .map(|name| (name.to_string(), path(name)))
+        .filter(|(_, path)| path.is_file())
+        .collect()
+}
+
 /// The `(binary name, path)` of a `compiler-artifact` message that made an executable.
 fn executable(message: &str) -> Option<(String, PathBuf)> {
     let message: Value = serde_json::from_str(message).ok()?;
@@ -94,6 +121,8 @@ fn executable(message: &str) -> Option<(String, PathBuf)> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
@@ -110,5 +139,16 @@ mod tests {
             executable(r#"{"reason":"build-finished","success":true}"#),
             None
         );
+    }
+
+    #[test]
+    fn prebuilt_programs_are_found_by_name_and_a_missing_one_is_left_out() {
+        let dir = env::temp_dir().join(format!("xtask-prebuilt-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let io_threads = dir.join(format!("io_threads{}", env::consts::EXE_SUFFIX));
+        fs::write(&io_threads, "").unwrap();
+        let built = built_in(&dir, &["io_threads", "io_never_built"]);
+        assert_eq!(built, HashMap::from([("io_threads".into(), io_threads)]));
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

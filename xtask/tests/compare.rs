@@ -478,6 +478,10 @@ fn sweep_servers(args: &[&str]) -> (String, Value) {
 }
 
 #[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "lowers the sweep's own open-file limit (RLIMIT_NOFILE, Unix's)"
+)]
 fn sweep_servers_stops_at_its_own_open_file_limit_and_names_it() {
     // 250 files, less the 64 the sweep keeps for itself: 186 connections at most.
     let args = [

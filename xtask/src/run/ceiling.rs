@@ -62,6 +62,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(unix), ignore = "runs its programs with /bin/sh")]
     fn a_program_that_fails_or_prints_no_duration_is_an_error() {
         let sh = Path::new("/bin/sh");
         let args = |script: &str| vec!["-c".to_owned(), script.to_owned()];

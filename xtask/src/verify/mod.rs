@@ -332,9 +332,13 @@ mod tests {
         let why = check(Expect::Answer, None, exited(2), "", stderr)
             .result
             .unwrap_err();
+        // "exit status: 2" on Unix, "exit code: 2" on Windows: std's words for the status.
         assert_eq!(
             why,
-            "exit status: 2: error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds"
+            format!(
+                "{}: error: invalid value 'nan' for '--seconds <SECONDS>': nan is not in 0..=3600 seconds",
+                exited(2).unwrap()
+            )
         );
         let panic = "\nthread 'main' (7) panicked at src/main.rs:3:5:\nno sum\nnote: run with `RUST_BACKTRACE=1`\n";
         let why = check(Expect::Answer, None, exited(101), "", panic)
