@@ -149,8 +149,7 @@ fn set_up_while_building(
     let target_dir = cargo::target_dir()?;
     std::thread::scope(|scope| {
         let python = (settings.python_runs).map(|_| scope.spawn(|| Python::set_up(&target_dir)));
-        let mut binaries: Vec<&str> = selected.iter().map(|p| p.binary).collect();
-        binaries.dedup();
+        let binaries = plan::binaries(selected);
         if !binaries.is_empty() {
             // What does not compile is said here, and shown as failed by `run`'s own build.
             cargo::build_release(&binaries)?;

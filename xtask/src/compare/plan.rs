@@ -30,10 +30,8 @@ pub fn plan(settings: &Settings, selected: &[&'static Program], python: Option<&
             entry,
             copies: settings.cpus,
         });
-    let mut build: Vec<&str> = selected.iter().map(|p| p.binary).collect();
-    build.dedup();
     Plan {
-        build,
+        build: binaries(selected),
         stand_in: (!settings.real).then(|| settings.stand_in.config()),
         run_limit: settings.run_limit,
         entries,
@@ -139,6 +137,13 @@ fn arguments(settings: &Settings, program: &Program) -> (Vec<Arg>, Expect) {
         }
     };
     (args, expected)
+}
+
+/// The binaries the selected programs run, each once: what cargo builds for them.
+pub fn binaries(selected: &[&Program]) -> Vec<&'static str> {
+    let mut binaries: Vec<&str> = selected.iter().map(|p| p.binary).collect();
+    binaries.dedup();
+    binaries
 }
 
 #[cfg(test)]
