@@ -26,6 +26,8 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A server running on a free loopback port; killed when dropped.
 pub struct Server {
+    /// The program's file name, for the tests' messages.
+    pub name: String,
     pub child: Child,
     pub addr: SocketAddr,
     stdout: Arc<Mutex<Vec<String>>>,
@@ -49,7 +51,13 @@ impl Server {
         let stdout = collect(child.stdout.take().unwrap(), Some(first));
         let stderr = collect(child.stderr.take().unwrap(), None);
         let addr = wait_for_address(&first_lines, &stderr);
+        let program = std::path::Path::new(command.get_program());
         Server {
+            name: program
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into(),
             child,
             addr,
             stdout,
@@ -67,12 +75,12 @@ impl Server {
 
     /// Waits until a line of stdout satisfies `wanted`, and returns it.
     pub fn wait_for_line(&self, wanted: impl Fn(&str) -> bool) -> String {
-        wait_for(&self.stdout, wanted)
+        wait_for(&self.stdout, wanted, &self.name)
     }
 
     /// Waits until a line of stderr satisfies `wanted`, and returns it.
     pub fn wait_for_error(&self, wanted: impl Fn(&str) -> bool) -> String {
-        wait_for(&self.stderr, wanted)
+        wait_for(&self.stderr, wanted, &self.name)
     }
 
     pub fn connect(&self) -> Client {
@@ -111,14 +119,14 @@ fn collect(
     lines
 }
 
-fn wait_for(lines: &Mutex<Vec<String>>, wanted: impl Fn(&str) -> bool) -> String {
+fn wait_for(lines: &Mutex<Vec<String>>, wanted: impl Fn(&str) -> bool, name: &str) -> String {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let now: Vec<String> = lines.lock().unwrap().clone();
         if let Some(line) = now.iter().find(|l| wanted(l)) {
             return line.clone();
         }
-        assert!(Instant::now() < deadline, "no such line in {now:?}");
+        assert!(Instant::now() < deadline, "{name}: no such line in {now:?}");
         thread::sleep(Duration::from_millis(20));
     }
 }

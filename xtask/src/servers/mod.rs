@@ -45,10 +45,10 @@ use crate::run::median_index;
 #[cfg(doc)]
 use family::QUERIES;
 use family::{
-    FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, binaries, grown_bytes,
-    python_start, python_venv, rust_queries, rust_start,
+    FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, grown_bytes, python_start,
+    python_venv, rust_queries, rust_start,
 };
-pub use family::{Runs, Server, selected};
+pub use family::{Runs, Server, binaries, selected};
 
 /// The clients that query while the idle ones are held.
 pub const ACTIVE_CLIENTS: usize = 10;
