@@ -301,6 +301,11 @@ pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
+/// `value` with `places` decimals, `-` for a missing figure.
+pub fn fixed(value: Option<f64>, places: usize) -> String {
+    or_dash(value, |v| format!("{v:.places$}"))
+}
+
 /// `-` for a missing figure.
 pub fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| "-".into(), show)

@@ -40,37 +40,32 @@ pub enum Greeting {
 }
 
 /// Why a connection was not held.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// This process could not open or connect its socket.
+    #[error("connect: {0}")]
     Connect(io::Error),
     /// Connecting did not finish within the patience: the server's listen queue is full.
+    #[error("not accepted within {:.1} s", .0.as_secs_f64())]
     NotAccepted(Duration),
     /// Connected, but the server's greeting did not come within the patience: the connection
     /// waits in its listen queue (see [`Held::queued`]).
+    #[error("no {} within {:.1} s", .0.awaited(), .1.as_secs_f64())]
     Silent(Greeting, Duration),
     /// The server said something other than its greeting (the threaded server's error line).
+    #[error("the server said {0:?}")]
     Said(String),
     /// The connection was closed or reset before the greeting.
+    #[error("closed before its prompt or answer: {0}")]
     Closed(String),
 }
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Greeting {
+    /// What a connection waits for, as a failure to get it says.
+    fn awaited(self) -> &'static str {
         match self {
-            Failure::Connect(error) => write!(f, "connect: {error}"),
-            Failure::NotAccepted(within) => {
-                write!(f, "not accepted within {:.1} s", within.as_secs_f64())
-            }
-            Failure::Silent(greeting, within) => {
-                let what = match greeting {
-                    Greeting::Answer => "answer",
-                    Greeting::Prompt | Greeting::Nothing => "prompt",
-                };
-                write!(f, "no {what} within {:.1} s", within.as_secs_f64())
-            }
-            Failure::Said(said) => write!(f, "the server said {said:?}"),
-            Failure::Closed(why) => write!(f, "closed before its prompt or answer: {why}"),
+            Greeting::Answer => "answer",
+            Greeting::Prompt | Greeting::Nothing => "prompt",
         }
     }
 }

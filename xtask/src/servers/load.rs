@@ -99,6 +99,14 @@ impl Tally {
     }
 }
 
+/// The runtime the loads' clients run on, every core's.
+pub fn runtime() -> tokio::runtime::Runtime {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    runtime.expect("a tokio runtime")
+}
+
 /// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
 const GOODBYE: &[u8] = b"\x04\r\n";
 
@@ -130,6 +138,18 @@ pub async fn sessions(
 ) -> Tally {
     let crowd = crowd(protocol, addr, clients).await;
     crowd.query(queries, patience).await
+}
+
+/// One session, whose answers are not counted: it warms the server up (its first task or
+/// thread, its allocator's pools), so that what grows afterwards is what the idle connections
+/// cost.
+pub async fn warm_up(
+    protocol: Protocol,
+    addr: SocketAddr,
+    queries: Arc<[Query]>,
+    patience: Duration,
+) {
+    sessions(protocol, addr, 1, queries, patience).await;
 }
 
 /// Clients connected for [`sessions`], none of them querying yet.
@@ -173,18 +193,12 @@ pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crow
 impl Crowd {
     /// Every client sends every query, all at once, within `patience`; timed from the first.
     pub async fn query(self, queries: Arc<[Query]>, patience: Duration) -> Tally {
-        let Crowd {
-            protocol,
-            addr,
-            clients,
-            held,
-            stopped,
-        } = self;
+        let (protocol, addr, held) = (self.protocol, self.addr, self.held);
         let mut all = Tally::default();
-        let missing = clients - held.streams.len() - held.queued.len();
+        let missing = self.clients - held.streams.len() - held.queued.len();
         if missing > 0 {
             all.unserved = missing * queries.len();
-            all.why_unserved = stopped.map(|why| format!("not connected: {why}"));
+            all.why_unserved = (self.stopped).map(|why| format!("not connected: {why}"));
         }
         let start = Instant::now();
         let mut set = JoinSet::new();

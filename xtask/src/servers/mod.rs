@@ -18,10 +18,8 @@
 //! Every answer must find as many characters as that server's own index does for the query
 //! (Rust's `unicode_names2` and Python's `unicodedata` carry different Unicode versions).
 //!
-//! It is not a plan of `plan.rs` run by `run/`: a server is not a program that runs to its end,
-//! so this module runs its loads itself, with the pieces the lab shares (`run/measure.rs`'s
-//! sampler and CPU time, `run`'s median, `report/`, `cargo.rs`, `python.rs`). `family.rs`
-//! holds the servers and their loads' scale; this file runs the loads.
+//! It is no plan (`plan.rs` says why). `family.rs` holds the servers and their loads' scale;
+//! this file runs the loads.
 
 mod family;
 mod hold;
@@ -34,7 +32,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use hold::{Greeting, Held, Sources};
 use load::{Protocol, Query, Tally};
 use process::Running;
@@ -44,10 +41,7 @@ use crate::run::measure::{self, Sampled};
 use crate::run::median_index;
 #[cfg(doc)]
 use family::QUERIES;
-use family::{
-    FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, binaries, grown_bytes,
-    python_start, python_venv, rust_queries, rust_start,
-};
+use family::{FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, bytes_each};
 pub use family::{Runs, Server, selected};
 
 /// The clients that query while the idle ones are held.
@@ -66,17 +60,11 @@ pub fn compare(
     python: Option<&Python>,
     out_dir: &Path,
 ) -> anyhow::Result<(crate::report::Output, String)> {
-    let built = crate::cargo::build_release(&binaries(servers))?;
     let scale = if quick { QUICK } else { FULL };
-    let logs = out_dir.join("server-logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
-    let starters = Starters {
-        built: &built,
-        python,
-        logs: logs.clone(),
-    };
+    let starters = Starters::new(servers, python, out_dir)?;
     let started = std::time::Instant::now();
-    let ran = run(servers, scale, runs, &starters);
+    let logs = starters.logs.join("*.log");
+    let ran = run(servers, scale, runs, starters);
     let elapsed = started.elapsed().as_secs_f64();
     let rows = report::rows(&ran);
     let json = serde_json::to_string_pretty(&rows)?;
@@ -85,7 +73,7 @@ pub fn compare(
         text: report::text(&ran, &rows)
             + &format!(
                 "Ran the servers' loads in {elapsed:.1} s.\nWrote {}: the servers' logs\n",
-                logs.join("*.log").display()
+                logs.display()
             ),
         files: vec![
             ("servers.md".into(), markdown),
@@ -101,26 +89,18 @@ pub fn compare(
 }
 
 /// Runs every load on each of `servers`, a freshly started server for each load.
-pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Starters) -> Ran {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let rust: Arc<[Query]> = rust_queries().into();
-    let mut python: Option<Result<Arc<[Query]>, String>> = None;
+pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: Starters) -> Ran {
+    let runtime = load::runtime();
     let mut python_missing = None;
     let mut outcomes = Vec::new();
     for &server in servers {
         if server.python
-            && let Err(why) = python_venv(starters)
+            && let Err(why) = starters.venv()
         {
             python_missing = Some(why);
             continue;
         }
-        let start = match server.python {
-            false => rust_start(server, starters).map(|s| (s, rust.clone())),
-            true => python_start(server, starters, &mut python),
-        };
+        let start = starters.start(server);
         let loads: &[&'static str] = match server.protocol {
             Protocol::Tcp => &["busy", "idle"],
             Protocol::Http => &["http"],
@@ -153,8 +133,8 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Sta
     }
     Ran {
         outcomes,
-        rust,
-        python: python.and_then(Result::ok),
+        rust: starters.rust,
+        python: starters.python_queries.and_then(Result::ok),
         python_missing,
         scale,
         runs,
@@ -170,11 +150,10 @@ fn run_load(
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Result<Loaded, String> {
-    let running = Running::start(start.name, &start.program, &start.args, log);
-    let running = running.map_err(|e| format!("{e:#}"))?;
+    let running = Running::start(start, log).map_err(|e| format!("{e:#}"))?;
     Ok(match load {
         "idle" => idle(runtime, &running, queries, scale),
-        _ => busy(runtime, &running, start.protocol, queries, scale),
+        _ => busy(runtime, &running, start.server.protocol, queries, scale),
     })
 }
 
@@ -203,12 +182,9 @@ fn busy(
         let before = read();
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
         let after = read();
-        let server = after
-            .0
-            .zip(before.0)
-            .map(|(after, before)| after.since(before));
-        let total = after.1.zip(before.1).map(|(after, before)| after - before);
-        let clients = after.2.zip(before.2).map(|(after, before)| after - before);
+        let server = after.0.zip(before.0).map(|(a, b)| a.since(b));
+        let total = after.1.zip(before.1).map(|(a, b)| a - b);
+        let clients = after.2.zip(before.2).map(|(a, b)| a - b);
         (tally, (server, total, clients))
     });
     let (tally, (server, total, clients)) = median_run(runs.collect());
@@ -235,10 +211,12 @@ fn idle(
     scale: Scale,
 ) -> Loaded {
     let addr = running.addr;
-    // A first session warms the server up (its first task or thread, its allocator's pools),
-    // so that what grows afterwards is what the idle connections cost.
-    let warm_up = load::sessions(Protocol::Tcp, addr, 1, queries.clone(), IDLE_PATIENCE);
-    runtime.block_on(warm_up);
+    runtime.block_on(load::warm_up(
+        Protocol::Tcp,
+        addr,
+        queries.clone(),
+        IDLE_PATIENCE,
+    ));
     let before = running.sample();
     let mut held = Held::default();
     let holding = hold::hold(
@@ -266,24 +244,16 @@ fn idle(
         tally.merge(runtime.block_on(active));
     }
     let count = held.streams.len();
-    let bytes_each = match (before, during) {
-        (Some(before), Some(during)) if count > 0 => {
-            Some(grown_bytes(before, during) / count as f64)
-        }
-        _ => None,
-    };
     Loaded {
         tally,
         peak: Sampled::highest(sampling.stop(), during),
         ready: running.ready,
-        cpu_each: None,
-        kernel_each: None,
-        clients_cpu_each: None,
         idle: Some(IdleCost {
             count,
-            bytes_each,
+            bytes_each: bytes_each(before, during, count),
             stopped,
         }),
+        ..Loaded::default()
     }
 }
 

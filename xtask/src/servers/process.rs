@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::family::Start;
 use crate::run::measure::{self, Cpu, Sampled, Sampling};
 
 /// How long a server may take to build its index and listen.
@@ -33,24 +34,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), its output
+    /// Starts the program with its arguments and `--host 127.0.0.1 --port 0` (a free port), its output
     /// and its errors going to the file `log`, and waits for its `Serving on` line there.
     ///
     /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
     /// wakes the reader at its other end, two context switches per line on a machine that the
     /// load's clients already keep busy; a file takes the line into the page cache and wakes
     /// no one. It is `server > log 2>&1`, and the log is there to read after the run.
-    pub fn start(
-        name: &str,
-        program: &Path,
-        args: &[String],
-        log: &Path,
-    ) -> anyhow::Result<Running> {
-        let started = Instant::now();
+    pub fn start(start: &Start, log: &Path) -> anyhow::Result<Running> {
+        let (name, started) = (start.server.name, Instant::now());
         let file = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-        let mut child = Command::new(program)
-            .args(args)
-            // A Python server's output is made line-buffered (`servers::LINE_BUFFERED`), which
+        let mut child = Command::new(&start.program)
+            .args(&start.args)
+            // A Python server's output is made line-buffered (`family::LINE_BUFFERED`), which
             // this variable, where a machine sets it, would make unbuffered instead.
             .env_remove("PYTHONUNBUFFERED")
             .args(["--host", "127.0.0.1", "--port", "0"])

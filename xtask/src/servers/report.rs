@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::family::{Outcome, QUERIES, Ran};
 use crate::report::plot::{Rate, rate_chart};
-use crate::report::table::{Cells, Column, Table, or_dash, wrap};
+use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
 /// One server under one load, as the files hold it.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 pub struct Row {
     pub server: &'static str,
     pub load: &'static str,
@@ -47,22 +47,7 @@ fn row(outcome: &Outcome) -> Row {
     let mut row = Row {
         server: server.name,
         load,
-        asked: 0,
-        answered: 0,
-        wrong: 0,
-        per_second: None,
-        cpu_us: None,
-        kernel_us: None,
-        clients_cpu_us: None,
-        p50_ms: None,
-        p99_ms: None,
-        peak_mib: None,
-        threads: None,
-        idle_held: None,
-        idle_bytes_each: None,
-        ready_s: None,
-        note: None,
-        verified: false,
+        ..Row::default()
     };
     let loaded = match &outcome.result {
         Ok(loaded) => loaded,
@@ -136,38 +121,32 @@ const COLUMNS: [Cells<Row>; 16] = [
         0 => "-".to_owned(),
         asked => format!("{:.0}%", 100.0 * r.answered as f64 / asked as f64),
     }),
-    (Column::number("per s"), |r| {
-        or_dash(r.per_second, |n| format!("{n:.0}"))
-    }),
-    (Column::number("cpu µs"), |r| {
-        or_dash(r.cpu_us, |us| format!("{us:.0}"))
-    }),
+    (Column::number("per s"), |r| fixed(r.per_second, 0)),
+    (Column::number("cpu µs"), |r| fixed(r.cpu_us, 0)),
     (Column::number("of it kernel µs").markdown_only(), |r| {
-        or_dash(r.kernel_us, |us| format!("{us:.0}"))
+        fixed(r.kernel_us, 0)
     }),
     (Column::number("clients cpu µs").markdown_only(), |r| {
-        or_dash(r.clients_cpu_us, |us| format!("{us:.0}"))
+        fixed(r.clients_cpu_us, 0)
     }),
     (Column::number("p50 ms").markdown_only(), |r| {
-        or_dash(r.p50_ms, |ms| format!("{ms:.1}"))
+        fixed(r.p50_ms, 1)
     }),
-    (Column::number("p99 ms"), |r| {
-        or_dash(r.p99_ms, |ms| format!("{ms:.1}"))
-    }),
+    (Column::number("p99 ms"), |r| fixed(r.p99_ms, 1)),
     (Column::number("MiB").markdown_only(), |r| {
-        or_dash(r.peak_mib, |mib| format!("{mib:.1}"))
+        fixed(r.peak_mib, 1)
     }),
     (Column::number("threads"), |r| {
         or_dash(r.threads, |n| n.to_string())
     }),
     (Column::number("KB/idle"), |r| {
-        or_dash(r.idle_bytes_each, |b| format!("{:.1}", b / 1e3))
+        fixed(r.idle_bytes_each.map(|b| b / 1e3), 1)
     }),
     (Column::number("idle held").markdown_only(), |r| {
         or_dash(r.idle_held, |n| n.to_string())
     }),
     (Column::number("ready s").markdown_only(), |r| {
-        or_dash(r.ready_s, |s| format!("{s:.2}"))
+        fixed(r.ready_s, 2)
     }),
     (Column::text("verified").markdown_only(), |r| {
         if r.verified { "yes" } else { "NO" }.to_owned()

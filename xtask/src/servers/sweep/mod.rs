@@ -23,11 +23,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
-use super::family::{
-    self, Server, Start, Starters, binaries, python_start, rust_queries, rust_start,
-};
+use super::family::{self, Server, Start, Starters};
 use super::hold::{self, Failure, Greeting, Held, Sources};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
@@ -37,7 +33,7 @@ use crate::usage::UsageError;
 use crate::{cargo, report as step};
 
 pub use args::SweepServersArgs;
-use limits::{Evidence, Limit, Stop};
+use limits::{Limit, Stop};
 use rows::{End, Setting, Step, Swept, mib};
 
 /// How long a connection may take to be accepted and greeted, and the active client to be
@@ -57,25 +53,18 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
     let swept_here: Vec<&'static Server> = (servers.iter().copied())
         .filter(|s| not_swept(s).is_none())
         .collect();
-    let built = cargo::build_release(&binaries(&swept_here))?;
     let python = match swept_here.iter().any(|s| s.python) {
         true => Some(Python::set_up(&cargo::target_dir()?)),
         false => None,
     };
-    let logs = out_dir.join("server-logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
-    let starters = Starters {
-        built: &built,
-        python: python.as_ref(),
-        logs,
-    };
+    let starters = Starters::new(&swept_here, python.as_ref(), &out_dir)?;
     // Set after cargo and pip have run, which need files of their own, and before the servers
     // start, which inherit it.
     let setting = setting(args);
     let started = Instant::now();
-    let swept = sweep(&servers, &starters, &setting);
-    let mut output = report::output(&setting, &swept, started.elapsed())?;
     let logs = starters.logs.join("*-sweep.log");
+    let swept = sweep(&servers, starters, &setting);
+    let mut output = report::output(&setting, &swept, started.elapsed())?;
     output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
     step::finish(&out_dir, output)
 }
@@ -158,74 +147,65 @@ fn setting(args: &SweepServersArgs) -> Setting {
 }
 
 /// Sweeps each server in turn, on a runtime of its own.
-fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) -> Vec<Swept> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let rust: Arc<[Query]> = rust_queries().into();
-    let mut python = None;
+fn sweep(servers: &[&'static Server], mut starters: Starters, setting: &Setting) -> Vec<Swept> {
+    let runtime = load::runtime();
     let mut swept = Vec::new();
     for &server in servers {
-        let start = match (not_swept(server), server.python) {
-            (Some(why), _) => Err(End::NotSwept { why: why.into() }),
-            (None, false) => (rust_start(server, starters).map(|s| (s, rust.clone())))
-                .map_err(|why| End::Failed { why }),
-            (None, true) => {
-                (python_start(server, starters, &mut python)).map_err(|why| End::NotSwept {
-                    why: format!("Python: {why}"),
-                })
-            }
+        let mut one = Swept {
+            server: server.name,
+            open_files: None,
+            warm_mib: None,
+            steps: Vec::new(),
+            end: End::Reached,
         };
-        let (open_files, (warm_mib, steps, end)) = match start {
-            Err(end) => (None, (None, Vec::new(), end)),
+        let start = match not_swept(server) {
+            Some(why) => Err(End::NotSwept { why: why.into() }),
+            None => starters.start(server).map_err(|why| match server.python {
+                true => End::NotSwept {
+                    why: format!("Python: {why}"),
+                },
+                false => End::Failed { why },
+            }),
+        };
+        match start {
+            Err(end) => one.end = end,
             Ok((start, queries)) => {
                 let log = starters.logs.join(format!("{}-sweep.log", server.name));
-                sweep_one(&runtime, (&start, &log), queries, setting)
+                sweep_one(&runtime, (&start, &log), queries, (setting, &mut one));
             }
-        };
-        let server = server.name;
-        swept.push(Swept {
-            server,
-            open_files,
-            warm_mib,
-            steps,
-            end,
-        });
+        }
+        swept.push(one);
     }
     swept
 }
 
-/// One server, started with its output and errors to `log`, its open-file limit lowered,
-/// climbed, and killed when it is dropped at the end. With the climb, the server's soft
-/// open-file limit as `/proc` read it once it was set.
+/// One server, started with its output and errors to `log`, its open-file limit lowered (and
+/// read back from `/proc`), climbed, and killed when it is dropped at the end.
 fn sweep_one(
     runtime: &tokio::runtime::Runtime,
     (start, log): (&Start, &Path),
     queries: Arc<[Query]>,
-    setting: &Setting,
-) -> (Option<u64>, (Option<f64>, Vec<Step>, End)) {
-    eprintln!("sweep-servers: {}", start.name);
-    match Running::start(start.name, &start.program, &start.args, log) {
-        Ok(mut running) => {
-            let pid = running.pid();
-            if let Some(n) = setting.server_open_files
-                && let Err(e) = limits::set_server_open_files(pid, n)
-            {
-                eprintln!(
-                    "note: cannot lower {}'s open-file limit to {n}: {e}",
-                    start.name
-                );
-            }
-            let open_files = server_open_files(pid);
-            let climbed = runtime.block_on(climb(&mut running, start.protocol, queries, setting));
-            (open_files, climbed)
-        }
+    (setting, swept): (&Setting, &mut Swept),
+) {
+    let name = start.server.name;
+    eprintln!("sweep-servers: {name}");
+    let mut running = match Running::start(start, log) {
+        Ok(running) => running,
         Err(e) => {
-            let why = format!("{e:#}");
-            (None, (None, Vec::new(), End::Failed { why }))
+            return swept.end = End::Failed {
+                why: format!("{e:#}"),
+            };
         }
+    };
+    let pid = running.pid();
+    if let Some(n) = setting.server_open_files
+        && let Err(e) = limits::set_server_open_files(pid, n)
+    {
+        eprintln!("note: cannot lower {name}'s open-file limit to {n}: {e}");
     }
+    swept.open_files = server_open_files(pid);
+    let protocol = start.server.protocol;
+    runtime.block_on(climb(&mut running, protocol, queries, (setting, swept)));
 }
 
 /// One server's climb: warmed up by a session, then held to each step in turn until a step
@@ -234,16 +214,14 @@ async fn climb(
     running: &mut Running,
     protocol: Protocol,
     queries: Arc<[Query]>,
-    setting: &Setting,
-) -> (Option<f64>, Vec<Step>, End) {
+    (setting, swept): (&Setting, &mut Swept),
+) {
     let addr = running.addr;
-    // A first session warms the server up (its first task or thread, its allocator's pools),
-    // so that what grows afterwards is what the idle connections cost.
-    load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
+    load::warm_up(protocol, addr, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
+    swept.warm_mib = warm.map(mib);
     let greeting = greeting(protocol);
     let mut held = Held::default();
-    let mut steps = Vec::new();
     for &step in &setting.steps {
         let target = step.min(setting.most);
         let started = Instant::now();
@@ -277,16 +255,15 @@ async fn climb(
             row = row.refused_at_the_limit();
         }
         eprintln!("  {step}: held {}, {}", row.held, row.active());
-        steps.push(row);
+        swept.steps.push(row);
         let stop = match &failure {
-            Some(failure) => stop_for(running, failure, (sample, maps), at_limit).await,
+            Some(failure) => stop_for((running, setting), failure, (sample, maps), at_limit).await,
             None if target < step => own_limit(setting, running.pid()),
             None => continue,
         };
-        let (held, warm) = (held.streams.len(), warm.map(mib));
-        return (warm, steps, End::Stopped { held, step, stop });
+        let held = held.streams.len();
+        return swept.end = End::Stopped { held, step, stop };
     }
-    (warm.map(mib), steps, End::Reached)
 }
 
 /// What each idle connection waits for before it counts as held: the TCP servers' prompt, or
@@ -299,34 +276,23 @@ fn greeting(protocol: Protocol) -> Greeting {
 }
 
 /// What stopped a server whose connection failed, with the figures that show it: its sample
-/// and memory mappings when the connection failed, and the processor time it used in the
-/// time after (`at_limit`).
+/// and memory mappings when the connection failed, the processor time it used in the time
+/// after (`at_limit`), and the machine's limits on threads the sweep read as it started.
 async fn stop_for(
-    running: &mut Running,
+    (running, setting): (&mut Running, &Setting),
     failure: &Failure,
     (sample, maps): (Option<Sampled>, Option<u64>),
     at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
     let exit = exit_if_dying(running).await.map(limits::exit_text);
-    let log = running.log();
-    let mut stop = limits::classify(&Evidence {
-        failure,
-        exit,
-        log: &log,
-    });
+    let mut stop = limits::classify(failure, exit, &running.log());
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
-            (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
+            (maps, setting.max_map_count),
             sample.and_then(|s| s.threads).map(|n| n as u64),
             &[
-                (
-                    "kernel.threads-max",
-                    limits::proc_number("/proc/sys/kernel/threads-max"),
-                ),
-                (
-                    "kernel.pid_max",
-                    limits::proc_number("/proc/sys/kernel/pid_max"),
-                ),
+                ("kernel.threads-max", setting.threads_max),
+                ("kernel.pid_max", setting.pid_max),
             ],
         ),
         Limit::ServerOpenFiles => {

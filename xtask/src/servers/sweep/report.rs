@@ -9,21 +9,7 @@ use serde::Serialize;
 use super::args::SERVER_MARGIN;
 use super::rows::{End, Setting, Step, Swept};
 use crate::report::Output;
-use crate::report::table::{Column, Table, or_dash, wrap};
-
-const COLUMNS: [Column; 11] = [
-    Column::text("server"),
-    Column::number("step"),
-    Column::number("held"),
-    Column::number("s").markdown_only(),
-    Column::number("MiB"),
-    Column::number("threads"),
-    Column::number("KB/conn"),
-    Column::number("active"),
-    Column::number("p50 ms"),
-    Column::text("wrong").markdown_only(),
-    Column::text("unanswered").markdown_only(),
-];
+use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
 const LEGEND: &str = "step: the idle connections asked for; held: those the server greeted \
 (its prompt, or one HTTP answer) and that then said nothing; MiB, threads: the server's resident memory and threads while it held them; KB/conn: its memory's \
@@ -133,28 +119,38 @@ fn head(setting: &Setting) -> Vec<String> {
 
 /// A row per server per step.
 fn table(swept: &[Swept]) -> Table {
-    let mut table = Table::of(&COLUMNS);
-    for server in swept {
-        for step in &server.steps {
-            table.push(row(server.server, step));
-        }
-    }
-    table
+    let rows: Vec<(&str, &Step)> = (swept.iter())
+        .flat_map(|server| server.steps.iter().map(|step| (server.server, step)))
+        .collect();
+    Table::of_rows(&columns(), &rows)
 }
 
-fn row(server: &str, step: &Step) -> Vec<String> {
-    vec![
-        server.to_owned(),
-        step.step.to_string(),
-        step.held.to_string(),
-        format!("{:.1}", step.seconds),
-        or_dash(step.mib, |mib| format!("{mib:.1}")),
-        or_dash(step.threads, |n| n.to_string()),
-        or_dash(step.bytes_each, |b| format!("{:.1}", b / 1e3)),
-        format!("{}/{}", step.answered, step.asked),
-        or_dash(step.p50_ms, |ms| format!("{ms:.1}")),
-        step.wrong.clone().unwrap_or_default(),
-        step.unanswered.clone().unwrap_or_default(),
+/// Every column, each with its cell: the terminal shows what fits in 80 columns.
+fn columns<'a>() -> [Cells<(&'a str, &'a Step)>; 11] {
+    [
+        (Column::text("server"), |(server, _)| server.to_string()),
+        (Column::number("step"), |(_, s)| s.step.to_string()),
+        (Column::number("held"), |(_, s)| s.held.to_string()),
+        (Column::number("s").markdown_only(), |(_, s)| {
+            format!("{:.1}", s.seconds)
+        }),
+        (Column::number("MiB"), |(_, s)| fixed(s.mib, 1)),
+        (Column::number("threads"), |(_, s)| {
+            or_dash(s.threads, |n| n.to_string())
+        }),
+        (Column::number("KB/conn"), |(_, s)| {
+            fixed(s.bytes_each.map(|b| b / 1e3), 1)
+        }),
+        (Column::number("active"), |(_, s)| {
+            format!("{}/{}", s.answered, s.asked)
+        }),
+        (Column::number("p50 ms"), |(_, s)| fixed(s.p50_ms, 1)),
+        (Column::text("wrong").markdown_only(), |(_, s)| {
+            s.wrong.clone().unwrap_or_default()
+        }),
+        (Column::text("unanswered").markdown_only(), |(_, s)| {
+            s.unanswered.clone().unwrap_or_default()
+        }),
     ]
 }
 

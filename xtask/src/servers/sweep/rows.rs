@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::hold::Sources;
 use super::limits::{OpenFiles, Stop};
 use crate::run::measure::Sampled;
-use crate::servers::family::grown_bytes;
+use crate::servers::family::bytes_each;
 use crate::servers::load::Tally;
 
 /// What a sweep is run with.
@@ -99,10 +99,6 @@ impl Step {
         (warm, now): (Option<Sampled>, Option<Sampled>),
         active: &Tally,
     ) -> Step {
-        let bytes_each = match (warm, now) {
-            (Some(warm), Some(now)) if held > 0 => Some(grown_bytes(warm, now) / held as f64),
-            _ => None,
-        };
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         Step {
             step,
@@ -110,7 +106,7 @@ impl Step {
             seconds,
             mib: now.map(mib),
             threads: now.and_then(|now| now.threads).map(|n| n as u64),
-            bytes_each,
+            bytes_each: bytes_each(warm, now, held),
             answered: active.latencies.len(),
             asked: active.asked(),
             p50_ms: active.percentile(0.5).map(ms),
