@@ -95,10 +95,6 @@ fn parse_sites(text: &str) -> Result<usize, String> {
 }
 
 impl SweepArgs {
-    pub fn stand_in(&self) -> &StandInArgs {
-        &self.stand_in
-    }
-
     /// `--limit` for the async programs, `--workers` for the others.
     pub fn flag(&self) -> &'static str {
         match self.program.program.workers {

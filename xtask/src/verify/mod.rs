@@ -95,38 +95,30 @@ pub fn check(
         Some(said) => format!("{status}: {said}"),
         None => status.to_string(),
     });
-    let (result, own_seconds) = match expect {
+    // The other programs' own words come first, when they exited with an error.
+    let own_words = |(result, own_seconds)| (exited.clone().map_or(result, Err), own_seconds, None);
+    let (result, own_seconds, faults) = match expect {
         Expect::Downloads {
             total,
             faults,
             retries_drops,
         } => {
             let retries = retries_drops.then_some(total);
-            let checked = downloads::check(total, faults, retries, log, stdout, status, exited);
-            let (result, own_seconds, faults) = checked;
-            return Check {
-                result,
-                own_seconds,
-                faults,
-            };
+            downloads::check(total, faults, retries, log, stdout, status, exited)
         }
         Expect::Flags { total, faults } => {
             let (result, own_seconds) = flags::check(total, faults, log, stdout, status, exited);
-            return Check {
-                result,
-                own_seconds,
-                faults: None,
-            };
+            (result, own_seconds, None)
         }
-        Expect::Sum(expected) => check_sum(expected, stdout),
-        Expect::Answer => (check_answer(stdout), None),
-        Expect::Units(expected) => check_units(expected, stdout),
-        Expect::Counter(expected) => check_counter(expected, stdout),
+        Expect::Sum(expected) => own_words(check_sum(expected, stdout)),
+        Expect::Answer => own_words((check_answer(stdout), None)),
+        Expect::Units(expected) => own_words(check_units(expected, stdout)),
+        Expect::Counter(expected) => own_words(check_counter(expected, stdout)),
     };
     Check {
-        result: exited.map_or(result, Err),
+        result,
         own_seconds,
-        faults: None,
+        faults,
     }
 }
 
