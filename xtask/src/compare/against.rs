@@ -48,7 +48,7 @@ impl Side {
 /// The table of this run's programs and sides, beside the rows of the report `old` with the
 /// same programs.
 fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table {
-    let mut table = Table::of(&[
+    let mut table = Table::of([
         Column::text("program"),
         Column::number("before"),
         Column::number("now"),
@@ -61,10 +61,8 @@ fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table
             .find(|r| r.program == program)
             .map(|r| Side::of(r.verified, r.figures.as_ref()))
             .unwrap_or_default();
-        let ratio = match (before.seconds, now.seconds) {
-            (Some(before), Some(now)) if before > 0.0 => Some(now / before),
-            _ => None,
-        };
+        let both = before.seconds.filter(|&s| s > 0.0).zip(now.seconds);
+        let ratio = both.map(|(before, now)| now / before);
         table.push(vec![
             program.to_owned(),
             or_dash(before.seconds, seconds),

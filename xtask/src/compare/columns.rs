@@ -4,7 +4,7 @@
 use crate::report::table::{Column, Figure, Table, or_dash, seconds, verdict};
 use crate::run::Figures;
 
-use super::rows::{PythonRow, Row};
+use super::rows::Row;
 use super::settings::ASYNC_SCALE;
 
 /// A column of compare's tables.
@@ -112,13 +112,10 @@ pub fn table<'a>(
     on_terminal: impl Fn(Col) -> bool,
     rows: impl IntoIterator<Item = &'a Row>,
 ) -> Table {
-    let headers: Vec<Column> = (columns.iter())
-        .map(|&col| match on_terminal(col) {
-            true => col.column(),
-            false => col.column().markdown_only(),
-        })
-        .collect();
-    let mut table = Table::of(&headers);
+    let mut table = Table::of(columns.iter().map(|&col| match on_terminal(col) {
+        true => col.column(),
+        false => col.column().markdown_only(),
+    }));
     for row in rows {
         table.push(columns.iter().map(|col| col.cell(row)).collect());
     }
@@ -127,28 +124,22 @@ pub fn table<'a>(
 
 /// Verified or not, and its Python original's failure or faults.
 fn status(row: &Row) -> String {
-    let mut status = verdict(row.failure.as_deref(), row.faults.as_ref());
-    match row.python_here.as_ref() {
-        Some(PythonRow {
-            failure: Some(why), ..
-        }) => status += &format!("; Python FAILED: {why}"),
-        Some(PythonRow {
-            faults: Some(faults),
-            ..
-        }) => status += &format!("; Python: {faults}"),
-        _ => {}
+    let status = verdict(row.failure.as_deref(), row.faults.as_ref());
+    let python = row.python_here.as_ref();
+    match (
+        python.and_then(|p| p.failure.as_ref()),
+        python.and_then(|p| p.faults),
+    ) {
+        (Some(why), _) => format!("{status}; Python FAILED: {why}"),
+        (None, Some(faults)) => format!("{status}; Python: {faults}"),
+        (None, None) => status,
     }
-    status
 }
 
 /// Its own time, or for a spinner, which prints none, its wall time, saying so.
 fn own_or_wall(figures: Option<&Figures>) -> String {
     or_dash(figures, |f| {
-        let wall = if f.own_seconds.is_none() {
-            " (wall)"
-        } else {
-            ""
-        };
+        let wall = f.own_seconds.map_or(" (wall)", |_| "");
         format!("{}{wall}", seconds(f.own_or_wall()))
     })
 }

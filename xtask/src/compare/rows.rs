@@ -91,10 +91,9 @@ pub fn rows(
         .find(|r| Family::Cpu.baseline() == Some(r.program));
     let alone = baseline.and_then(|row| row.figures.as_ref()?.own_seconds);
     let together = median_index(&ran.together, |&t| t).map(|i| ran.together[i]);
-    let cores_worth = match (alone, together) {
-        (Some(alone), Some(together)) => Some(ceiling::cores_worth(alone, together, settings.cpus)),
-        _ => None,
-    };
+    let cores_worth = alone
+        .zip(together)
+        .map(|(a, t)| ceiling::cores_worth(a, t, settings.cpus));
     (rows, cores_worth)
 }
 

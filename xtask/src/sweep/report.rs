@@ -134,12 +134,10 @@ fn chart(
 
 /// Workers down, sites across: the shape of the article's table.
 fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>) -> Table {
-    let mut headers = vec![args.flag().to_owned()];
-    headers.extend(args.sites.iter().map(|s| format!("{s} sites")));
-    if article.is_some() {
-        headers.push("Python (article)".into());
-    }
-    let mut table = Table::new(headers.into_iter().map(|h| (h, true, true)));
+    let mut columns = vec![Column::number(args.flag())];
+    columns.extend((args.sites.iter()).map(|s| Column::number_under(format!("{s} sites"))));
+    columns.extend(article.map(|_| Column::number("Python (article)")));
+    let mut table = Table::of(columns);
     for (value, _) in args.values() {
         let label = (rows.iter())
             .find(|r| r.value == value)
@@ -148,14 +146,9 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
         for &sites in &args.sites {
             let row = rows.iter().find(|r| r.value == value && r.sites == sites);
             cells.push(match row {
-                Some(SweepRow {
-                    skipped: Some(_), ..
-                }) => "skipped".into(),
-                Some(SweepRow {
-                    failure: Some(_), ..
-                })
-                | None => "FAILED".into(),
-                Some(SweepRow { figures, .. }) => Figure::Wall.cell(figures.as_ref()),
+                Some(row) if row.skipped.is_some() => "skipped".into(),
+                Some(row) if row.failure.is_none() => Figure::Wall.cell(row.figures.as_ref()),
+                _ => "FAILED".into(),
             });
         }
         if let Some(article) = article {
@@ -170,11 +163,10 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
 /// Every combination with every figure.
 fn detail(rows: &[SweepRow]) -> Table {
     let flag = rows.first().map_or("--workers", |r| r.flag);
-    // (header, a number?, on the terminal?)
     let mut columns = vec![Column::number(flag), Column::number("sites")];
     columns.extend(figures().map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
     columns.push(Column::text("status"));
-    let mut table = Table::of(&columns);
+    let mut table = Table::of(columns);
     for row in rows {
         let mut cells = vec![row.label(), row.sites.to_string()];
         cells.extend(figures().map(|figure| figure.cell(row.figures.as_ref())));

@@ -7,7 +7,7 @@ use crate::run::{Done, Figures, Measured};
 use crate::verify::Faults;
 
 /// One combination's line of the report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct SweepRow {
     /// `--workers` or `--limit`.
     pub flag: &'static str,
@@ -38,13 +38,8 @@ impl SweepRow {
             flag,
             value,
             default,
-            said_cap: None,
             sites,
-            verified: false,
-            failure: None,
-            faults: None,
-            skipped: None,
-            figures: None,
+            ..SweepRow::default()
         }
     }
 

@@ -141,10 +141,7 @@ fn check_faults(
         other: transcript.failures.len() - http_500,
         injected_errors: injected(Outcome::Error),
         injected_drops: injected(Outcome::Dropped),
-        retried: match (retries, log) {
-            (Some(total), Some(log)) => log.len().saturating_sub(total),
-            _ => 0,
-        },
+        retried: (retries.zip(log)).map_or(0, |(total, log)| log.len().saturating_sub(total)),
         abandoned: injected(Outcome::Abandoned),
     };
     let result = if !transcript.is_consistent() {
