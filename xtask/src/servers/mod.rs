@@ -41,7 +41,7 @@ use crate::run::measure::{self, Sampled};
 use crate::run::median_index;
 #[cfg(doc)]
 use family::QUERIES;
-use family::{FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, bytes_each};
+use family::{FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Starters, bytes_each};
 pub use family::{Runs, Server, selected};
 
 /// The clients that query while the idle ones are held.
@@ -121,8 +121,13 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: 
         };
         for &load in loads {
             let log = starters.logs.join(format!("{}-{load}.log", server.name));
+            // A freshly started server for each load.
             let result = (start.clone()).and_then(|(start, queries)| {
-                run_load(&runtime, load, &start, &log, queries, scale)
+                let running = Running::start(&start, &log).map_err(|e| format!("{e:#}"))?;
+                Ok(match load {
+                    "idle" => idle(&runtime, &running, queries, scale),
+                    _ => busy(&runtime, &running, server.protocol, queries, scale),
+                })
             });
             outcomes.push(Outcome {
                 server,
@@ -139,22 +144,6 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: 
         scale,
         runs,
     }
-}
-
-/// One load on a freshly started server.
-fn run_load(
-    runtime: &tokio::runtime::Runtime,
-    load: &str,
-    start: &Start,
-    log: &Path,
-    queries: Arc<[Query]>,
-    scale: Scale,
-) -> Result<Loaded, String> {
-    let running = Running::start(start, log).map_err(|e| format!("{e:#}"))?;
-    Ok(match load {
-        "idle" => idle(runtime, &running, queries, scale),
-        _ => busy(runtime, &running, start.server.protocol, queries, scale),
-    })
 }
 
 /// The busy load, over TCP or HTTP as the server speaks, `scale.runs` times: the run with the
@@ -175,7 +164,7 @@ fn busy(
         let read = || {
             (
                 running.cpu_time(),
-                running.cpu_total(),
+                measure::cpu_total(running.pid()),
                 measure::own_cpu_time(),
             )
         };

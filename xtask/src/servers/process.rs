@@ -105,11 +105,6 @@ impl Running {
         measure::cpu_time(self.pid())
     }
 
-    /// The processor time it has used so far, to the nanosecond, if this system tells.
-    pub fn cpu_total(&self) -> Option<Duration> {
-        measure::cpu_total(self.pid())
-    }
-
     /// Samples it on a thread of its own until [`Sampling::stop`].
     pub fn sampling(&self) -> Sampling {
         Sampling::start(self.pid(), false)

@@ -248,12 +248,7 @@ fn differences(ran: &Ran) -> Option<String> {
     let python = ran.python.as_ref()?;
     let differ: Vec<String> = (ran.rust.iter().zip(python.iter()))
         .filter(|(rust, python)| rust.expected != python.expected)
-        .map(|(rust, python)| {
-            format!(
-                "{:?} {} against {}",
-                rust.text, rust.expected, python.expected
-            )
-        })
+        .map(|(r, p)| format!("{:?} {} against {}", r.text, r.expected, p.expected))
         .collect();
     Some(match differ.is_empty() {
         true => "Rust's and Python's indexes find as many characters for every query.".into(),

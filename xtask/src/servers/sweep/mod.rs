@@ -8,10 +8,6 @@
 //! fails, and names the limit that failed it (`limits.rs`): this process's or the server's
 //! open files, threads, memory, ports, or the server's death. Each server's open-file limit
 //! is lowered below the sweep's once it has started, so that the server meets its own first.
-//!
-//! Its command line is in `args.rs`; the family's `hold.rs` opens the connections, spread over
-//! loopback source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
-//! `report.rs` makes the table, servers-sweep.md and .json.
 
 mod args;
 mod limits;

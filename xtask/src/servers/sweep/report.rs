@@ -40,14 +40,12 @@ pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Res
     for line in ends.iter().chain([&took]) {
         text += &wrap(line);
     }
+    let listed: Vec<String> = ends.iter().map(|l| format!("- {l}")).collect();
     let markdown = format!(
         "# cargo xtask sweep-servers\n\n{}\n\n{}\n{LEGEND} {MORE}\n\n{}\n\n{took}\n",
         head.join("\n"),
         table.to_markdown(),
-        ends.iter()
-            .map(|l| format!("- {l}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        listed.join("\n"),
     );
     let json = serde_json::to_string_pretty(&Report {
         setting,
@@ -73,12 +71,8 @@ fn head(setting: &Setting) -> Vec<String> {
          sends the ten queries.",
         steps.join(", ")
     )];
-    head.extend(
-        setting
-            .open_files_refused
-            .as_ref()
-            .map(|why| format!("Note: {why}.")),
-    );
+    let refused = setting.open_files_refused.as_ref();
+    head.extend(refused.map(|why| format!("Note: {why}.")));
     head.push(match setting.open_files {
         Some(o) => format!(
             "Open files: soft {}, hard {}, for this process, and the servers inherit them \
@@ -87,20 +81,19 @@ fn head(setting: &Setting) -> Vec<String> {
         ),
         None => "This system has no open-file limit.".into(),
     });
-    head.push(
-        match (
-            setting.server_open_files,
-            &setting.server_open_files_not_set,
-        ) {
-            (Some(n), _) => format!(
-                "Each server's open-file limits are then lowered to {n}, soft and hard \
+    let servers = (
+        setting.server_open_files,
+        &setting.server_open_files_not_set,
+    );
+    head.push(match servers {
+        (Some(n), _) => format!(
+            "Each server's open-file limits are then lowered to {n}, soft and hard \
              (--server-open-files N; by default the sweep's soft limit less {SERVER_MARGIN}), \
              so that it meets its own before the sweep meets its."
-            ),
-            (None, Some(why)) => format!("{}.", sentence(why).trim_end_matches('.')),
-            (None, None) => "The servers keep the sweep's open-file limit.".into(),
-        },
-    );
+        ),
+        (None, Some(why)) => format!("{}.", sentence(why).trim_end_matches('.')),
+        (None, None) => "The servers keep the sweep's open-file limit.".into(),
+    });
     head.push(format!("Connections {}.", setting.sources));
     let knobs = [
         ("vm.max_map_count", setting.max_map_count),
