@@ -82,14 +82,14 @@ pub fn output(
     })?;
     files.push(("compare.json".into(), json));
     Ok(Output {
-        text: text(settings, rows, findings)?,
+        text: text(settings, rows, findings),
         files,
         failures: failures(rows),
     })
 }
 
 /// The terminal's table, its legend, and the sentences under it.
-fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Result<String> {
+fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
     let mut text = table(rows).to_text() + "\n" + LEGEND;
     if settings.quick {
         text += &format!("\n{}", wrap(QUICK));
@@ -97,14 +97,17 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Resul
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
     }
     if let Some(why) = findings.python_missing {
-        text += &format!("\n{}", wrap(&python_missing_sentence(why)));
+        let (detail, word) = (&why.detail, why.word);
+        let sentence =
+            format!("Python: {detail}; the rows that need it say `{word}` in the Python column.");
+        text += &format!("\n{}", wrap(&sentence));
     }
     if let Some((path, old)) = findings.against {
         text += &against::text(path, old, rows);
     }
     let elapsed = findings.elapsed.as_secs_f64();
     text += &format!("\nRan {} programs in {elapsed:.1} s.\n", rows.len());
-    Ok(text)
+    text
 }
 
 /// What failed, after the files: a line for the Python programs, one for all.
@@ -137,14 +140,6 @@ fn ceiling_sentence(cores: f64, cpus: usize) -> String {
     )
 }
 
-/// Why the Python column is empty, or partly empty.
-fn python_missing_sentence(why: &Unavailable) -> String {
-    format!(
-        "Python: {}; the rows that need it say `{}` in the Python column.",
-        why.detail, why.word
-    )
-}
-
 /// Every column of compare.md; the terminal shows the key columns, the longest program name
 /// unbroken where it can be. The article's figure, the same on every run, is left to the
 /// Markdown, beside the Python original measured here.
@@ -165,12 +160,11 @@ fn table(rows: &[Row]) -> Table {
 /// Each downloader's median run as the stand-in saw it, named in its row.
 fn timelines(settings: &Settings, rows: &mut [Row]) -> anyhow::Result<Vec<(String, String)>> {
     let mut files = Vec::new();
-    for row in rows.iter_mut() {
-        let Some(run) =
-            (row.median.as_ref()).filter(|_| row.family == Family::Io && !settings.real)
-        else {
-            continue;
-        };
+    for row in rows
+        .iter_mut()
+        .filter(|r| r.family == Family::Io && !settings.real)
+    {
+        let Some(run) = &row.median else { continue };
         let name = format!("timeline-{}.svg", row.program);
         let title = format!(
             "{}: {} with {} (workers: {}), median run",
