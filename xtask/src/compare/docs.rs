@@ -109,17 +109,14 @@ fn machine() -> String {
         let short: Vec<&str> = k.split(['.', '-']).take(2).collect();
         format!("kernel {}", short.join("."))
     });
-    [
-        System::long_os_version(),
-        kernel,
-        Some(std::env::consts::ARCH.into()),
-        brand,
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|part| !part.is_empty())
-    .collect::<Vec<_>>()
-    .join(", ")
+    let arch = Some(std::env::consts::ARCH.into());
+    let parts = [System::long_os_version(), kernel, arch, brand];
+    let parts: Vec<String> = parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.join(", ")
 }
 
 /// The table a region holds: what was measured of each program of a family, with its speedup

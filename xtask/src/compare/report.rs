@@ -65,7 +65,6 @@ const ON_TERMINAL: [Col; 7] = [
     Col::Status,
 ];
 
-/// What compare prints and writes.
 pub fn output(
     settings: &Settings,
     rows: &mut [Row],
