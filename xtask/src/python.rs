@@ -178,7 +178,6 @@ fn make_venv(python3: &Path, dir: &Path) -> Result<(), Unavailable> {
     }
 }
 
-/// The venv's pip installs `requirements`.
 fn pip_install(python: &Path, requirements: &Path) -> Result<(), Unavailable> {
     let installed = Command::new(python)
         .args(["-m", "pip", "install"])

@@ -52,7 +52,6 @@ pub const QUICK: Scale = Scale {
     runs: 1,
 };
 
-/// One server of the family.
 pub struct Server {
     pub name: &'static str,
     pub protocol: Protocol,

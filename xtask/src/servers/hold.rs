@@ -70,7 +70,6 @@ impl Greeting {
     }
 }
 
-/// Connections held open.
 #[derive(Debug, Default)]
 pub struct Held {
     /// The connections the server took: each greeted, if it was to be.
@@ -267,13 +266,9 @@ async fn prompted(stream: &mut TcpStream) -> Result<(), Failure> {
 /// keep-alive one, as a browser's between two searches.
 async fn answered(stream: &mut TcpStream, server: SocketAddr) -> Result<(), Failure> {
     let closed = |e: io::Error| Failure::Closed(e.to_string());
-    let mut stream = BufReader::new(stream);
     let request = format!("GET /search?q=sun HTTP/1.1\r\nHost: {server}\r\n\r\n");
-    stream
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .map_err(closed)?;
+    stream.write_all(request.as_bytes()).await.map_err(closed)?;
+    let mut stream = BufReader::new(stream);
     let mut status = String::new();
     stream.read_line(&mut status).await.map_err(closed)?;
     if !status.starts_with("HTTP/1.1 200") {

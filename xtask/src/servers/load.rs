@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::hold::WAVE;
 use super::hold::{Failure, Greeting, Held, Sources, hold};
 use charfinder::tcp::PROMPT;
+use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -110,7 +111,6 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
 const GOODBYE: &[u8] = b"\x04\r\n";
 
-/// Which protocol a server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     Tcp,
@@ -234,12 +234,10 @@ impl Crowd {
 
 /// Counts an answer that said it found `found` characters for `query`.
 fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
-    match found == query.expected {
+    let (text, expected) = (&query.text, query.expected);
+    match found == expected {
         true => tally.latencies.push(sent.elapsed()),
-        false => tally.wrong.push(format!(
-            "{:?}: {found} found, expected {}",
-            query.text, query.expected
-        )),
+        false => (tally.wrong).push(format!("{text:?}: {found} found, expected {expected}")),
     }
 }
 
@@ -260,11 +258,8 @@ async fn tcp_session(
     for query in queries {
         let sent = Instant::now();
         let line = format!("{}\r\n", query.text);
-        stream
-            .get_mut()
-            .write_all(line.as_bytes())
-            .await
-            .map_err(unserved("send"))?;
+        let sending = stream.get_mut().write_all(line.as_bytes()).await;
+        sending.map_err(unserved("send"))?;
         let found = read_answer(&mut stream).await?;
         read_prompt(&mut stream).await?;
         check(tally, query, found, sent);
@@ -279,10 +274,8 @@ pub const NOT_THE_PROMPT: &str = "expected the prompt";
 
 async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> {
     let mut prompt = [0; PROMPT.len()];
-    stream
-        .read_exact(&mut prompt)
-        .await
-        .map_err(|e| Miss::Unserved(format!("prompt: {e}")))?;
+    let read = stream.read_exact(&mut prompt).await;
+    read.map_err(|e| Miss::Unserved(format!("prompt: {e}")))?;
     match &prompt {
         p if p == PROMPT => Ok(()),
         other => Err(Miss::Wrong(format!(
@@ -331,9 +324,8 @@ async fn http_session(
 ) -> Result<(), Miss> {
     let unserved =
         |what: &'static str| move |e: hyper::Error| Miss::Unserved(format!("{what}: {e}"));
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(unserved("handshake"))?;
+    let handshake = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await;
+    let (mut sender, connection) = handshake.map_err(unserved("handshake"))?;
     tokio::spawn(connection);
     for query in queries {
         let sent = Instant::now();
@@ -342,15 +334,11 @@ async fn http_session(
             .header(hyper::header::HOST, addr.to_string())
             .body(http_body_util::Empty::<Bytes>::new())
             .expect("a well-formed request");
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(unserved("request"))?;
+        let response = sender.send_request(request).await;
+        let response = response.map_err(unserved("request"))?;
         let status = response.status();
-        let body = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .map_err(unserved("body"))?
-            .to_bytes();
+        let body = response.into_body().collect().await;
+        let body = body.map_err(unserved("body"))?.to_bytes();
         match check_json(status, &body) {
             Ok(found) => check(tally, query, found, sent),
             Err(error) => tally.wrong.push(format!("{:?}: {error}", query.text)),

@@ -50,9 +50,8 @@ pub const ACTIVE_CLIENTS: usize = 10;
 /// for its answers, before the server counts as not serving it.
 const IDLE_PATIENCE: Duration = Duration::from_secs(2);
 
-/// The family's part of compare's output, its loads run on the `servers` selected, `quick` or
-/// at full scale, as often as `runs` says, their logs written under `out_dir`; and its table
-/// for the docs (`report::docs`).
+/// The family's part of compare's output, its loads at full scale or `quick`'s, their logs
+/// written under `out_dir`; and its table for the docs (`report::docs`).
 pub fn compare(
     servers: &[&'static Server],
     quick: bool,
@@ -67,23 +66,20 @@ pub fn compare(
     let ran = run(servers, scale, runs, starters);
     let elapsed = started.elapsed().as_secs_f64();
     let rows = report::rows(&ran);
-    let json = serde_json::to_string_pretty(&rows)?;
-    let markdown = report::table(&rows).to_markdown();
+    let mut text = report::text(&ran, &rows);
+    text += &format!("Ran the servers' loads in {elapsed:.1} s.\n");
+    text += &format!("Wrote {}: the servers' logs\n", logs.display());
+    let picture = report::picture(&rows, scale.busy_clients)?;
+    let files = vec![
+        ("servers.md".into(), report::table(&rows).to_markdown()),
+        ("servers.json".into(), serde_json::to_string_pretty(&rows)?),
+        ("servers.svg".into(), picture),
+    ];
+    let failures = report::failures(&rows);
     let output = crate::report::Output {
-        text: report::text(&ran, &rows)
-            + &format!(
-                "Ran the servers' loads in {elapsed:.1} s.\nWrote {}: the servers' logs\n",
-                logs.display()
-            ),
-        files: vec![
-            ("servers.md".into(), markdown),
-            ("servers.json".into(), json),
-            (
-                "servers.svg".into(),
-                report::picture(&rows, scale.busy_clients)?,
-            ),
-        ],
-        failures: report::failures(&rows),
+        text,
+        files,
+        failures,
     };
     Ok((output, report::docs(&ran, &rows)))
 }
@@ -108,17 +104,15 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: 
         // A server that serves one client at a time is held by its first idle client: the
         // idle load holds one, and shows that no one is served behind it. Its loads run once:
         // each waits out its patience, and the lesson is the same every time.
-        let scale = match (server.one_at_a_time, server.python) {
-            (true, _) => Scale {
-                idle_clients: 1,
-                runs: 1,
-                ..scale
-            },
-            (false, python) => Scale {
-                runs: if python { runs.python } else { runs.rust },
-                ..scale
-            },
+        let mut scale = scale;
+        scale.runs = if server.python {
+            runs.python
+        } else {
+            runs.rust
         };
+        if server.one_at_a_time {
+            (scale.idle_clients, scale.runs) = (1, 1);
+        }
         for &load in loads {
             let log = starters.logs.join(format!("{}-{load}.log", server.name));
             // A freshly started server for each load.

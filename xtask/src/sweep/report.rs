@@ -39,7 +39,6 @@ fn figures() -> impl Iterator<Item = Figure> {
     (Figure::ALL.into_iter()).filter(|&figure| figure != Figure::LargestProcess)
 }
 
-/// What the sweep prints and writes.
 pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
     let name = args.program.name();
     // The article's table is of its threaded Python downloader: beside io_threads, and beside

@@ -90,10 +90,10 @@ fn check_downloads(
         return Err("no `Downloaded` line at the end".into());
     };
     let (ok, said_total, failed) = (summary.ok, summary.total, summary.failed);
+    let (failures, reads) = (transcript.failures.len(), transcript.reads.len());
     if let Some((url, reason)) = transcript.failures.first() {
         return Err(format!(
-            "{} of {total} failed, first {url}: {reason}",
-            transcript.failures.len()
+            "{failures} of {total} failed, first {url}: {reason}"
         ));
     }
     if said_total != total || ok != total || failed != 0 {
@@ -101,11 +101,8 @@ fn check_downloads(
             "said it downloaded {ok} of {said_total}, not {total} of {total}"
         ));
     }
-    if transcript.reads.len() != total {
-        return Err(format!(
-            "{} `Read` lines for {total} sites",
-            transcript.reads.len()
-        ));
+    if reads != total {
+        return Err(format!("{reads} `Read` lines for {total} sites"));
     }
     if !status.success() {
         return Err(format!("{status} after downloading everything"));
@@ -130,32 +127,27 @@ fn check_faults(
 ) -> (Result<(), String>, Faults) {
     let injected =
         |outcome| log.map_or(0, |log| log.iter().filter(|r| r.outcome == outcome).count());
-    let http_500 = transcript
-        .failures
+    let failures = &transcript.failures;
+    let http_500 = failures
         .iter()
         .filter(|(_, why)| why.contains("500"))
         .count();
     let faults = Faults {
-        failed: transcript.failures.len(),
+        failed: failures.len(),
         http_500,
-        other: transcript.failures.len() - http_500,
+        other: failures.len() - http_500,
         injected_errors: injected(Outcome::Error),
         injected_drops: injected(Outcome::Dropped),
         retried: (retries.zip(log)).map_or(0, |(total, log)| log.len().saturating_sub(total)),
         abandoned: injected(Outcome::Abandoned),
     };
+    let (tried, failed) = (transcript.reads.len() + faults.failed, faults.failed);
     let result = if !transcript.is_consistent() {
         Err("its lines do not add up to its `Downloaded` line".into())
-    } else if transcript
-        .summary
-        .is_some_and(|summary| summary.total != total)
-    {
-        Err(format!(
-            "tried {} sites, not {total}",
-            transcript.reads.len() + faults.failed
-        ))
-    } else if status.success() != (faults.failed == 0) {
-        Err(format!("{status} with {} failed", faults.failed))
+    } else if transcript.summary.is_some_and(|s| s.total != total) {
+        Err(format!("tried {tried} sites, not {total}"))
+    } else if status.success() != (failed == 0) {
+        Err(format!("{status} with {failed} failed"))
     } else if log.is_some() && !faults.agree() {
         Err(format!("counts disagree: {faults}"))
     } else {

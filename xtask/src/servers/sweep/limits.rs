@@ -231,7 +231,6 @@ pub fn set_open_files(n: u64) -> io::Result<()> {
     Ok(rustix::process::setrlimit(resource, both(n))?)
 }
 
-/// A soft and hard limit of `n`.
 #[cfg(unix)]
 fn both(n: u64) -> rustix::process::Rlimit {
     rustix::process::Rlimit {

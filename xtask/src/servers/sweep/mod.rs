@@ -212,11 +212,15 @@ async fn climb(
     queries: Arc<[Query]>,
     (setting, swept): (&Setting, &mut Swept),
 ) {
-    let addr = running.addr;
+    let (addr, pid) = (running.addr, running.pid());
     load::warm_up(protocol, addr, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
     swept.warm_mib = warm.map(mib);
-    let greeting = greeting(protocol);
+    // Held once greeted: by the prompt, or by one HTTP answer (unasked, a connection shows nothing).
+    let greeting = match protocol {
+        Protocol::Tcp => Greeting::Prompt,
+        Protocol::Http => Greeting::Answer,
+    };
     let mut held = Held::default();
     for &step in &setting.steps {
         let target = step.min(setting.most);
@@ -229,9 +233,7 @@ async fn climb(
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
         // The server as the failure found it, before the active client: it may die after.
-        let maps = failure
-            .as_ref()
-            .and_then(|_| limits::mappings(running.pid()));
+        let maps = failure.as_ref().and_then(|_| limits::mappings(pid));
         let stopping = failure.is_some() || target < step;
         let patience = match stopping {
             true => CONNECT_PATIENCE,
@@ -239,10 +241,8 @@ async fn climb(
         };
         // What the server spends while at the limit, the active client's wait: a server that
         // retries a failed `accept` at once spins here.
-        let (cpu, since) = (
-            failure.as_ref().and_then(|_| running.cpu_time()),
-            Instant::now(),
-        );
+        let cpu = failure.as_ref().and_then(|_| running.cpu_time());
+        let since = Instant::now();
         let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
         let at_limit = (cpu.zip(running.cpu_time()))
             .map(|(before, after)| (after.since(before).total(), since.elapsed()));
@@ -254,20 +254,11 @@ async fn climb(
         swept.steps.push(row);
         let stop = match &failure {
             Some(failure) => stop_for((running, setting), failure, (sample, maps), at_limit).await,
-            None if target < step => own_limit(setting, running.pid()),
+            None if target < step => own_limit(setting, pid),
             None => continue,
         };
         let held = held.streams.len();
         return swept.end = End::Stopped { held, step, stop };
-    }
-}
-
-/// What each idle connection waits for before it counts as held: the TCP servers' prompt, or
-/// one HTTP answer (a keep-alive connection that never asked shows nothing of the server).
-fn greeting(protocol: Protocol) -> Greeting {
-    match protocol {
-        Protocol::Tcp => Greeting::Prompt,
-        Protocol::Http => Greeting::Answer,
     }
 }
 
@@ -294,12 +285,9 @@ async fn stop_for(
         Limit::ServerOpenFiles => {
             let limit =
                 server_open_files(running.pid()).map(|n| format!("its open-file limit is {n}"));
-            let cpu = at_limit.map(|(cpu, over)| {
-                format!(
-                    "at it, it used {:.2} s of processor time in {:.1} s",
-                    cpu.as_secs_f64(),
-                    over.as_secs_f64()
-                )
+            let cpu = at_limit.map(|(cpu, over)| (cpu.as_secs_f64(), over.as_secs_f64()));
+            let cpu = cpu.map(|(cpu, over)| {
+                format!("at it, it used {cpu:.2} s of processor time in {over:.1} s")
             });
             let said: Vec<String> = limit.into_iter().chain(cpu).collect();
             (!said.is_empty()).then(|| said.join("; "))
@@ -351,11 +339,8 @@ fn server_open_files(pid: u32) -> Option<u64> {
 /// The soft limit on the `Max open files` line of a `/proc/PID/limits`.
 fn max_open_files(limits: &str) -> Option<u64> {
     let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line["Max open files".len()..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    let soft = line["Max open files".len()..].split_whitespace().next()?;
+    soft.parse().ok()
 }
 
 #[cfg(test)]

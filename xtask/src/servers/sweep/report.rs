@@ -28,7 +28,6 @@ struct Report<'a> {
     seconds: f64,
 }
 
-/// What the sweep prints and writes.
 pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Result<Output> {
     let table = table(swept);
     let (head, ends) = (head(setting), ends(setting, swept));
