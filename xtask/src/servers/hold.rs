@@ -224,25 +224,16 @@ async fn open(
 async fn connect(server: SocketAddr, source: Option<Ipv4Addr>) -> io::Result<TcpStream> {
     let socket = TcpSocket::new_v4()?;
     if let Some(source) = source {
-        port_at_connect(&socket)?;
+        // `bind` with port 0 picks a port at once, one no other socket of that address uses,
+        // whatever it connects to: all of 127.0.0.1's connections, anyone's, would share its
+        // 28,232 ports. `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`, which needs
+        // the port free only towards this one server, as a socket that was never bound does.
+        // Elsewhere the sweep binds no socket (`Sources::here`).
+        #[cfg(target_os = "linux")]
+        crate::sys::bind_address_no_port(&socket)?;
         socket.bind(SocketAddr::from((source, 0)))?;
     }
     socket.connect(server).await
-}
-
-/// `bind` with port 0 picks a port at once, one no other socket of that address uses, whatever
-/// it connects to: all of 127.0.0.1's connections, anyone's, would share its 28,232 ports.
-/// `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`, which needs the port free only
-/// towards this one server, as a socket that was never bound does.
-#[cfg(target_os = "linux")]
-fn port_at_connect(socket: &TcpSocket) -> io::Result<()> {
-    crate::sys::bind_address_no_port(socket)
-}
-
-/// Elsewhere the sweep binds no socket (see [`Sources::here`]).
-#[cfg(not(target_os = "linux"))]
-fn port_at_connect(_socket: &TcpSocket) -> io::Result<()> {
-    Ok(())
 }
 
 /// Reads the TCP server's prompt: the server has accepted the connection and started its

@@ -171,16 +171,8 @@ pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crow
         Protocol::Tcp => Greeting::Prompt,
         Protocol::Http => Greeting::Nothing,
     };
-    let mut held = Held::default();
-    let stopped = hold(
-        &mut held,
-        clients,
-        addr,
-        greeting,
-        Sources::ANY,
-        CONNECT_PATIENCE,
-    )
-    .await;
+    let (mut held, any) = (Held::default(), Sources::ANY);
+    let stopped = hold(&mut held, clients, addr, greeting, any, CONNECT_PATIENCE).await;
     Crowd {
         protocol,
         addr,

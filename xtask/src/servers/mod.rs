@@ -155,13 +155,8 @@ fn busy(
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let read = || {
-            (
-                running.cpu_time(),
-                measure::cpu_total(running.pid()),
-                measure::own_cpu_time(),
-            )
-        };
+        let server_clock = || measure::cpu_total(running.pid());
+        let read = || (running.cpu_time(), server_clock(), measure::own_cpu_time());
         let before = read();
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
         let after = read();
@@ -193,23 +188,12 @@ fn idle(
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Loaded {
-    let addr = running.addr;
-    runtime.block_on(load::warm_up(
-        Protocol::Tcp,
-        addr,
-        queries.clone(),
-        IDLE_PATIENCE,
-    ));
+    let (addr, tcp, patience) = (running.addr, Protocol::Tcp, IDLE_PATIENCE);
+    runtime.block_on(load::warm_up(tcp, addr, queries.clone(), patience));
     let before = running.sample();
     let mut held = Held::default();
-    let holding = hold::hold(
-        &mut held,
-        scale.idle_clients,
-        addr,
-        Greeting::Prompt,
-        Sources::ANY,
-        IDLE_PATIENCE,
-    );
+    let (idle, prompt) = (scale.idle_clients, Greeting::Prompt);
+    let holding = hold::hold(&mut held, idle, addr, prompt, Sources::ANY, patience);
     let stopped = runtime.block_on(holding).map(|failure| failure.to_string());
     let during = running.sample();
     let sampling = running.sampling();
@@ -217,13 +201,7 @@ fn idle(
     // latencies pooled, for a 99th percentile of more than a hundred answers.
     let mut tally = Tally::default();
     for _ in 0..scale.runs.max(1) {
-        let active = load::sessions(
-            Protocol::Tcp,
-            addr,
-            ACTIVE_CLIENTS,
-            queries.clone(),
-            IDLE_PATIENCE,
-        );
+        let active = load::sessions(tcp, addr, ACTIVE_CLIENTS, queries.clone(), patience);
         tally.merge(runtime.block_on(active));
     }
     let count = held.streams.len();

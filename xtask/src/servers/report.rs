@@ -187,11 +187,9 @@ pub fn picture(rows: &[Row], clients: usize) -> anyhow::Result<String> {
         })
         .rev() // The first row at the top.
         .collect();
-    rate_chart(
-        &format!("Servers: right answers per second, {clients} clients at once"),
-        "answers per second (every answer checked; median run)",
-        &bars,
-    )
+    let title = format!("Servers: right answers per second, {clients} clients at once");
+    let axis = "answers per second (every answer checked; median run)";
+    rate_chart(&title, axis, &bars)
 }
 
 /// Under the terminal's table.

@@ -114,12 +114,8 @@ fn setting(args: &SweepServersArgs) -> Setting {
     let most = open_files.map_or(usize::MAX, |o| {
         usize::try_from(o.soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX)
     });
-    let servers = args::server_open_files(
-        args.server_open_files,
-        open_files.map(|o| o.soft),
-        most,
-        limits::SERVER_OPEN_FILES_SETTABLE,
-    );
+    let (asked, soft) = (args.server_open_files, open_files.map(|o| o.soft));
+    let servers = args::server_open_files(asked, soft, most, limits::SERVER_OPEN_FILES_SETTABLE);
     if let Err(why) = &servers {
         eprintln!("note: {why}");
     }

@@ -80,11 +80,8 @@ fn head(setting: &Setting) -> Vec<String> {
         ),
         None => "This system has no open-file limit.".into(),
     });
-    let servers = (
-        setting.server_open_files,
-        &setting.server_open_files_not_set,
-    );
-    head.push(match servers {
+    let not_set = &setting.server_open_files_not_set;
+    head.push(match (setting.server_open_files, not_set) {
         (Some(n), _) => format!(
             "Each server's open-file limits are then lowered to {n}, soft and hard \
              (--server-open-files N; by default the sweep's soft limit less {SERVER_MARGIN}), \
