@@ -87,11 +87,8 @@ pub fn timeline(
     let lanes = lanes.max(1) as u32;
     svg(lane_height * lanes + 120, |root| {
         let (top, root) = root.split_vertically(50);
-        top.draw_text(
-            title,
-            &("sans-serif", 16).into_font().style(FontStyle::Bold).into(),
-            (10, 8),
-        )?;
+        let bold = ("sans-serif", 16).into_font().style(FontStyle::Bold);
+        top.draw_text(title, &bold.into(), (10, 8))?;
         top.draw_text(&subtitle, &("sans-serif", 13).into_font().into(), (10, 30))?;
         // Segments, one per lane, the first connection at the top.
         let mut chart = ChartBuilder::on(&root)

@@ -105,11 +105,7 @@ impl Table {
             false => c.clone(),
         };
         table.set_header(self.columns.iter().map(|c| &*c.header));
-        table.add_rows(
-            self.rows
-                .iter()
-                .map(|r| r.iter().map(cell).collect::<Vec<_>>()),
-        );
+        table.add_rows(self.rows.iter().map(|r| r.iter().map(cell)));
         for (i, column) in table.column_iter_mut().enumerate() {
             if self.columns[i].number {
                 column.set_cell_alignment(CellAlignment::Right);
@@ -141,10 +137,7 @@ impl Table {
         let width = usize::from(width);
         for (i, column) in table.column_iter_mut().enumerate() {
             let (least, most) = match i {
-                0 => (
-                    cells(0).map(|cell| cell.chars().count()).max(),
-                    width * 2 / 5,
-                ),
+                0 => (cells(0).map(|c| c.chars().count()).max(), width * 2 / 5),
                 _ if self.columns[i].number || !self.columns[i].on_terminal => continue,
                 _ => {
                     let words = cells(i).flat_map(|cell| cell.split(' '));

@@ -115,22 +115,6 @@ fn markdown(
     )
 }
 
-/// Wall time against the flag, one line per number of sites.
-fn chart(
-    args: &SweepArgs,
-    rows: &[SweepRow],
-    article: Option<&[(usize, f64)]>,
-) -> anyhow::Result<String> {
-    let (name, flag) = (args.program.name(), args.flag());
-    let latency = args.stand_in.latency_ms;
-    plot::line_chart(
-        &format!("{name}: wall time against {flag} ({latency} ms per request)"),
-        &format!("{flag} (log scale)"),
-        "wall seconds (log scale)",
-        &series(args, rows, article),
-    )
-}
-
 /// Workers down, sites across: the shape of the article's table.
 fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>) -> Table {
     let mut columns = vec![Column::number(args.flag())];
@@ -178,12 +162,13 @@ fn detail(rows: &[SweepRow]) -> Table {
     table
 }
 
-/// One line per number of sites, and the article's, dashed.
-fn series(
+/// Wall time against the flag, one line per number of sites, and the article's, dashed.
+fn chart(
     args: &SweepArgs,
     rows: &[SweepRow],
     article: Option<&[(usize, f64)]>,
-) -> Vec<plot::Series> {
+) -> anyhow::Result<String> {
+    let (name, flag) = (args.program.name(), args.flag());
     let mut series: Vec<plot::Series> = (args.sites.iter())
         .map(|&sites| plot::Series {
             name: format!("{sites} sites"),
@@ -201,5 +186,8 @@ fn series(
             dashed: true,
         });
     }
-    series
+    let latency = args.stand_in.latency_ms;
+    let title = format!("{name}: wall time against {flag} ({latency} ms per request)");
+    let axis = format!("{flag} (log scale)");
+    plot::line_chart(&title, &axis, "wall seconds (log scale)", &series)
 }
