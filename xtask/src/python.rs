@@ -149,11 +149,8 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
     })?;
     fs::write(dir.join(STAMP), &wanted)
         .map_err(|e| unavailable("no-venv", format!("cannot write the venv's stamp: {e}")))?;
-    eprintln!(
-        "Python set up in {:.0} s: {}",
-        started.elapsed().as_secs_f64(),
-        python.display()
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("Python set up in {seconds:.0} s: {}", python.display());
     Ok(python)
 }
 

@@ -126,10 +126,8 @@ pub fn table<'a>(
 fn status(row: &Row) -> String {
     let status = verdict(row.failure.as_deref(), row.faults.as_ref());
     let python = row.python_here.as_ref();
-    match (
-        python.and_then(|p| p.failure.as_ref()),
-        python.and_then(|p| p.faults),
-    ) {
+    let failed = python.and_then(|p| p.failure.as_ref());
+    match (failed, python.and_then(|p| p.faults)) {
         (Some(why), _) => format!("{status}; Python FAILED: {why}"),
         (None, Some(faults)) => format!("{status}; Python: {faults}"),
         (None, None) => status,

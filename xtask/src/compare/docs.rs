@@ -48,11 +48,8 @@ pub fn write(
     let caption = caption(&run, settings, rows, cores_worth);
     let mut written = BTreeMap::new();
     for name in NAMES {
-        let table = table(name, rows);
-        written.insert(
-            name.to_owned(),
-            format!("{caption}\n{}", table.to_markdown()),
-        );
+        let markdown = table(name, rows).to_markdown();
+        written.insert(name.to_owned(), format!("{caption}\n{markdown}"));
     }
     // The servers family's table, made by `servers/report.rs`, when it ran.
     if let Some(servers) = measured.servers {
@@ -124,14 +121,12 @@ fn machine() -> String {
 fn table(name: &str, rows: &[Row]) -> Table {
     let family = |family: Family| rows.iter().filter(move |r| r.family == family);
     let compared = [MEASURED.as_slice(), &COMPARED].concat();
+    let with_python = rows.iter().filter(|r| r.python_here.is_some());
     let (columns, rows): (&[Col], Vec<&Row>) = match name {
         "downloaders" => (&compared, family(Family::Io).collect()),
         "cpu" => (&compared, family(Family::Cpu).collect()),
         "spinners" => (&MEASURED, family(Family::Spinner).collect()),
-        "python" => (
-            &PYTHON,
-            rows.iter().filter(|r| r.python_here.is_some()).collect(),
-        ),
+        "python" => (&PYTHON, with_python.collect()),
         "async-basics" => (&BASICS, family(Family::Async).collect()),
         "race-condition" => (&MEASURED, family(Family::Race).collect()),
         "flags" => (&FLAGS, family(Family::Flags).collect()),

@@ -106,12 +106,10 @@ fn arguments(settings: &Settings, program: &Program) -> (Vec<Arg>, Expect) {
             expect
         }
         Family::Cpu => {
-            args.extend(Arg::flag("--start", settings.cpu_start));
-            args.extend(Arg::flag("--count", settings.cpu_count));
-            Expect::Sum(contract::expected_sum(
-                settings.cpu_start,
-                settings.cpu_count,
-            ))
+            let (start, count) = (settings.cpu_start, settings.cpu_count);
+            args.extend(Arg::flag("--start", start));
+            args.extend(Arg::flag("--count", count));
+            Expect::Sum(contract::expected_sum(start, count))
         }
         Family::Spinner => {
             args.extend(Arg::flag("--seconds", settings.spinner_seconds));

@@ -260,11 +260,9 @@ fn settings_paragraph(settings: &Settings) -> String {
 
 /// What the Python columns hold and how they were measured.
 fn python_paragraph(settings: &Settings) -> String {
-    let (Some(runs), Some(cpu_runs), Some(python)) = (
-        settings.python_runs,
-        settings.python_cpu_runs,
-        settings.python.as_deref(),
-    ) else {
+    let (runs, cpu_runs) = (settings.python_runs, settings.python_cpu_runs);
+    let (Some(runs), Some(cpu_runs), Some(python)) = (runs, cpu_runs, settings.python.as_deref())
+    else {
         return "The article's Python programs were left out (`--no-python`).\n\n".into();
     };
     format!(

@@ -150,11 +150,9 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
     let times: HashMap<&str, [Option<f64>; 3]> = (rows.iter())
         .map(|r| {
             let own = r.figures.as_ref().filter(|_| r.verified);
+            let own = own.map(Figures::own_or_wall);
             let here = r.python_here.as_ref().and_then(PythonRow::seconds);
-            (
-                r.program,
-                [own.map(Figures::own_or_wall), r.python_seconds, here],
-            )
+            (r.program, [own, r.python_seconds, here])
         })
         .collect();
     for row in rows.iter_mut() {

@@ -192,19 +192,15 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Measured {
             Err(why) => why,
         };
         if failure.is_none() {
-            failure = Some(if count > 1 {
-                format!("run {} of {count}: {why}", i + 1)
-            } else {
-                why
+            failure = Some(match count {
+                1 => why,
+                _ => format!("run {} of {count}: {why}", i + 1),
             });
         }
     }
-    let every_wall_seconds = verified
-        .iter()
-        .map(|r| r.measurement.wall.as_secs_f64())
-        .collect();
-    let median = median_index(&verified, |r| r.measurement.wall.as_secs_f64())
-        .map(|i| verified.swap_remove(i));
+    let wall = |run: &Run| run.measurement.wall.as_secs_f64();
+    let every_wall_seconds = verified.iter().map(wall).collect();
+    let median = median_index(&verified, wall).map(|i| verified.swap_remove(i));
     let figures = median.as_ref().map(|run| {
         let m = &run.measurement;
         let wall = m.wall.as_secs_f64();
