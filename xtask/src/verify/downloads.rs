@@ -128,10 +128,7 @@ fn check_faults(
     let injected =
         |outcome| log.map_or(0, |log| log.iter().filter(|r| r.outcome == outcome).count());
     let failures = &transcript.failures;
-    let http_500 = failures
-        .iter()
-        .filter(|(_, why)| why.contains("500"))
-        .count();
+    let http_500 = failures.iter().filter(|(_, w)| w.contains("500")).count();
     let faults = Faults {
         failed: failures.len(),
         http_500,

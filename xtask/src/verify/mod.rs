@@ -60,11 +60,8 @@ fn visible(line: &str) -> &str {
 /// `main`), or a panic's message, or else its last line. (The last line of a usage error is only
 /// "For more information, try '--help'.")
 fn first_error(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines = stderr.lines().map(str::trim);
+    let lines: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
     if let Some(error) = lines.iter().find(|l| l.to_lowercase().starts_with("error")) {
         return Some(error.to_string());
     }
@@ -189,11 +186,9 @@ fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64
     }
     let result = match counter {
         None => Err("no `Counter` line".into()),
-        Some(n) if n == expected => match own_seconds {
-            Some(_) => Ok(()),
-            None => Err("no `Duration` line".into()),
-        },
-        Some(n) => Err(format!("counted {n}, not {expected}")),
+        Some(n) if n != expected => Err(format!("counted {n}, not {expected}")),
+        Some(_) if own_seconds.is_none() => Err("no `Duration` line".into()),
+        Some(_) => Ok(()),
     };
     (result, own_seconds)
 }
