@@ -197,10 +197,8 @@ const BAR_SERIES: [BarSeries; 3] = [
 
 /// The top and bottom of row `i` of [`bar_chart`].
 fn row(i: usize) -> (SegmentValue<u32>, SegmentValue<u32>) {
-    (
-        SegmentValue::Exact(i as u32),
-        SegmentValue::Exact(i as u32 + 1),
-    )
+    let i = i as u32;
+    (SegmentValue::Exact(i), SegmentValue::Exact(i + 1))
 }
 
 /// Horizontal bars of wall time, one per program, on a log scale (from hundredths of a second
@@ -350,14 +348,11 @@ pub fn line_chart(
     y_label: &str,
     series: &[Series],
 ) -> anyhow::Result<String> {
-    let points = || {
-        series
-            .iter()
-            .flat_map(|s| &s.points)
-            .filter(|(x, y)| *x > 0.0 && *y > 0.0)
-    };
-    let x = decades(points().map(|p| p.0), 10.0);
-    let y = decades(points().map(|p| p.1), 10.0);
+    // A log scale has no room for 0.
+    let positive = |&(x, y): &(f64, f64)| x > 0.0 && y > 0.0;
+    let points = (series.iter()).flat_map(|s| s.points.iter().copied().filter(positive));
+    let x = decades(points.clone().map(|p| p.0), 10.0);
+    let y = decades(points.map(|p| p.1), 10.0);
     svg(500, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
@@ -373,11 +368,7 @@ pub fn line_chart(
         for (i, s) in series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let style = colour.stroke_width(2);
-            let points = s
-                .points
-                .iter()
-                .copied()
-                .filter(|(x, y)| *x > 0.0 && *y > 0.0);
+            let points = s.points.iter().copied().filter(positive);
             let drawn = match s.dashed {
                 true => chart.draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?,
                 false => chart.draw_series(LineSeries::new(points.clone(), style))?,
