@@ -57,10 +57,10 @@ fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table
         Column::number("now"),
     ]);
     for (program, now) in now {
-        let before = (old.rows.iter())
-            .find(|r| r.program == program)
-            .map(|r| Side::of(r.verified, r.figures.as_ref()))
-            .unwrap_or_default();
+        let before = old.rows.iter().find(|r| r.program == program);
+        let before = before.map_or(Side::default(), |r| {
+            Side::of(r.verified, r.figures.as_ref())
+        });
         let both = before.seconds.filter(|&s| s > 0.0).zip(now.seconds);
         let ratio = both.map(|(before, now)| now / before);
         table.push(vec![

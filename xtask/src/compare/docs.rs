@@ -108,11 +108,8 @@ fn machine() -> String {
     });
     let arch = Some(std::env::consts::ARCH.into());
     let parts = [System::long_os_version(), kernel, arch, brand];
-    let parts: Vec<String> = parts
-        .into_iter()
-        .flatten()
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts = parts.map(Option::unwrap_or_default);
+    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
     parts.join(", ")
 }
 

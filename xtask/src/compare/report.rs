@@ -111,8 +111,8 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
 
 /// What failed, after the files: a line for the Python programs, one for all.
 fn failures(rows: &[Row]) -> Vec<String> {
-    let python_failed = (rows.iter())
-        .filter_map(|r| r.python_here.as_ref())
+    let pythons = rows.iter().filter_map(|r| r.python_here.as_ref());
+    let python_failed = pythons
         .filter(|p| p.unavailable.is_none() && !p.verified)
         .count();
     let mut lines = Vec::new();
@@ -178,18 +178,16 @@ fn timelines(settings: &Settings, rows: &mut [Row]) -> anyhow::Result<Vec<(Strin
 
 /// Every program's wall time, beside its Python original's here and the article's.
 fn bar_chart(rows: &[Row]) -> anyhow::Result<String> {
-    let bars: Vec<plot::Bar> = rows
-        .iter()
+    // A wall time that was verified.
+    let wall = |verified, figures: &Option<crate::run::Figures>| {
+        Some(figures.as_ref().filter(|_| verified)?.wall_seconds)
+    };
+    let bars: Vec<plot::Bar> = (rows.iter())
         .map(|r| plot::Bar {
             label: r.program.into(),
-            seconds: (r.figures.as_ref())
-                .filter(|_| r.verified)
-                .map(|f| f.wall_seconds),
+            seconds: wall(r.verified, &r.figures),
             python: r.python_seconds,
-            python_here: r.python_here.as_ref().and_then(|p| {
-                let figures = p.figures.as_ref().filter(|_| p.verified)?;
-                Some(figures.wall_seconds)
-            }),
+            python_here: (r.python_here.as_ref()).and_then(|p| wall(p.verified, &p.figures)),
         })
         .collect();
     plot::bar_chart("Wall time, median run", &bars)

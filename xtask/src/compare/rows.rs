@@ -169,10 +169,8 @@ fn add_speedups(rows: &mut [Row], quick: bool) {
             continue;
         };
         row.python_speedup = python.zip(row.python_seconds).map(|(b, s)| b / s);
-        row.speedup = own
-            .zip(times[row.program][0])
-            .filter(|_| timed)
-            .map(|(b, s)| b / s);
+        let mine = times[row.program][0];
+        row.speedup = own.zip(mine).filter(|_| timed).map(|(b, s)| b / s);
         if let Some(python) = row.python_here.as_mut().filter(|_| row.speedup.is_some()) {
             python.speedup = here.zip(python.seconds()).map(|(b, s)| b / s);
         }

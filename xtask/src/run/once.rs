@@ -81,12 +81,9 @@ impl Ready {
                 stand_in.log().settle(Duration::from_secs(1));
                 let since = |t: Instant| t.saturating_duration_since(stand_in.epoch());
                 let window = (since(measurement.started), since(measurement.ended));
-                let log: Vec<LoggedRequest> = stand_in
-                    .log()
-                    .take()
-                    .into_iter()
-                    .filter(|r| r.start >= window.0 && r.start <= window.1)
-                    .collect();
+                let within = |r: &LoggedRequest| r.start >= window.0 && r.start <= window.1;
+                let log = stand_in.log().take().into_iter().filter(within);
+                let log: Vec<LoggedRequest> = log.collect();
                 let end = log.iter().map(|r| r.end).fold(window.1, Duration::max);
                 (log, (window.0, end))
             }

@@ -258,11 +258,9 @@ fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
         .args(QUERIES)
         .output()
         .context("cannot run charindex.py")?;
-    let counts: Vec<usize> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| l.trim().parse())
-        .collect::<Result<_, _>>()
-        .context("charindex.py's counts")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let counts: Result<Vec<usize>, _> = stdout.lines().map(|l| l.trim().parse()).collect();
+    let counts = counts.context("charindex.py's counts")?;
     if !output.status.success() || counts.len() != QUERIES.len() {
         bail!(
             "charindex.py gave {} counts for {} queries",

@@ -59,10 +59,8 @@ impl SweepRow {
 
     /// "--limit 5", or "--limit 1000, the stand-in's default".
     pub fn setting(&self) -> String {
-        match self.default {
-            Some(whose) => format!("{} {}, {whose}", self.flag, self.value),
-            None => format!("{} {}", self.flag, self.value),
-        }
+        let whose = self.default.map(|whose| format!(", {whose}"));
+        format!("{} {}{}", self.flag, self.value, whose.unwrap_or_default())
     }
 
     /// The row's first cell: the flag's value, "1000 (default)" for the program's own.
