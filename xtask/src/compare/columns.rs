@@ -7,7 +7,6 @@ use crate::run::Figures;
 use super::rows::Row;
 use super::settings::ASYNC_SCALE;
 
-/// A column of compare's tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Col {
     Program,

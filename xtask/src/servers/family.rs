@@ -230,6 +230,11 @@ const LINE_BUFFERED: &str = "import os, runpy, sys; \
     sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); \
     runpy.run_path(sys.argv[0], run_name='__main__')";
 
+/// A server's resident memory, in MiB.
+pub fn mib(sampled: Sampled) -> f64 {
+    sampled.largest_process_kib as f64 / 1024.0
+}
+
 /// How much a server's resident memory grew from one sample to another, in bytes, for each
 /// of the `count` connections it took meanwhile.
 pub fn bytes_each(before: Option<Sampled>, after: Option<Sampled>, count: usize) -> Option<f64> {

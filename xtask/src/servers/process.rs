@@ -1,7 +1,5 @@
 //! A server started for one load, and what it costs, read from outside as `run/measure.rs`
-//! reads a program: its resident memory and threads by the same sampler (sysinfo; threads on
-//! Linux only), its processor time by the same `cpu_time` (Linux's `/proc`, in clock ticks, for
-//! the kernel's share) and `cpu_total` (its CPU-time clock, to the nanosecond; elsewhere `-`).
+//! reads a program: by the same sampler, `cpu_time` and `cpu_total`.
 //!
 //! A server's errors go to its log with its output: where it says it is at a limit (out of
 //! descriptors, of threads) or why it died, which `sweep-servers` reads to name what stopped it.

@@ -2,9 +2,11 @@
 //! in the Markdown and JSON files, a legend, the sentences the runs call for, and what failed
 //! its check.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
-use super::family::{Outcome, QUERIES, Ran};
+use super::family::{Outcome, QUERIES, Ran, mib};
 use crate::report::plot::{Rate, rate_chart};
 use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
@@ -57,23 +59,18 @@ fn row(outcome: &Outcome) -> Row {
         }
     };
     let tally = &loaded.tally;
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     row.asked = tally.asked();
     row.answered = tally.latencies.len();
     row.wrong = tally.wrong.len();
     row.per_second = (row.answered > 0).then(|| tally.per_second());
-    let us = |cpu: Option<std::time::Duration>| {
-        cpu.filter(|_| row.answered > 0)
-            .map(|cpu| cpu.as_secs_f64() * 1e6)
-    };
+    let us = |cpu: Option<Duration>| Some(cpu.filter(|_| row.answered > 0)?.as_secs_f64() * 1e6);
     row.cpu_us = us(loaded.cpu_each);
     row.kernel_us = us(loaded.kernel_each);
     row.clients_cpu_us = us(loaded.clients_cpu_each);
     row.p50_ms = tally.percentile(0.50).map(ms);
     row.p99_ms = tally.percentile(0.99).map(ms);
-    row.peak_mib = loaded
-        .peak
-        .map(|peak| peak.largest_process_kib as f64 / 1024.0);
+    row.peak_mib = loaded.peak.map(mib);
     row.threads = loaded.peak.and_then(|peak| peak.threads).map(|n| n as u64);
     row.ready_s = Some(loaded.ready.as_secs_f64());
     if let Some(held) = &loaded.idle {

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::family::{self, Server, Start, Starters};
+use super::family::{self, Server, Start, Starters, mib};
 use super::hold::{self, Failure, Greeting, Held, Sources};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
@@ -30,7 +30,7 @@ use crate::{cargo, report as step};
 
 pub use args::SweepServersArgs;
 use limits::{Limit, Stop};
-use rows::{End, Setting, Step, Swept, mib};
+use rows::{End, Setting, Step, Swept};
 
 /// How long a connection may take to be accepted and greeted, and the active client to be
 /// answered at the step where holding stopped.
@@ -246,7 +246,8 @@ async fn climb(
         if stopping {
             row = row.refused_at_the_limit();
         }
-        eprintln!("  {step}: held {}, {}", row.held, row.active());
+        let (answered, asked) = (row.answered, row.asked);
+        eprintln!("  {step}: held {}, {answered}/{asked} answered", row.held);
         swept.steps.push(row);
         let stop = match &failure {
             Some(failure) => stop_for((running, setting), failure, (sample, maps), at_limit).await,

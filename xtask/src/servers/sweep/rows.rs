@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::hold::Sources;
 use super::limits::{OpenFiles, Stop};
 use crate::run::measure::Sampled;
-use crate::servers::family::bytes_each;
+use crate::servers::family::{bytes_each, mib};
 use crate::servers::load::Tally;
 
 /// What a sweep is run with.
@@ -87,10 +87,6 @@ pub enum End {
     Failed { why: String },
 }
 
-pub fn mib(sampled: Sampled) -> f64 {
-    sampled.largest_process_kib as f64 / 1024.0
-}
-
 impl Step {
     pub fn new(
         step: usize,
@@ -126,11 +122,6 @@ impl Step {
             self.wrong = None;
         }
         self
-    }
-
-    /// `10/10 answered`, for the progress lines.
-    pub fn active(&self) -> String {
-        format!("{}/{} answered", self.answered, self.asked)
     }
 }
 
