@@ -101,14 +101,12 @@ fn find_python3() -> Result<(PathBuf, String), Unavailable> {
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
+    let fails = format!("python3 does not run: {}", last_line(&output));
     match (output.status.success(), lines.next(), lines.next()) {
         (true, Some(path), Some(version)) if !path.is_empty() => {
             Ok((PathBuf::from(path), version.to_owned()))
         }
-        _ => Err(unavailable(
-            "no-python3",
-            format!("python3 does not run: {}", last_line(&output)),
-        )),
+        _ => Err(unavailable("no-python3", fails)),
     }
 }
 

@@ -266,12 +266,9 @@ fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let counts: Result<Vec<usize>, _> = stdout.lines().map(|l| l.trim().parse()).collect();
     let counts = counts.context("charindex.py's counts")?;
-    if !output.status.success() || counts.len() != QUERIES.len() {
-        bail!(
-            "charindex.py gave {} counts for {} queries",
-            counts.len(),
-            QUERIES.len()
-        );
+    let (got, asked) = (counts.len(), QUERIES.len());
+    if !output.status.success() || got != asked {
+        bail!("charindex.py gave {got} counts for {asked} queries");
     }
     let query = |(text, expected): (&&str, usize)| Query {
         text: text.to_string(),

@@ -248,9 +248,8 @@ async fn prompted(stream: &mut TcpStream) -> Result<(), Failure> {
     let mut said = prompt.to_vec();
     let mut rest = BufReader::new(stream).take(200);
     let _ = rest.read_until(b'\n', &mut said).await;
-    Err(Failure::Said(
-        String::from_utf8_lossy(&said).trim().to_owned(),
-    ))
+    let said = String::from_utf8_lossy(&said).trim().to_owned();
+    Err(Failure::Said(said))
 }
 
 /// Asks the HTTP server one query and reads its whole answer: the connection is then an idle

@@ -100,14 +100,6 @@ impl Tally {
     }
 }
 
-/// The runtime the loads' clients run on, every core's.
-pub fn runtime() -> tokio::runtime::Runtime {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build();
-    runtime.expect("a tokio runtime")
-}
-
 /// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
 const GOODBYE: &[u8] = b"\x04\r\n";
 
@@ -282,14 +274,13 @@ async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> 
 async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
     let mut lines = 0;
     let mut line = Vec::new();
+    let closed = "the server closed the connection mid-answer";
     loop {
         line.clear();
         let read = (stream.read_until(b'\n', &mut line).await)
             .map_err(|e| Miss::Unserved(format!("read: {e}")))?;
         if read == 0 {
-            return Err(Miss::Unserved(
-                "the server closed the connection mid-answer".into(),
-            ));
+            return Err(Miss::Unserved(closed.into()));
         }
         let text = String::from_utf8_lossy(&line);
         if text.starts_with('─') {

@@ -86,7 +86,7 @@ pub fn compare(
 
 /// Runs every load on each of `servers`, a freshly started server for each load.
 pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: Starters) -> Ran {
-    let runtime = load::runtime();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let mut python_missing = None;
     let mut outcomes = Vec::new();
     for &server in servers {

@@ -140,15 +140,12 @@ fn setting(args: &SweepServersArgs) -> Setting {
 
 /// Sweeps each server in turn, on a runtime of its own.
 fn sweep(servers: &[&'static Server], mut starters: Starters, setting: &Setting) -> Vec<Swept> {
-    let runtime = load::runtime();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let mut swept = Vec::new();
     for &server in servers {
         let mut one = Swept {
             server: server.name,
-            open_files: None,
-            warm_mib: None,
-            steps: Vec::new(),
-            end: End::Reached,
+            ..Swept::default()
         };
         let start = match not_swept(server) {
             Some(why) => Err(End::NotSwept { why: why.into() }),

@@ -37,7 +37,7 @@ pub struct Setting {
 }
 
 /// One server's sweep.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 pub struct Swept {
     pub server: &'static str,
     /// Its soft open-file limit once set, as `/proc/PID/limits` says (Linux).
@@ -69,10 +69,11 @@ pub struct Step {
 }
 
 /// How a server's sweep ended.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 #[serde(tag = "end", rename_all = "kebab-case")]
 pub enum End {
-    /// Held every connection asked for.
+    /// Held every connection asked for (the climb's end until a step stops it).
+    #[default]
     Reached,
     /// Could hold no more: `held` on the way to `step`.
     Stopped {
