@@ -172,7 +172,13 @@ impl<'a> Starters<'a> {
         let logs = out_dir.join("server-logs");
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create {}", logs.display()))?;
-        let rust = rust_queries().into();
+        // The queries with what the Rust index finds for each.
+        let index = charfinder::InvertedIndex::new();
+        let query = |text: &&str| Query {
+            text: text.to_string(),
+            expected: index.search(text).len(),
+        };
+        let rust = QUERIES.iter().map(query).collect();
         Ok(Starters {
             built,
             python,
@@ -240,16 +246,6 @@ pub fn mib(sampled: Sampled) -> f64 {
 pub fn bytes_each(before: Option<Sampled>, after: Option<Sampled>, count: usize) -> Option<f64> {
     let (before, after) = (before?.largest_process_kib, after?.largest_process_kib);
     (count > 0).then(|| (after as f64 - before as f64) * 1024.0 / count as f64)
-}
-
-/// The queries with what the Rust index finds for each.
-fn rust_queries() -> Vec<Query> {
-    let index = charfinder::InvertedIndex::new();
-    let query = |text: &&str| Query {
-        text: text.to_string(),
-        expected: index.search(text).len(),
-    };
-    QUERIES.iter().map(query).collect()
 }
 
 /// The queries with what Python's index (`python/charindex.py`, on the interpreter's own

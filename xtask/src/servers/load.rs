@@ -54,6 +54,11 @@ enum Miss {
     Unserved(String),
 }
 
+/// What a failed step of a session (`what`) and its error make of the queries left.
+fn unserved<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Miss {
+    move |e| Miss::Unserved(format!("{what}: {e}"))
+}
+
 impl Tally {
     /// Adds `other`'s answers and time to these.
     pub fn merge(&mut self, other: Tally) {
@@ -116,11 +121,11 @@ pub enum Protocol {
 /// not accept shows within two.
 pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
 
-/// `clients` clients, connected first (by [`hold`], a TCP client reading its first prompt), then all sending every query in turn over their connection at once (a TCP session,
-/// or a keep-alive HTTP/1.1 connection); a client that has not finished within `patience`
-/// leaves its remaining queries unserved, as does one the server did not take within
-/// [`CONNECT_PATIENCE`]. The rate is timed from the first query. [`crowd`] and
-/// [`Crowd::query`] are its two halves, for a caller that measures the second alone.
+/// `clients` clients, connected first (by [`hold`], a TCP client reading its prompt), then all
+/// sending every query in turn at once, over a TCP session or a keep-alive HTTP/1.1 connection;
+/// a client not done within `patience` leaves its remaining queries unserved, as does one the
+/// server did not take within [`CONNECT_PATIENCE`]. The rate is timed from the first query;
+/// [`crowd`] and [`Crowd::query`] are its halves, for a caller that measures the second alone.
 pub async fn sessions(
     protocol: Protocol,
     addr: SocketAddr,
@@ -130,18 +135,6 @@ pub async fn sessions(
 ) -> Tally {
     let crowd = crowd(protocol, addr, clients).await;
     crowd.query(queries, patience).await
-}
-
-/// One session, whose answers are not counted: it warms the server up (its first task or
-/// thread, its allocator's pools), so that what grows afterwards is what the idle connections
-/// cost.
-pub async fn warm_up(
-    protocol: Protocol,
-    addr: SocketAddr,
-    queries: Arc<[Query]>,
-    patience: Duration,
-) {
-    sessions(protocol, addr, 1, queries, patience).await;
 }
 
 /// Clients connected for [`sessions`], none of them querying yet.
@@ -233,8 +226,6 @@ async fn tcp_session(
     queries: &[Query],
     tally: &mut Tally,
 ) -> Result<(), Miss> {
-    let unserved =
-        |what: &'static str| move |e: std::io::Error| Miss::Unserved(format!("{what}: {e}"));
     let mut stream = BufReader::new(stream);
     if !prompted {
         read_prompt(&mut stream).await?;
@@ -259,14 +250,12 @@ pub const NOT_THE_PROMPT: &str = "expected the prompt";
 async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> {
     let mut prompt = [0; PROMPT.len()];
     let read = stream.read_exact(&mut prompt).await;
-    read.map_err(|e| Miss::Unserved(format!("prompt: {e}")))?;
-    match &prompt {
-        p if p == PROMPT => Ok(()),
-        other => Err(Miss::Wrong(format!(
-            "{NOT_THE_PROMPT}, got {:?}",
-            String::from_utf8_lossy(other)
-        ))),
+    read.map_err(unserved("prompt"))?;
+    if prompt == PROMPT {
+        return Ok(());
     }
+    let got = String::from_utf8_lossy(&prompt);
+    Err(Miss::Wrong(format!("{NOT_THE_PROMPT}, got {got:?}")))
 }
 
 /// Reads an answer's lines to its status line (`───… {n} found`), checks that there are `n`
@@ -277,8 +266,7 @@ async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
     let closed = "the server closed the connection mid-answer";
     loop {
         line.clear();
-        let read = (stream.read_until(b'\n', &mut line).await)
-            .map_err(|e| Miss::Unserved(format!("read: {e}")))?;
+        let read = (stream.read_until(b'\n', &mut line).await).map_err(unserved("read"))?;
         if read == 0 {
             return Err(Miss::Unserved(closed.into()));
         }
@@ -305,8 +293,6 @@ async fn http_session(
     queries: &[Query],
     tally: &mut Tally,
 ) -> Result<(), Miss> {
-    let unserved =
-        |what: &'static str| move |e: hyper::Error| Miss::Unserved(format!("{what}: {e}"));
     let handshake = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await;
     let (mut sender, connection) = handshake.map_err(unserved("handshake"))?;
     tokio::spawn(connection);

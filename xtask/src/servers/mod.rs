@@ -165,7 +165,13 @@ fn busy(
         let clients = after.2.zip(before.2).map(|(a, b)| a - b);
         (tally, (server, total, clients))
     });
-    let (tally, (server, total, clients)) = median_run(runs.collect());
+    // The run with the median rate, with every other run's wrong answers added: a wrong answer
+    // in any run fails the row.
+    let mut runs: Vec<_> = runs.collect();
+    let median = median_index(&runs, |(tally, _)| tally.per_second());
+    let (mut tally, (server, total, clients)) = runs.swap_remove(median.expect("a load runs"));
+    let others = runs.into_iter().flat_map(|(run, _)| run.wrong);
+    tally.wrong.extend(others);
     let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
         cpu_each: total.map(|total| total / answers),
@@ -189,7 +195,8 @@ fn idle(
     scale: Scale,
 ) -> Loaded {
     let (addr, tcp, patience) = (running.addr, Protocol::Tcp, IDLE_PATIENCE);
-    runtime.block_on(load::warm_up(tcp, addr, queries.clone(), patience));
+    // A first session warms the server up, as the sweep's does (`sweep/mod.rs`).
+    runtime.block_on(load::sessions(tcp, addr, 1, queries.clone(), patience));
     let before = running.sample();
     let mut held = Held::default();
     let (idle, prompt) = (scale.idle_clients, Greeting::Prompt);
@@ -216,15 +223,4 @@ fn idle(
         }),
         ..Loaded::default()
     }
-}
-
-/// Of a load's runs, each with the processor time the server used, the one with the median
-/// rate, with every other run's wrong answers added: a wrong answer in any run fails the row.
-fn median_run<T>(mut runs: Vec<(Tally, T)>) -> (Tally, T) {
-    let median = median_index(&runs, |(tally, _)| tally.per_second());
-    let mut median = runs.swap_remove(median.expect("a load runs at least once"));
-    for (run, _) in runs {
-        median.0.wrong.extend(run.wrong);
-    }
-    median
 }

@@ -32,8 +32,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts the program with its arguments and `--host 127.0.0.1 --port 0` (a free port), its output
-    /// and its errors going to the file `log`, and waits for its `Serving on` line there.
+    /// Starts the program with its arguments and `--host 127.0.0.1 --port 0` (a free port), its
+    /// output and its errors going to the file `log`, and waits for its `Serving on` line there.
     ///
     /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
     /// wakes the reader at its other end, two context switches per line on a machine that the

@@ -102,11 +102,8 @@ fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
         return Some(format!("held {} idle clients, then: {stopped}", held.count));
     }
     let why = tally.why_unserved.as_deref()?;
-    Some(format!(
-        "{} of {} queries unanswered: {why}",
-        tally.unserved,
-        tally.asked()
-    ))
+    let (unserved, asked) = (tally.unserved, tally.asked());
+    Some(format!("{unserved} of {asked} queries unanswered: {why}"))
 }
 
 /// Every column, each with its cell: the terminal shows what fits in 80 columns, servers.md
@@ -207,15 +204,12 @@ fn loads(ran: &Ran) -> String {
         1 => "once".to_owned(),
         n => format!("{n} times"),
     };
+    let (busy, idle, queries) = (scale.busy_clients, scale.idle_clients, QUERIES.len());
+    let (rust, python) = (times(ran.runs.rust), times(ran.runs.python));
     format!(
-        "Servers: {} busy clients x {} queries, {} idle clients\n\
-         Each load ran {} on each Rust server and {} on each Python one; the row is its median \
-         run.",
-        scale.busy_clients,
-        QUERIES.len(),
-        scale.idle_clients,
-        times(ran.runs.rust),
-        times(ran.runs.python)
+        "Servers: {busy} busy clients x {queries} queries, {idle} idle clients\n\
+         Each load ran {rust} on each Rust server and {python} on each Python one; the row is \
+         its median run."
     )
 }
 

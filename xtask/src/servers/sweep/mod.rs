@@ -44,7 +44,14 @@ const ACTIVE_PATIENCE: Duration = Duration::from_secs(10);
 const RESERVE: u64 = 64;
 
 pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
-    let servers = chosen(args)?;
+    // The servers `--only` and `--no-python` leave.
+    let servers: Vec<&'static Server> = (family::selected(args.only.as_deref()).into_iter())
+        .filter(|s| !(args.no_python && s.python))
+        .collect();
+    if servers.is_empty() {
+        let pattern = args.only.as_deref().unwrap_or_default();
+        return Err(UsageError(format!("no server's name contains {pattern:?}")).into());
+    }
     let out_dir = step::out_dir(args.out_dir.as_ref())?;
     let swept_here: Vec<&'static Server> = (servers.iter().copied())
         .filter(|s| not_swept(s).is_none())
@@ -63,18 +70,6 @@ pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
     let mut output = report::output(&setting, &swept, started.elapsed())?;
     output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
     step::finish(&out_dir, output)
-}
-
-/// The servers `--only` and `--no-python` leave.
-fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
-    let servers: Vec<&'static Server> = (family::selected(args.only.as_deref()).into_iter())
-        .filter(|s| !(args.no_python && s.python))
-        .collect();
-    if servers.is_empty() {
-        let pattern = args.only.as_deref().unwrap_or_default();
-        return Err(UsageError(format!("no server's name contains {pattern:?}")).into());
-    }
-    Ok(servers)
 }
 
 /// Why a server is not swept: what holding its connections would show is not a limit.
@@ -206,10 +201,12 @@ async fn climb(
     (setting, swept): (&Setting, &mut Swept),
 ) {
     let (addr, pid) = (running.addr, running.pid());
-    load::warm_up(protocol, addr, queries.clone(), ACTIVE_PATIENCE).await;
+    // A first session warms the server up (its first task or thread, its allocator's pools),
+    // so that what grows afterwards is what the idle connections cost.
+    load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
     swept.warm_mib = warm.map(mib);
-    // Held once greeted: by the prompt, or by one HTTP answer (unasked, a connection shows nothing).
+    // Held once greeted: by the prompt, or by one HTTP answer (unasked, it shows nothing).
     let greeting = match protocol {
         Protocol::Tcp => Greeting::Prompt,
         Protocol::Http => Greeting::Answer,
@@ -265,7 +262,19 @@ async fn stop_for(
     (sample, maps): (Option<Sampled>, Option<u64>),
     at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
-    let exit = exit_if_dying(running).await.map(limits::exit_text);
+    // How the server ended, if it has or is ending. A process with thousands of threads takes a
+    // while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or
+    // where there is no `/proc`), its exit is waited for, up to `CONNECT_PATIENCE`.
+    let deadline = Instant::now() + CONNECT_PATIENCE;
+    let exit = loop {
+        if let Some(status) = running.exited() {
+            break Some(limits::exit_text(status));
+        }
+        if running.sample().is_some() || Instant::now() > deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let mut stop = limits::classify(failure, exit, &running.log());
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
@@ -292,22 +301,6 @@ async fn stop_for(
         stop.why = format!("{}; {more}", stop.why);
     }
     stop
-}
-
-/// How the server ended, if it has or is ending. A process with thousands of threads takes a
-/// while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or where
-/// there is no `/proc`), its exit is waited for, up to [`CONNECT_PATIENCE`].
-async fn exit_if_dying(running: &mut Running) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + CONNECT_PATIENCE;
-    loop {
-        if let Some(status) = running.exited() {
-            return Some(status);
-        }
-        if running.sample().is_some() || Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The stop at this process's own open-file limit, reached before any connection failed.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::args::SERVER_MARGIN;
+use super::limits::OpenFiles;
 use super::rows::{End, Setting, Step, Swept};
 use crate::report::Output;
 use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
@@ -65,18 +66,17 @@ pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Res
 /// machine's limits on threads.
 fn head(setting: &Setting) -> Vec<String> {
     let steps: Vec<String> = setting.steps.iter().map(|s| s.to_string()).collect();
+    let steps = steps.join(", ");
     let mut head = vec![format!(
-        "Idle connections held on one server, in steps of {}; at each step one more client \
-         sends the ten queries.",
-        steps.join(", ")
+        "Idle connections held on one server, in steps of {steps}; at each step one more client \
+         sends the ten queries."
     )];
     let refused = setting.open_files_refused.as_ref();
     head.extend(refused.map(|why| format!("Note: {why}.")));
     head.push(match setting.open_files {
-        Some(o) => format!(
-            "Open files: soft {}, hard {}, for this process, and the servers inherit them \
-             (--open-files N sets both); the sweep holds a descriptor per connection too.",
-            o.soft, o.hard
+        Some(OpenFiles { soft, hard }) => format!(
+            "Open files: soft {soft}, hard {hard}, for this process, and the servers inherit them \
+             (--open-files N sets both); the sweep holds a descriptor per connection too."
         ),
         None => "This system has no open-file limit.".into(),
     });
