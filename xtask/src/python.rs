@@ -120,7 +120,11 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
             return Err(unavailable("no-requirements", detail));
         }
     };
-    let python = venv_python(dir);
+    // The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
+    let python = match cfg!(windows) {
+        true => dir.join("Scripts").join("python.exe"),
+        false => dir.join("bin").join("python"),
+    };
     let fresh = || {
         fs::read_to_string(dir.join(STAMP)).is_ok_and(|stamp| stamp == wanted) && python.exists()
     };
@@ -193,10 +197,8 @@ fn pip_install(python: &Path, requirements: &Path) -> Result<(), Unavailable> {
     } else {
         "pip-failed"
     };
-    let detail = format!(
-        "pip could not install python/requirements.txt: {}",
-        last_line(&output)
-    );
+    let last = last_line(&output);
+    let detail = format!("pip could not install python/requirements.txt: {last}");
     Err(unavailable(word, detail))
 }
 
@@ -226,15 +228,6 @@ fn last_line(output: &Output) -> String {
             .map(str::to_owned)
     });
     line.map_or_else(|| output.status.to_string(), |l| l.trim().to_owned())
-}
-
-/// The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
-fn venv_python(dir: &Path) -> PathBuf {
-    if cfg!(windows) {
-        dir.join("Scripts").join("python.exe")
-    } else {
-        dir.join("bin").join("python")
-    }
 }
 
 /// An exclusive lock on `path`, made with its folder if need be, held until the file is

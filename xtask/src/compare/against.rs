@@ -86,11 +86,10 @@ pub fn load(path: &Path) -> anyhow::Result<Earlier> {
 /// after the table.
 pub fn text(path: &Path, old: &Earlier, rows: &[Row]) -> String {
     let now = (rows.iter()).map(|r| (r.program, Side::of(r.verified, r.figures.as_ref())));
+    let (path, shown) = (path.display(), table(old, now).to_text());
     format!(
-        "\nAgainst {}: own times (wall where a program prints none);\n\
-         now/before under 1 is faster now.\n\n{}",
-        path.display(),
-        table(old, now).to_text()
+        "\nAgainst {path}: own times (wall where a program prints none);\n\
+         now/before under 1 is faster now.\n\n{shown}"
     )
 }
 

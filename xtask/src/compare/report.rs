@@ -208,11 +208,8 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
         text += "\n## Timelines\n\nEach downloader's median run as the stand-in saw it: one lane \
                  per connection, one bar per request.\n";
         for row in timelines {
-            let file = row.timeline.as_deref().unwrap_or_default();
-            text += &format!(
-                "\n### {}\n\n![{} timeline]({file})\n",
-                row.program, row.program
-            );
+            let (program, file) = (row.program, row.timeline.as_deref().unwrap_or_default());
+            text += &format!("\n### {program}\n\n![{program} timeline]({file})\n");
         }
     }
     text
@@ -220,13 +217,10 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
 
 /// What every program was given, and what each column is.
 fn settings_paragraph(settings: &Settings) -> String {
-    let source = if settings.real {
-        "the article's real sites".to_owned()
-    } else {
-        format!(
-            "the local stand-in at {} ms per request",
-            settings.latency_ms
-        )
+    let latency = settings.latency_ms;
+    let source = match settings.real {
+        true => "the article's real sites".to_owned(),
+        false => format!("the local stand-in at {latency} ms per request"),
     };
     format!(
         "# cargo xtask compare\n\n\

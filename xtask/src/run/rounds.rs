@@ -47,7 +47,9 @@ impl Schedule<'_> {
                 .collect(),
             together: Vec::new(),
         };
-        let progress = Progress::new(self.total_runs());
+        let entries = (0..count).filter(|&i| self.runs(i));
+        let jobs = entries.flat_map(|i| self.ready[i].iter().flatten());
+        let progress = Progress::new(jobs.map(|job| u64::from(job.runs)).sum());
         let rounds = self.plan.rounds.as_ref();
         let members = rounds.map_or(&[][..], |rounds| &rounds.entries[..]);
         let in_rounds: Vec<usize> = members.iter().copied().filter(|&i| self.runs(i)).collect();
@@ -129,14 +131,5 @@ impl Schedule<'_> {
                 runs.together.extend(slowest.ok());
             }
         }
-    }
-
-    /// Every run the bar counts.
-    fn total_runs(&self) -> u64 {
-        (0..self.ready.len())
-            .filter(|&i| self.runs(i))
-            .flat_map(|i| self.ready[i].iter().flatten())
-            .map(|job| u64::from(job.runs))
-            .sum()
     }
 }

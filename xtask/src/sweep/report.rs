@@ -45,7 +45,14 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
     // that very program run here.
     let article = (args.program.program.name == "io_threads").then_some(&ARTICLE[..]);
     let (matrix, detail) = (matrix(args, rows, article), detail(rows));
-    let default = default_sentence(name, rows);
+    // The row of the program's own default, when it has one.
+    let default = rows.iter().find_map(|row| Some((row, row.default?))).map(|(row, whose)| {
+        let (label, flag, value) = (row.label(), row.flag, row.value);
+        format!(
+            "{label}: the cap {name} takes on its own, {whose}, given as {flag} {value} since the \
+             sites are the sweep's stand-in's."
+        )
+    });
     let mut text = matrix.to_text();
     if let Some(default) = &default {
         text += &wrap(default);
@@ -74,18 +81,6 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
         ],
         failures: failures.into_iter().collect(),
     })
-}
-
-/// What the row of the program's own default is, when it has one.
-fn default_sentence(name: &str, rows: &[SweepRow]) -> Option<String> {
-    let (row, whose) = rows.iter().find_map(|row| Some((row, row.default?)))?;
-    Some(format!(
-        "{}: the cap {name} takes on its own, {whose}, given as {} {} since the sites are \
-         the sweep's stand-in's.",
-        row.label(),
-        row.flag,
-        row.value
-    ))
 }
 
 /// sweep-NAME.md: what was run, the two tables, the chart.

@@ -163,7 +163,11 @@ fn check_answer(stdout: &str) -> Result<(), String> {
 /// milliseconds, which at `--scale 0.05` are tenths of a unit: a tighter bound failed runs
 /// whose schedule was right (1.15 units for gevent_pool's 1, in CI, beside other tests).
 fn check_units(expected: f64, stdout: &str) -> (Result<(), String>, Option<f64>) {
-    let taken = stdout.lines().find_map(time_taken);
+    // The async basics' last line (`Line::TimeTaken`): (secs, units).
+    let taken = stdout.lines().find_map(|line| match Line::parse(line) {
+        Line::TimeTaken { seconds, units } => Some((seconds, units)),
+        _ => None,
+    });
     let result = match taken {
         None => Err("no `time taken: ... seconds (... units)` line".into()),
         Some((_, units)) if units.round() != expected => Err(format!(
@@ -191,14 +195,6 @@ fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64
         Some(_) => Ok(()),
     };
     (result, own_seconds)
-}
-
-/// The async basics' last line ([`Line::TimeTaken`]): (secs, units).
-fn time_taken(line: &str) -> Option<(f64, f64)> {
-    match Line::parse(line) {
-        Line::TimeTaken { seconds, units } => Some((seconds, units)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
