@@ -87,7 +87,16 @@ impl Col {
             }),
             Col::VsPython | Col::RustVsPython => times(row.vs_python),
             Col::Runs => row.runs.to_string(),
-            Col::Status => status(row),
+            // Verified or not, and its Python original's failure or faults.
+            Col::Status => {
+                let status = verdict(row.failure.as_deref(), row.faults.as_ref());
+                let failed = python.and_then(|p| p.failure.as_ref());
+                match (failed, python.and_then(|p| p.faults)) {
+                    (Some(why), _) => format!("{status}; Python FAILED: {why}"),
+                    (None, Some(faults)) => format!("{status}; Python: {faults}"),
+                    (None, None) => status,
+                }
+            }
             Col::PythonOriginal => format!("`{}`", python.map_or("", |p| p.script)),
             Col::RustOwn => own_or_wall(row.figures.as_ref()),
             Col::PythonOwn => own_or_wall(python_figures(row)),
@@ -119,18 +128,6 @@ pub fn table<'a>(
         table.push(columns.iter().map(|col| col.cell(row)).collect());
     }
     table
-}
-
-/// Verified or not, and its Python original's failure or faults.
-fn status(row: &Row) -> String {
-    let status = verdict(row.failure.as_deref(), row.faults.as_ref());
-    let python = row.python_here.as_ref();
-    let failed = python.and_then(|p| p.failure.as_ref());
-    match (failed, python.and_then(|p| p.faults)) {
-        (Some(why), _) => format!("{status}; Python FAILED: {why}"),
-        (None, Some(faults)) => format!("{status}; Python: {faults}"),
-        (None, None) => status,
-    }
 }
 
 /// Its own time, or for a spinner, which prints none, its wall time, saying so.

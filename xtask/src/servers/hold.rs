@@ -201,7 +201,22 @@ async fn open(
     patience: Duration,
 ) -> Result<TcpStream, (Option<TcpStream>, Failure)> {
     let deadline = Instant::now() + patience;
-    let mut stream = match timeout_at(deadline, connect(server, source)).await {
+    // A socket bound to `source` (its port left for `connect` to choose), connected to `server`.
+    let connect = async {
+        let socket = TcpSocket::new_v4()?;
+        if let Some(source) = source {
+            // `bind` with port 0 picks a port at once, one no other socket of that address
+            // uses, whatever it connects to: all of 127.0.0.1's connections, anyone's, would
+            // share its 28,232 ports. `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`,
+            // which needs the port free only towards this one server, as a socket that was
+            // never bound does. Elsewhere the sweep binds no socket (`Sources::here`).
+            #[cfg(target_os = "linux")]
+            crate::sys::bind_address_no_port(&socket)?;
+            socket.bind(SocketAddr::from((source, 0)))?;
+        }
+        socket.connect(server).await
+    };
+    let mut stream = match timeout_at(deadline, connect).await {
         Ok(connected) => connected.map_err(|e| (None, Failure::Connect(e)))?,
         Err(_) => return Err((None, Failure::NotAccepted(patience))),
     };
@@ -218,22 +233,6 @@ async fn open(
         Ok(Err(why)) => Err((None, why)),
         Err(_) => Err((Some(stream), Failure::Silent(greeting, patience))),
     }
-}
-
-/// A socket bound to `source` (its port left for `connect` to choose), connected to `server`.
-async fn connect(server: SocketAddr, source: Option<Ipv4Addr>) -> io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    if let Some(source) = source {
-        // `bind` with port 0 picks a port at once, one no other socket of that address uses,
-        // whatever it connects to: all of 127.0.0.1's connections, anyone's, would share its
-        // 28,232 ports. `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`, which needs
-        // the port free only towards this one server, as a socket that was never bound does.
-        // Elsewhere the sweep binds no socket (`Sources::here`).
-        #[cfg(target_os = "linux")]
-        crate::sys::bind_address_no_port(&socket)?;
-        socket.bind(SocketAddr::from((source, 0)))?;
-    }
-    socket.connect(server).await
 }
 
 /// Reads the TCP server's prompt: the server has accepted the connection and started its

@@ -48,14 +48,6 @@ pub struct Check {
     pub faults: Option<Faults>,
 }
 
-/// What a terminal shows of a line: a spinner redraws its line with `\r`, so only the text after
-/// the last `\r` is left on screen.
-fn visible(line: &str) -> &str {
-    line.rsplit('\r')
-        .find(|part| !part.trim().is_empty())
-        .unwrap_or("")
-}
-
 /// What a failed program said went wrong, whole: its first `error:` line (clap's, or `Error:` from
 /// `main`), or a panic's message, or else its last line. (The last line of a usage error is only
 /// "For more information, try '--help'.")
@@ -119,9 +111,13 @@ pub fn check(
     }
 }
 
-/// Every line of `stdout`, as a terminal shows it, parsed.
+/// Every line of `stdout`, as a terminal shows it, parsed: a spinner redraws its line with `\r`,
+/// so only the text after the last `\r` is left on screen.
 fn lines(stdout: &str) -> impl Iterator<Item = Line<'_>> {
-    stdout.lines().map(visible).map(Line::parse)
+    stdout.lines().map(|line| {
+        let shown = line.rsplit('\r').find(|part| !part.trim().is_empty());
+        Line::parse(shown.unwrap_or(""))
+    })
 }
 
 /// `Sum of results: {sum}` and `Duration`: the result, and the time.

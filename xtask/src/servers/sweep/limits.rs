@@ -88,7 +88,7 @@ pub fn classify(failure: &Failure, exit: Option<String>, log: &[String]) -> Stop
     let stop = |limit, why: String| Stop { limit, why };
     let died = exit.map(|exit| match last_words(log) {
         Some(words) => format!("{exit}; its log: {words:?}"),
-        None => exit.clone(),
+        None => exit,
     });
     if let Failure::Said(said) = failure
         && said.contains("no thread")

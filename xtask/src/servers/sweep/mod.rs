@@ -92,15 +92,12 @@ fn not_swept(server: &Server) -> Option<&'static str> {
 
 /// The command line's open-file limit applied, and what the sweep then runs with.
 fn setting(args: &SweepServersArgs) -> Setting {
-    let mut refused = None;
-    if let Some(n) = args.open_files
-        && let Err(e) = limits::set_open_files(n)
-    {
-        let why = limits::why_not_raised(n, limits::proc_number("/proc/sys/fs/nr_open"));
-        refused = Some(format!(
-            "cannot set the open-file limit to {n}: {e} ({why})"
-        ));
-    }
+    let nr_open = limits::proc_number("/proc/sys/fs/nr_open");
+    let refused = args.open_files.and_then(|n| {
+        let e = limits::set_open_files(n).err()?;
+        let why = format!("{e} ({})", limits::why_not_raised(n, nr_open));
+        Some(format!("cannot set the open-file limit to {n}: {why}"))
+    });
     let open_files = limits::open_files().ok().flatten();
     if let Some(why) = &refused {
         let have = open_files.map(|o| format!("; going on with soft {}, hard {}", o.soft, o.hard));
@@ -128,7 +125,7 @@ fn setting(args: &SweepServersArgs) -> Setting {
         max_map_count: limits::proc_number("/proc/sys/vm/max_map_count"),
         threads_max: limits::proc_number("/proc/sys/kernel/threads-max"),
         pid_max: limits::proc_number("/proc/sys/kernel/pid_max"),
-        nr_open: limits::proc_number("/proc/sys/fs/nr_open"),
+        nr_open,
         sources_used: sources,
     }
 }

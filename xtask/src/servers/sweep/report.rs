@@ -184,14 +184,13 @@ fn sentence(text: &str) -> String {
 fn failures(swept: &[Swept]) -> Vec<String> {
     let mut failures = Vec::new();
     for server in swept {
+        let name = server.server;
         if let End::Failed { why } = &server.end {
-            failures.push(format!("FAILED {}: {why}", server.server));
+            failures.push(format!("FAILED {name}: {why}"));
         }
-        for step in &server.steps {
-            if let Some(wrong) = &step.wrong {
-                let (name, at) = (server.server, step.step);
-                failures.push(format!("FAILED {name} at {at}: wrong answer: {wrong}"));
-            }
+        let wrong = (server.steps.iter()).filter_map(|s| Some((s.step, s.wrong.as_ref()?)));
+        for (at, wrong) in wrong {
+            failures.push(format!("FAILED {name} at {at}: wrong answer: {wrong}"));
         }
     }
     failures
