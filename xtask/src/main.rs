@@ -103,14 +103,10 @@ fn main() -> ExitCode {
 
 /// The venv's python on stdout, or why there is none (exit status 1).
 fn set_up_python() -> anyhow::Result<ExitCode> {
-    let python = python::Python::set_up(&cargo::target_dir()?);
-    match (&python.venv, python.unavailable()) {
-        (Ok(venv), None) => {
-            println!("{}", venv.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        (_, Some(why)) | (Err(why), None) => anyhow::bail!("{why}"),
-    }
+    // Without python3, the venv holds python3's own reason.
+    let venv = python::Python::set_up(&cargo::target_dir()?).venv?;
+    println!("{}", venv.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {

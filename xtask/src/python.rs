@@ -156,7 +156,6 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
     Ok(python)
 }
 
-/// `python3 -m venv dir`.
 fn make_venv(python3: &Path, dir: &Path) -> Result<(), Unavailable> {
     let made = Command::new(python3)
         .args(["-m", "venv"])

@@ -112,23 +112,13 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
 /// What failed, after the files: a line for the Python programs, one for all.
 fn failures(rows: &[Row]) -> Vec<String> {
     let pythons = rows.iter().filter_map(|r| r.python_here.as_ref());
-    let python_failed = pythons
-        .filter(|p| p.unavailable.is_none() && !p.verified)
-        .count();
-    let mut lines = Vec::new();
-    if python_failed > 0 {
-        lines.push(format!(
-            "{python_failed} Python programs failed verification: see the last column."
-        ));
-    }
+    let python_failed = pythons.filter(|p| p.unavailable.is_none() && !p.verified);
+    let python_failed = python_failed.count();
     let failed = rows.iter().filter(|r| !r.verified).count() + python_failed;
-    if failed > 0 {
-        lines.push(format!(
-            "{failed} of {} programs failed verification: see the last column.",
-            rows.len()
-        ));
-    }
-    lines
+    let (total, see) = (rows.len(), "failed verification: see the last column.");
+    let python = (python_failed > 0).then(|| format!("{python_failed} Python programs {see}"));
+    let all = (failed > 0).then(|| format!("{failed} of {total} programs {see}"));
+    python.into_iter().chain(all).collect()
 }
 
 /// The line under the table that says what the machine gave all its cores at once.

@@ -36,19 +36,16 @@ impl Column {
 
     /// Figures, right-aligned, on the terminal.
     pub const fn number(header: &'static str) -> Column {
-        Column {
-            header: Cow::Borrowed(header),
-            number: true,
-            on_terminal: true,
-        }
+        let mut column = Column::text(header);
+        column.number = true;
+        column
     }
 
     /// Figures under a header made for them.
     pub fn number_under(header: String) -> Column {
-        Column {
-            header: Cow::Owned(header),
-            ..Column::number("")
-        }
+        let mut column = Column::number("");
+        column.header = Cow::Owned(header);
+        column
     }
 
     /// The same column, in the Markdown alone.

@@ -68,10 +68,9 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
         article,
     })?;
     let failed = rows.iter().filter(|r| r.failure.is_some()).count();
-    let failures = (failed > 0).then(|| {
-        let total = rows.len();
-        format!("{failed} of {total} runs failed verification: see the status column.")
-    });
+    let total = rows.len();
+    let failures = (failed > 0)
+        .then(|| format!("{failed} of {total} runs failed verification: see the status column."));
     Ok(Output {
         text,
         files: vec![
