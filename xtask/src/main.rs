@@ -9,14 +9,9 @@
 //! cargo xtask python           # the venv python/'s programs run in (compare makes it too)
 //! ```
 //!
-//! `compare` and `sweep` build the programs in release, run them against a stand-in started in
-//! this process, check every run's output before trusting its time, and write their tables and
-//! pictures under `target/compare/`. Each is a plan (`plan.rs`; `compare/`, `sweep/`) handed to
-//! the same steps: `run/` (build, run in blocks or rounds, measure), `verify/` (check each run)
-//! and `report/` (tables, files, pictures, the exit status).
-//!
-//! `sweep-servers` is the servers family's own (`servers/sweep/`): no stand-in and no plan, each
-//! server started once and held to more and more idle clients until a limit stops it.
+//! `compare` and `sweep` are each a plan (`plan.rs`) handed to the same steps: `run/`,
+//! `verify/` and `report/`. Every run's output is checked before its time is trusted; the
+//! tables and pictures go under `target/compare/`. ARCHITECTURE.md has the map.
 
 mod cargo;
 mod compare;
@@ -83,8 +78,8 @@ fn main() -> ExitCode {
     }
     let stand_in = match &cli.task {
         Task::Serve { stand_in, .. } => Some(stand_in),
-        Task::Compare(args) => Some(args.stand_in()),
-        Task::Sweep(args) => Some(args.stand_in()),
+        Task::Compare(args) => Some(&args.stand_in),
+        Task::Sweep(args) => Some(&args.stand_in),
         Task::SweepServers(_) | Task::Python => None,
     };
     if let Some(Err(e)) = stand_in.map(StandInArgs::check) {
@@ -108,14 +103,10 @@ fn main() -> ExitCode {
 
 /// The venv's python on stdout, or why there is none (exit status 1).
 fn set_up_python() -> anyhow::Result<ExitCode> {
-    let python = python::Python::set_up(&cargo::target_dir()?);
-    match (&python.venv, python.unavailable()) {
-        (Ok(venv), None) => {
-            println!("{}", venv.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        (_, Some(why)) | (Err(why), None) => anyhow::bail!("{why}"),
-    }
+    // Without python3, the venv holds python3's own reason.
+    let venv = python::Python::set_up(&cargo::target_dir()?).venv?;
+    println!("{}", venv.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(port: u16, args: &StandInArgs) -> anyhow::Result<ExitCode> {

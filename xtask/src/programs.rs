@@ -195,10 +195,8 @@ impl Program {
 
     /// The file of its Python original in `python/`, if it has one there.
     pub fn python_script(&self) -> Option<&'static str> {
-        PYTHON
-            .iter()
-            .find(|(name, _)| *name == self.name)
-            .map(|&(_, script)| script)
+        let found = PYTHON.iter().find(|(name, _)| *name == self.name);
+        found.map(|&(_, script)| script)
     }
 
     /// The `--workers` value to pass, if any.

@@ -7,7 +7,6 @@
 //! Nothing here may fail a run: without python3, its venv module or the package registry, the
 //! Python column says why in one word, and everything else runs as before.
 
-use std::fmt;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,18 +23,13 @@ pub const VENV: &str = "python-venv";
 const STAMP: &str = "xtask-stamp.txt";
 
 /// Why the Python programs cannot run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{word}: {detail}")]
 pub struct Unavailable {
     /// One word for a table cell: `no-python3`, `no-venv`, `offline`, `pip-failed`.
     pub word: &'static str,
     /// The whole story, for a note under the table.
     pub detail: String,
-}
-
-impl fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.word, self.detail)
-    }
 }
 
 fn unavailable(word: &'static str, detail: impl Into<String>) -> Unavailable {
@@ -72,12 +66,10 @@ impl Python {
     /// The interpreter for `script`: the venv's for the downloaders, which import requests or
     /// aiohttp, python3's for the others.
     pub fn interpreter(&self, script: &str) -> Result<&Path, &Unavailable> {
-        let which = if needs_packages(script) {
-            &self.venv
-        } else {
-            &self.stdlib
-        };
-        which.as_deref()
+        match needs_packages(script) {
+            true => self.venv.as_deref(),
+            false => self.stdlib.as_deref(),
+        }
     }
 
     /// Why some Python programs cannot run, if they cannot: the first reason.
@@ -99,34 +91,22 @@ pub fn script(script: &str) -> PathBuf {
 /// python3's own path (`sys.executable`, not a shim) and version.
 fn find_python3() -> Result<(PathBuf, String), Unavailable> {
     let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sys; print(sys.executable); print(sys.version)",
-        ])
+        .arg("-c")
+        .arg("import sys; print(sys.executable); print(sys.version)")
         .stdin(Stdio::null())
         .output();
-    let output = match output {
-        Ok(output) => output,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(unavailable("no-python3", "python3 is not on PATH"));
-        }
-        Err(e) => {
-            return Err(unavailable(
-                "no-python3",
-                format!("cannot run python3: {e}"),
-            ));
-        }
-    };
+    let output = output.map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => unavailable("no-python3", "python3 is not on PATH"),
+        _ => unavailable("no-python3", format!("cannot run python3: {e}")),
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
+    let fails = format!("python3 does not run: {}", last_line(&output));
     match (output.status.success(), lines.next(), lines.next()) {
         (true, Some(path), Some(version)) if !path.is_empty() => {
             Ok((PathBuf::from(path), version.to_owned()))
         }
-        _ => Err(unavailable(
-            "no-python3",
-            format!("python3 does not run: {}", last_line(&output)),
-        )),
+        _ => Err(unavailable("no-python3", fails)),
     }
 }
 
@@ -140,7 +120,11 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
             return Err(unavailable("no-requirements", detail));
         }
     };
-    let python = venv_python(dir);
+    // The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
+    let python = match cfg!(windows) {
+        true => dir.join("Scripts").join("python.exe"),
+        false => dir.join("bin").join("python"),
+    };
     let fresh = || {
         fs::read_to_string(dir.join(STAMP)).is_ok_and(|stamp| stamp == wanted) && python.exists()
     };
@@ -167,15 +151,11 @@ fn set_up_venv(python3: &Path, version: &str, dir: &Path) -> Result<PathBuf, Una
     })?;
     fs::write(dir.join(STAMP), &wanted)
         .map_err(|e| unavailable("no-venv", format!("cannot write the venv's stamp: {e}")))?;
-    eprintln!(
-        "Python set up in {:.0} s: {}",
-        started.elapsed().as_secs_f64(),
-        python.display()
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("Python set up in {seconds:.0} s: {}", python.display());
     Ok(python)
 }
 
-/// `python3 -m venv dir`.
 fn make_venv(python3: &Path, dir: &Path) -> Result<(), Unavailable> {
     let made = Command::new(python3)
         .args(["-m", "venv"])
@@ -196,16 +176,10 @@ fn make_venv(python3: &Path, dir: &Path) -> Result<(), Unavailable> {
     }
 }
 
-/// The venv's pip installs `requirements`.
 fn pip_install(python: &Path, requirements: &Path) -> Result<(), Unavailable> {
     let installed = Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
-        ])
+        .args(["-m", "pip", "install"])
+        .args(["--disable-pip-version-check", "--no-input"])
         // Offline, fail in seconds rather than retry for minutes.
         .args(["--retries", "1", "--timeout", "15", "--quiet", "-r"])
         .arg(requirements)
@@ -222,10 +196,8 @@ fn pip_install(python: &Path, requirements: &Path) -> Result<(), Unavailable> {
     } else {
         "pip-failed"
     };
-    let detail = format!(
-        "pip could not install python/requirements.txt: {}",
-        last_line(&output)
-    );
+    let last = last_line(&output);
+    let detail = format!("pip could not install python/requirements.txt: {last}");
     Err(unavailable(word, detail))
 }
 
@@ -257,28 +229,15 @@ fn last_line(output: &Output) -> String {
     line.map_or_else(|| output.status.to_string(), |l| l.trim().to_owned())
 }
 
-/// The venv's interpreter: `bin/python` on Unix, `Scripts\python.exe` on Windows.
-fn venv_python(dir: &Path) -> PathBuf {
-    if cfg!(windows) {
-        dir.join("Scripts").join("python.exe")
-    } else {
-        dir.join("bin").join("python")
-    }
-}
-
-/// An exclusive lock on `path`, held until the file is dropped: std's `File::lock` (`flock` on
-/// Unix, `LockFileEx` on Windows).
+/// An exclusive lock on `path`, made with its folder if need be, held until the file is
+/// dropped: std's `File::lock` (`flock` on Unix, `LockFileEx` on Windows).
 fn lock(path: &Path) -> io::Result<File> {
-    let file = create(path)?;
-    file.lock()?;
-    Ok(file)
-}
-
-fn create(path: &Path) -> io::Result<File> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
-    File::create(path)
+    let file = File::create(path)?;
+    file.lock()?;
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -1,25 +1,9 @@
 //! Keeps what a reader of the examples relies on, as rust-analyzer's `xtask/src/tidy.rs` keeps
-//! its code base: tests that read the sources, never run them.
-//!
-//! - Every program of the comparison opens with a `//!` header of at most 20 lines that has the
-//!   parts ARCHITECTURE.md's "Conventions" asks for: a `# Title`, a link to the Python original, the run command
-//!   indented four spaces, what to watch for, and a sample of its output. The link is either a
-//!   GitHub source file pinned to a commit (`.../blob/<40 hex digits>/....py`) or, for a program
-//!   whose original has no public source (the async basics come from a blog post), the official
-//!   Python documentation of the API it ports (`https://docs.python.org/3/...`). Every link in
-//!   the header leads somewhere (an https URL, or a path that exists in the repository), and it
-//!   names no line count, no file outside the repository and no path of the machine it was
-//!   built on.
-//! - Code that siblings share on purpose, so that a diff between them does not show it, is
-//!   marked in each of them, and the marked regions must stay byte-identical:
-//!
-//!   ```text
-//!   // region: cpu_bound
-//!   fn cpu_bound(number: u64) -> u128 { ... }
-//!   // endregion: cpu_bound
-//!   ```
-//!
-//! The checks are on the parts, not on the wording of the prose.
+//! its code base: tests that read the sources, never run them. They hold every program to
+//! ARCHITECTURE.md's "Conventions" (its `//!` header's parts, a pinned link to its original or
+//! the Python documentation of the API it ports, links that lead somewhere, the regions that
+//! siblings share kept byte-identical), checking the parts, not the wording of the prose; and
+//! the docs to their measured regions (`figures.rs`) and README.md to its length.
 
 #[cfg(test)]
 mod tests {

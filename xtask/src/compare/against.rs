@@ -48,7 +48,7 @@ impl Side {
 /// The table of this run's programs and sides, beside the rows of the report `old` with the
 /// same programs.
 fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table {
-    let mut table = Table::of(&[
+    let mut table = Table::of([
         Column::text("program"),
         Column::number("before"),
         Column::number("now"),
@@ -57,14 +57,12 @@ fn table<'a>(old: &Earlier, now: impl Iterator<Item = (&'a str, Side)>) -> Table
         Column::number("now"),
     ]);
     for (program, now) in now {
-        let before = (old.rows.iter())
-            .find(|r| r.program == program)
-            .map(|r| Side::of(r.verified, r.figures.as_ref()))
-            .unwrap_or_default();
-        let ratio = match (before.seconds, now.seconds) {
-            (Some(before), Some(now)) if before > 0.0 => Some(now / before),
-            _ => None,
-        };
+        let before = old.rows.iter().find(|r| r.program == program);
+        let before = before.map_or(Side::default(), |r| {
+            Side::of(r.verified, r.figures.as_ref())
+        });
+        let both = before.seconds.filter(|&s| s > 0.0).zip(now.seconds);
+        let ratio = both.map(|(before, now)| now / before);
         table.push(vec![
             program.to_owned(),
             or_dash(before.seconds, seconds),
@@ -88,11 +86,10 @@ pub fn load(path: &Path) -> anyhow::Result<Earlier> {
 /// after the table.
 pub fn text(path: &Path, old: &Earlier, rows: &[Row]) -> String {
     let now = (rows.iter()).map(|r| (r.program, Side::of(r.verified, r.figures.as_ref())));
+    let (path, shown) = (path.display(), table(old, now).to_text());
     format!(
-        "\nAgainst {}: own times (wall where a program prints none);\n\
-         now/before under 1 is faster now.\n\n{}",
-        path.display(),
-        table(old, now).to_text()
+        "\nAgainst {path}: own times (wall where a program prints none);\n\
+         now/before under 1 is faster now.\n\n{shown}"
     )
 }
 

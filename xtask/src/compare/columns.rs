@@ -4,10 +4,9 @@
 use crate::report::table::{Column, Figure, Table, or_dash, seconds, verdict};
 use crate::run::Figures;
 
-use super::rows::{PythonRow, Row};
+use super::rows::Row;
 use super::settings::ASYNC_SCALE;
 
-/// A column of compare's tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Col {
     Program,
@@ -88,7 +87,16 @@ impl Col {
             }),
             Col::VsPython | Col::RustVsPython => times(row.vs_python),
             Col::Runs => row.runs.to_string(),
-            Col::Status => status(row),
+            // Verified or not, and its Python original's failure or faults.
+            Col::Status => {
+                let status = verdict(row.failure.as_deref(), row.faults.as_ref());
+                let failed = python.and_then(|p| p.failure.as_ref());
+                match (failed, python.and_then(|p| p.faults)) {
+                    (Some(why), _) => format!("{status}; Python FAILED: {why}"),
+                    (None, Some(faults)) => format!("{status}; Python: {faults}"),
+                    (None, None) => status,
+                }
+            }
             Col::PythonOriginal => format!("`{}`", python.map_or("", |p| p.script)),
             Col::RustOwn => own_or_wall(row.figures.as_ref()),
             Col::PythonOwn => own_or_wall(python_figures(row)),
@@ -112,43 +120,20 @@ pub fn table<'a>(
     on_terminal: impl Fn(Col) -> bool,
     rows: impl IntoIterator<Item = &'a Row>,
 ) -> Table {
-    let headers: Vec<Column> = (columns.iter())
-        .map(|&col| match on_terminal(col) {
-            true => col.column(),
-            false => col.column().markdown_only(),
-        })
-        .collect();
-    let mut table = Table::of(&headers);
+    let mut table = Table::of(columns.iter().map(|&col| match on_terminal(col) {
+        true => col.column(),
+        false => col.column().markdown_only(),
+    }));
     for row in rows {
         table.push(columns.iter().map(|col| col.cell(row)).collect());
     }
     table
 }
 
-/// Verified or not, and its Python original's failure or faults.
-fn status(row: &Row) -> String {
-    let mut status = verdict(row.failure.as_deref(), row.faults.as_ref());
-    match row.python_here.as_ref() {
-        Some(PythonRow {
-            failure: Some(why), ..
-        }) => status += &format!("; Python FAILED: {why}"),
-        Some(PythonRow {
-            faults: Some(faults),
-            ..
-        }) => status += &format!("; Python: {faults}"),
-        _ => {}
-    }
-    status
-}
-
 /// Its own time, or for a spinner, which prints none, its wall time, saying so.
 fn own_or_wall(figures: Option<&Figures>) -> String {
     or_dash(figures, |f| {
-        let wall = if f.own_seconds.is_none() {
-            " (wall)"
-        } else {
-            ""
-        };
+        let wall = f.own_seconds.map_or(" (wall)", |_| "");
         format!("{}{wall}", seconds(f.own_or_wall()))
     })
 }

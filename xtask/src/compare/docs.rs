@@ -48,11 +48,8 @@ pub fn write(
     let caption = caption(&run, settings, rows, cores_worth);
     let mut written = BTreeMap::new();
     for name in NAMES {
-        let table = table(name, rows);
-        written.insert(
-            name.to_owned(),
-            format!("{caption}\n{}", table.to_markdown()),
-        );
+        let markdown = table(name, rows).to_markdown();
+        written.insert(name.to_owned(), format!("{caption}\n{markdown}"));
     }
     // The servers family's table, made by `servers/report.rs`, when it ran.
     if let Some(servers) = measured.servers {
@@ -109,17 +106,11 @@ fn machine() -> String {
         let short: Vec<&str> = k.split(['.', '-']).take(2).collect();
         format!("kernel {}", short.join("."))
     });
-    [
-        System::long_os_version(),
-        kernel,
-        Some(std::env::consts::ARCH.into()),
-        brand,
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|part| !part.is_empty())
-    .collect::<Vec<_>>()
-    .join(", ")
+    let arch = Some(std::env::consts::ARCH.into());
+    let parts = [System::long_os_version(), kernel, arch, brand];
+    let parts = parts.map(Option::unwrap_or_default);
+    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    parts.join(", ")
 }
 
 /// The table a region holds: what was measured of each program of a family, with its speedup
@@ -127,14 +118,12 @@ fn machine() -> String {
 fn table(name: &str, rows: &[Row]) -> Table {
     let family = |family: Family| rows.iter().filter(move |r| r.family == family);
     let compared = [MEASURED.as_slice(), &COMPARED].concat();
+    let with_python = rows.iter().filter(|r| r.python_here.is_some());
     let (columns, rows): (&[Col], Vec<&Row>) = match name {
         "downloaders" => (&compared, family(Family::Io).collect()),
         "cpu" => (&compared, family(Family::Cpu).collect()),
         "spinners" => (&MEASURED, family(Family::Spinner).collect()),
-        "python" => (
-            &PYTHON,
-            rows.iter().filter(|r| r.python_here.is_some()).collect(),
-        ),
+        "python" => (&PYTHON, with_python.collect()),
         "async-basics" => (&BASICS, family(Family::Async).collect()),
         "race-condition" => (&MEASURED, family(Family::Race).collect()),
         "flags" => (&FLAGS, family(Family::Flags).collect()),

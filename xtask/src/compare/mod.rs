@@ -1,11 +1,6 @@
 //! `cargo xtask compare`: every program, built in release, run against the local stand-in,
 //! each run checked, measured from outside, and reported beside the article's Python figures
 //! and beside the article's Python programs (`python/`), run here in the same rounds.
-//!
-//! Its command line and settings are in `settings.rs`, its plan in `plan.rs`; `run/` runs the
-//! plan; `rows.rs` makes the rows, `columns.rs` names every column and makes its cells,
-//! `report.rs` the table, the legend and the files, `docs.rs` the docs' regions, and
-//! `against.rs` sets them beside an earlier run's.
 
 mod against;
 mod columns;

@@ -15,21 +15,17 @@ pub fn plan(settings: &Settings, selected: &[&'static Program], python: Option<&
         .map(|program| {
             let mut jobs = vec![Ok(rust_job(settings, program))];
             jobs.extend(python.and_then(|python| python_job(settings, program, python)));
-            Entry {
-                name: program.name.to_owned(),
-                jobs,
-            }
+            let name = program.name.to_owned();
+            Entry { name, jobs }
         })
         .collect();
     let cpu: Vec<usize> = (0..selected.len())
         .filter(|&i| selected[i].family == Family::Cpu)
         .collect();
+    let copies = settings.cpus;
     let ceiling = (cpu.iter().copied())
         .find(|&i| Family::Cpu.baseline() == Some(selected[i].name))
-        .map(|entry| Ceiling {
-            entry,
-            copies: settings.cpus,
-        });
+        .map(|entry| Ceiling { entry, copies });
     Plan {
         build: binaries(selected),
         stand_in: (!settings.real).then(|| settings.stand_in.config()),
@@ -51,11 +47,9 @@ fn rust_job(settings: &Settings, program: &Program) -> Job {
     if program.workers == Workers::PerSite {
         args.extend(Arg::flag("--limit", settings.async_cap().0));
     }
+    let (name, package) = (program.binary, program.package);
     Job {
-        binary: Binary::Built {
-            name: program.binary,
-            package: program.package,
-        },
+        binary: Binary::Built { name, package },
         args,
         expect,
         runs: settings.runs_of(program),
@@ -106,12 +100,10 @@ fn arguments(settings: &Settings, program: &Program) -> (Vec<Arg>, Expect) {
             expect
         }
         Family::Cpu => {
-            args.extend(Arg::flag("--start", settings.cpu_start));
-            args.extend(Arg::flag("--count", settings.cpu_count));
-            Expect::Sum(contract::expected_sum(
-                settings.cpu_start,
-                settings.cpu_count,
-            ))
+            let (start, count) = (settings.cpu_start, settings.cpu_count);
+            args.extend(Arg::flag("--start", start));
+            args.extend(Arg::flag("--count", count));
+            Expect::Sum(contract::expected_sum(start, count))
         }
         Family::Spinner => {
             args.extend(Arg::flag("--seconds", settings.spinner_seconds));

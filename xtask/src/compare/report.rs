@@ -65,7 +65,6 @@ const ON_TERMINAL: [Col; 7] = [
     Col::Status,
 ];
 
-/// What compare prints and writes.
 pub fn output(
     settings: &Settings,
     rows: &mut [Row],
@@ -82,14 +81,14 @@ pub fn output(
     })?;
     files.push(("compare.json".into(), json));
     Ok(Output {
-        text: text(settings, rows, findings)?,
+        text: text(settings, rows, findings),
         files,
         failures: failures(rows),
     })
 }
 
 /// The terminal's table, its legend, and the sentences under it.
-fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Result<String> {
+fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
     let mut text = table(rows).to_text() + "\n" + LEGEND;
     if settings.quick {
         text += &format!("\n{}", wrap(QUICK));
@@ -97,36 +96,29 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> anyhow::Resul
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
     }
     if let Some(why) = findings.python_missing {
-        text += &format!("\n{}", wrap(&python_missing_sentence(why)));
+        let (detail, word) = (&why.detail, why.word);
+        let sentence =
+            format!("Python: {detail}; the rows that need it say `{word}` in the Python column.");
+        text += &format!("\n{}", wrap(&sentence));
     }
     if let Some((path, old)) = findings.against {
         text += &against::text(path, old, rows);
     }
     let elapsed = findings.elapsed.as_secs_f64();
     text += &format!("\nRan {} programs in {elapsed:.1} s.\n", rows.len());
-    Ok(text)
+    text
 }
 
 /// What failed, after the files: a line for the Python programs, one for all.
 fn failures(rows: &[Row]) -> Vec<String> {
-    let python_failed = (rows.iter())
-        .filter_map(|r| r.python_here.as_ref())
-        .filter(|p| p.unavailable.is_none() && !p.verified)
-        .count();
-    let mut lines = Vec::new();
-    if python_failed > 0 {
-        lines.push(format!(
-            "{python_failed} Python programs failed verification: see the last column."
-        ));
-    }
+    let pythons = rows.iter().filter_map(|r| r.python_here.as_ref());
+    let python_failed = pythons.filter(|p| p.unavailable.is_none() && !p.verified);
+    let python_failed = python_failed.count();
     let failed = rows.iter().filter(|r| !r.verified).count() + python_failed;
-    if failed > 0 {
-        lines.push(format!(
-            "{failed} of {} programs failed verification: see the last column.",
-            rows.len()
-        ));
-    }
-    lines
+    let (total, see) = (rows.len(), "failed verification: see the last column.");
+    let python = (python_failed > 0).then(|| format!("{python_failed} Python programs {see}"));
+    let all = (failed > 0).then(|| format!("{failed} of {total} programs {see}"));
+    python.into_iter().chain(all).collect()
 }
 
 /// The line under the table that says what the machine gave all its cores at once.
@@ -134,14 +126,6 @@ fn ceiling_sentence(cores: f64, cpus: usize) -> String {
     format!(
         "The machine itself: {cpus} copies of cpu_sequential at once, in the same rounds,\n\
          did {cores:.2} cores' worth of work, the most a CPU program's speedup could be here."
-    )
-}
-
-/// Why the Python column is empty, or partly empty.
-fn python_missing_sentence(why: &Unavailable) -> String {
-    format!(
-        "Python: {}; the rows that need it say `{}` in the Python column.",
-        why.detail, why.word
     )
 }
 
@@ -165,12 +149,11 @@ fn table(rows: &[Row]) -> Table {
 /// Each downloader's median run as the stand-in saw it, named in its row.
 fn timelines(settings: &Settings, rows: &mut [Row]) -> anyhow::Result<Vec<(String, String)>> {
     let mut files = Vec::new();
-    for row in rows.iter_mut() {
-        let Some(run) =
-            (row.median.as_ref()).filter(|_| row.family == Family::Io && !settings.real)
-        else {
-            continue;
-        };
+    for row in rows
+        .iter_mut()
+        .filter(|r| r.family == Family::Io && !settings.real)
+    {
+        let Some(run) = &row.median else { continue };
         let name = format!("timeline-{}.svg", row.program);
         let title = format!(
             "{}: {} with {} (workers: {}), median run",
@@ -185,18 +168,16 @@ fn timelines(settings: &Settings, rows: &mut [Row]) -> anyhow::Result<Vec<(Strin
 
 /// Every program's wall time, beside its Python original's here and the article's.
 fn bar_chart(rows: &[Row]) -> anyhow::Result<String> {
-    let bars: Vec<plot::Bar> = rows
-        .iter()
+    // A wall time that was verified.
+    let wall = |verified, figures: &Option<crate::run::Figures>| {
+        Some(figures.as_ref().filter(|_| verified)?.wall_seconds)
+    };
+    let bars: Vec<plot::Bar> = (rows.iter())
         .map(|r| plot::Bar {
             label: r.program.into(),
-            seconds: (r.figures.as_ref())
-                .filter(|_| r.verified)
-                .map(|f| f.wall_seconds),
+            seconds: wall(r.verified, &r.figures),
             python: r.python_seconds,
-            python_here: r.python_here.as_ref().and_then(|p| {
-                let figures = p.figures.as_ref().filter(|_| p.verified)?;
-                Some(figures.wall_seconds)
-            }),
+            python_here: (r.python_here.as_ref()).and_then(|p| wall(p.verified, &p.figures)),
         })
         .collect();
     plot::bar_chart("Wall time, median run", &bars)
@@ -217,11 +198,8 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
         text += "\n## Timelines\n\nEach downloader's median run as the stand-in saw it: one lane \
                  per connection, one bar per request.\n";
         for row in timelines {
-            let file = row.timeline.as_deref().unwrap_or_default();
-            text += &format!(
-                "\n### {}\n\n![{} timeline]({file})\n",
-                row.program, row.program
-            );
+            let (program, file) = (row.program, row.timeline.as_deref().unwrap_or_default());
+            text += &format!("\n### {program}\n\n![{program} timeline]({file})\n");
         }
     }
     text
@@ -229,13 +207,10 @@ fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> Stri
 
 /// What every program was given, and what each column is.
 fn settings_paragraph(settings: &Settings) -> String {
-    let source = if settings.real {
-        "the article's real sites".to_owned()
-    } else {
-        format!(
-            "the local stand-in at {} ms per request",
-            settings.latency_ms
-        )
+    let latency = settings.latency_ms;
+    let source = match settings.real {
+        true => "the article's real sites".to_owned(),
+        false => format!("the local stand-in at {latency} ms per request"),
     };
     format!(
         "# cargo xtask compare\n\n\
@@ -267,11 +242,9 @@ fn settings_paragraph(settings: &Settings) -> String {
 
 /// What the Python columns hold and how they were measured.
 fn python_paragraph(settings: &Settings) -> String {
-    let (Some(runs), Some(cpu_runs), Some(python)) = (
-        settings.python_runs,
-        settings.python_cpu_runs,
-        settings.python.as_deref(),
-    ) else {
+    let (runs, cpu_runs) = (settings.python_runs, settings.python_cpu_runs);
+    let (Some(runs), Some(cpu_runs), Some(python)) = (runs, cpu_runs, settings.python.as_deref())
+    else {
         return "The article's Python programs were left out (`--no-python`).\n\n".into();
     };
     format!(

@@ -91,10 +91,9 @@ pub fn rows(
         .find(|r| Family::Cpu.baseline() == Some(r.program));
     let alone = baseline.and_then(|row| row.figures.as_ref()?.own_seconds);
     let together = median_index(&ran.together, |&t| t).map(|i| ran.together[i]);
-    let cores_worth = match (alone, together) {
-        (Some(alone), Some(together)) => Some(ceiling::cores_worth(alone, together, settings.cpus)),
-        _ => None,
-    };
+    let cores_worth = alone
+        .zip(together)
+        .map(|(a, t)| ceiling::cores_worth(a, t, settings.cpus));
     (rows, cores_worth)
 }
 
@@ -147,48 +146,33 @@ fn python_row((job, script): (Done, &'static str)) -> PythonRow {
 /// is a share that shows; wall times, in their own column, keep it in. With `quick`, the CPU
 /// programs' work is too small to time: they get no speedup and no ratio to Python.
 fn add_speedups(rows: &mut [Row], quick: bool) {
-    let own: HashMap<&str, f64> = rows
-        .iter()
-        .filter(|r| r.verified)
-        .filter_map(|r| Some((r.program, r.figures.as_ref()?.own_or_wall())))
-        .collect();
-    let python: HashMap<&str, f64> = rows
-        .iter()
-        .filter_map(|r| Some((r.program, r.python_seconds?)))
-        .collect();
-    let python_here: HashMap<&str, f64> = (rows.iter())
-        .filter_map(|r| Some((r.program, r.python_here.as_ref()?.seconds()?)))
+    // Each program's own time (verified), the article's Python figure, its original's here.
+    let times: HashMap<&str, [Option<f64>; 3]> = (rows.iter())
+        .map(|r| {
+            let own = r.figures.as_ref().filter(|_| r.verified);
+            let own = own.map(Figures::own_or_wall);
+            let here = r.python_here.as_ref().and_then(PythonRow::seconds);
+            (r.program, [own, r.python_seconds, here])
+        })
         .collect();
     for row in rows.iter_mut() {
-        let Some(baseline) = row.family.baseline() else {
-            continue;
-        };
-        if let (Some(base), Some(seconds)) = (python.get(baseline), row.python_seconds) {
-            row.python_speedup = Some(base / seconds);
-        }
-        if row.verified && !(quick && row.family == Family::Cpu) {
-            row.speedup = own.get(baseline).map(|base| base / own[row.program]);
-        }
-        if let Some(python) = row.python_here.as_mut().filter(|_| row.speedup.is_some()) {
-            let own = python.seconds();
-            python.speedup = python_here
-                .get(baseline)
-                .zip(own)
-                .map(|(base, own)| base / own);
-        }
-    }
-    // Against its Python original: own time over own time, where both print one (a spinner's
-    // time is its sleep, and its wall time mostly the interpreter's start-up).
-    for row in rows.iter_mut() {
-        if quick && row.family == Family::Cpu {
-            continue;
-        }
+        let timed = !(quick && row.family == Family::Cpu);
+        // Against its Python original: own time over own time, where both print one (a
+        // spinner's time is its sleep, and its wall time mostly the interpreter's start-up).
         let rust = row.figures.as_ref().filter(|_| row.verified);
         let rust = rust.and_then(|f| f.own_seconds);
         let python = row.python_here.as_ref().filter(|p| p.verified);
         let python = python.and_then(|p| p.figures.as_ref()?.own_seconds);
-        if let (Some(python), Some(rust)) = (python, rust) {
-            row.vs_python = Some(python / rust);
+        row.vs_python = python.zip(rust).filter(|_| timed).map(|(p, r)| p / r);
+        let baseline = row.family.baseline().and_then(|b| times.get(b));
+        let Some(&[own, python, here]) = baseline else {
+            continue;
+        };
+        row.python_speedup = python.zip(row.python_seconds).map(|(b, s)| b / s);
+        let mine = times[row.program][0];
+        row.speedup = own.zip(mine).filter(|_| timed).map(|(b, s)| b / s);
+        if let Some(python) = row.python_here.as_mut().filter(|_| row.speedup.is_some()) {
+            python.speedup = here.zip(python.seconds()).map(|(b, s)| b / s);
         }
     }
 }

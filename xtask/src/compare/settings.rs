@@ -99,7 +99,7 @@ pub struct CompareArgs {
     pub write_docs: bool,
 
     #[command(flatten)]
-    stand_in: StandInArgs,
+    pub stand_in: StandInArgs,
 }
 
 /// The work every program is given, once `--quick` has had its say.
@@ -136,24 +136,22 @@ pub struct Settings {
 }
 
 impl CompareArgs {
-    pub fn stand_in(&self) -> &StandInArgs {
-        &self.stand_in
-    }
-
     pub fn settings(&self) -> Settings {
         let mut stand_in = self.stand_in.clone();
-        let (runs, repeat, spinner_seconds, cpu_start, cpu_count) = if self.quick {
+        let quick = |runs: u32| if self.quick { 1 } else { runs };
+        let (repeat, spinner_seconds, cpu_start, cpu_count) = if self.quick {
             stand_in.latency_ms = 5;
-            (1, 5, 0.2, 100_000, 4)
+            (5, 0.2, 100_000, 4)
         } else {
             let spinner_seconds = self.spinner_seconds.as_secs_f64();
-            (self.runs, self.repeat, spinner_seconds, 5_000_000, 20)
+            (self.repeat, spinner_seconds, 5_000_000, 20)
         };
+        let python = |runs: u32| (!self.no_python).then_some(runs);
         Settings {
-            runs,
-            spinner_runs: if self.quick { 1 } else { self.spinner_runs },
-            cpu_runs: if self.quick { 1 } else { self.cpu_runs },
-            server_runs: if self.quick { 1 } else { self.server_runs },
+            runs: quick(self.runs),
+            spinner_runs: quick(self.spinner_runs),
+            cpu_runs: quick(self.cpu_runs),
+            server_runs: quick(self.server_runs),
             spinner_seconds,
             repeat,
             sites: 2 * repeat as usize,
@@ -164,12 +162,8 @@ impl CompareArgs {
             faults: !self.real && plan::injects_faults(&stand_in),
             cpus: programs::cpus(),
             quick: self.quick,
-            python_runs: (!self.no_python).then_some(self.python_runs),
-            python_cpu_runs: (!self.no_python).then_some(if self.quick {
-                1
-            } else {
-                self.python_cpu_runs
-            }),
+            python_runs: python(self.python_runs),
+            python_cpu_runs: python(quick(self.python_cpu_runs)),
             python: None,
             stand_in,
             run_limit: Duration::from_secs(self.run_limit),

@@ -33,9 +33,13 @@ pub fn out_dir(given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// Writes the files under `dir`, then prints the text, where each file went and what failed.
 pub fn finish(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
-    let written = (output.files.iter())
-        .map(|(name, contents)| write(dir, name, contents))
-        .collect::<anyhow::Result<Vec<PathBuf>>>()?;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (name, contents) in &output.files {
+        let path = dir.join(name);
+        fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
     print!("{}", output.text);
     for path in written {
         println!("Wrote {}", path.display());
@@ -47,12 +51,4 @@ pub fn finish(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
         true => ExitCode::SUCCESS,
         false => ExitCode::FAILURE,
     })
-}
-
-/// Writes `contents` to `dir/name` and says where it went.
-fn write(dir: &Path, name: &str, contents: &str) -> anyhow::Result<PathBuf> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join(name);
-    fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
 }

@@ -87,11 +87,8 @@ pub fn timeline(
     let lanes = lanes.max(1) as u32;
     svg(lane_height * lanes + 120, |root| {
         let (top, root) = root.split_vertically(50);
-        top.draw_text(
-            title,
-            &("sans-serif", 16).into_font().style(FontStyle::Bold).into(),
-            (10, 8),
-        )?;
+        let bold = ("sans-serif", 16).into_font().style(FontStyle::Bold);
+        top.draw_text(title, &bold.into(), (10, 8))?;
         top.draw_text(&subtitle, &("sans-serif", 13).into_font().into(), (10, 30))?;
         // Segments, one per lane, the first connection at the top.
         let mut chart = ChartBuilder::on(&root)
@@ -147,6 +144,12 @@ fn request_bar(
     bar
 }
 
+/// A figure written at the end of its bar, hanging from its point as `v` says.
+fn figure_style<'a>(root: &Area, v: VPos) -> TextStyle<'a> {
+    let font = ("sans-serif", 11).into_font();
+    font.into_text_style(root).pos(Pos::new(HPos::Left, v))
+}
+
 /// The legend of `chart`'s labelled series, in a white box.
 fn legend<'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
@@ -182,28 +185,16 @@ type BarSeries = (
 );
 const BAR_SERIES: [BarSeries; 3] = [
     (BLUE, (3, 21), 5, "Rust, here (median run)", |b| b.seconds),
-    (
-        ORANGE,
-        (15, 11),
-        4,
-        "Python, here (its original, median run)",
-        |b| b.python_here,
-    ),
-    (
-        GREY,
-        (25, 5),
-        3,
-        "Python, the article (2019 laptop, real internet)",
-        |b| b.python,
-    ),
+    (ORANGE, (15, 11), 4, PYTHON_HERE, |b| b.python_here),
+    (GREY, (25, 5), 3, PYTHON_ARTICLE, |b| b.python),
 ];
+const PYTHON_HERE: &str = "Python, here (its original, median run)";
+const PYTHON_ARTICLE: &str = "Python, the article (2019 laptop, real internet)";
 
 /// The top and bottom of row `i` of [`bar_chart`].
 fn row(i: usize) -> (SegmentValue<u32>, SegmentValue<u32>) {
-    (
-        SegmentValue::Exact(i as u32),
-        SegmentValue::Exact(i as u32 + 1),
-    )
+    let i = i as u32;
+    (SegmentValue::Exact(i), SegmentValue::Exact(i + 1))
 }
 
 /// Horizontal bars of wall time, one per program, on a log scale (from hundredths of a second
@@ -248,15 +239,11 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - half), (x + 12, y + half)], style));
         }
-        let font = ("sans-serif", 11).into_font();
+        let style = figure_style(root, VPos::Top);
         // A value beside the end of its bar: `down` pixels from the top of its row.
         let value = |seconds: f64, i: usize, down: i32| {
             let text = format!(" {}", super::table::seconds(seconds));
-            let style = font
-                .clone()
-                .into_text_style(root)
-                .pos(Pos::new(HPos::Left, VPos::Top));
-            EmptyElement::at((seconds, row(i).1)) + Text::new(text, (0, down), style)
+            EmptyElement::at((seconds, row(i).1)) + Text::new(text, (0, down), style.clone())
         };
         let values = bars.iter().enumerate().flat_map(|(i, b)| {
             let (ours, here) = (b.seconds.map(|s| value(s, i, 0)), b.python_here);
@@ -305,10 +292,8 @@ pub fn rate_chart(title: &str, axis: &str, bars: &[Rate]) -> anyhow::Result<Stri
             let drawn = (bars.iter().enumerate())
                 .filter(|(_, b)| b.python == python)
                 .map(|(i, b)| {
-                    let mut bar = Rectangle::new(
-                        [(0.0, row(i).0), (b.per_second, row(i).1)],
-                        colour.filled(),
-                    );
+                    let ends = [(0.0, row(i).0), (b.per_second, row(i).1)];
+                    let mut bar = Rectangle::new(ends, colour.filled());
                     bar.set_margin(6, 6, 0, 0);
                     bar
                 });
@@ -318,12 +303,10 @@ pub fn rate_chart(title: &str, axis: &str, bars: &[Rate]) -> anyhow::Result<Stri
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], style));
         }
-        let font = ("sans-serif", 11).into_font();
+        let style = figure_style(root, VPos::Center);
         let values = bars.iter().enumerate().map(|(i, b)| {
-            let style =
-                (font.clone().into_text_style(root)).pos(Pos::new(HPos::Left, VPos::Center));
             let text = format!(" {:.0}", b.per_second);
-            EmptyElement::at((b.per_second, row(i).1)) + Text::new(text, (0, 15), style)
+            EmptyElement::at((b.per_second, row(i).1)) + Text::new(text, (0, 15), style.clone())
         });
         chart.draw_series(values)?;
         legend(&mut chart, SeriesLabelPosition::LowerRight)
@@ -353,14 +336,11 @@ pub fn line_chart(
     y_label: &str,
     series: &[Series],
 ) -> anyhow::Result<String> {
-    let points = || {
-        series
-            .iter()
-            .flat_map(|s| &s.points)
-            .filter(|(x, y)| *x > 0.0 && *y > 0.0)
-    };
-    let x = decades(points().map(|p| p.0), 10.0);
-    let y = decades(points().map(|p| p.1), 10.0);
+    // A log scale has no room for 0.
+    let positive = |&(x, y): &(f64, f64)| x > 0.0 && y > 0.0;
+    let points = (series.iter()).flat_map(|s| s.points.iter().copied().filter(positive));
+    let x = decades(points.clone().map(|p| p.0), 10.0);
+    let y = decades(points.map(|p| p.1), 10.0);
     svg(500, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
@@ -376,11 +356,7 @@ pub fn line_chart(
         for (i, s) in series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let style = colour.stroke_width(2);
-            let points = s
-                .points
-                .iter()
-                .copied()
-                .filter(|(x, y)| *x > 0.0 && *y > 0.0);
+            let points = s.points.iter().copied().filter(positive);
             let drawn = match s.dashed {
                 true => chart.draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?,
                 false => chart.draw_series(LineSeries::new(points.clone(), style))?,

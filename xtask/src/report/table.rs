@@ -1,6 +1,8 @@
 //! Tables (comfy-table): the key columns on the terminal, every column in the Markdown; the
 //! columns of the figures every measured run has; and how a figure reads in a cell.
 
+use std::borrow::Cow;
+
 use comfy_table::presets::ASCII_MARKDOWN;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, TableStyle};
 use comfy_table::{ContentLineStyle, LineStyle, Width};
@@ -15,9 +17,9 @@ pub const PIPED_WIDTH: u16 = 80;
 
 /// One column: its header, whether it holds numbers (right-aligned), and whether the terminal
 /// shows it (the Markdown and JSON reports have every column).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Column {
-    header: &'static str,
+    header: Cow<'static, str>,
     number: bool,
     on_terminal: bool,
 }
@@ -26,7 +28,7 @@ impl Column {
     /// Words, left-aligned, on the terminal.
     pub const fn text(header: &'static str) -> Column {
         Column {
-            header,
+            header: Cow::Borrowed(header),
             number: false,
             on_terminal: true,
         }
@@ -34,18 +36,22 @@ impl Column {
 
     /// Figures, right-aligned, on the terminal.
     pub const fn number(header: &'static str) -> Column {
-        Column {
-            number: true,
-            ..Column::text(header)
-        }
+        let mut column = Column::text(header);
+        column.number = true;
+        column
+    }
+
+    /// Figures under a header made for them.
+    pub fn number_under(header: String) -> Column {
+        let mut column = Column::number("");
+        column.header = Cow::Owned(header);
+        column
     }
 
     /// The same column, in the Markdown alone.
-    pub const fn markdown_only(self) -> Column {
-        Column {
-            on_terminal: false,
-            ..self
-        }
+    pub const fn markdown_only(mut self) -> Column {
+        self.on_terminal = false;
+        self
     }
 }
 
@@ -55,9 +61,7 @@ pub type Cells<R> = (Column, fn(&R) -> String);
 /// A table printed on the terminal (its key columns, fitted to the terminal's width) and
 /// written as Markdown (every column).
 pub struct Table {
-    headers: Vec<String>,
-    numbers: Vec<bool>,
-    on_terminal: Vec<bool>,
+    columns: Vec<Column>,
     rows: Vec<Vec<String>>,
 }
 
@@ -68,27 +72,9 @@ const TERMINAL: TableStyle = TableStyle::new()
     .content_lines(ContentLineStyle::none().junction(' '));
 
 impl Table {
-    pub fn new(columns: impl IntoIterator<Item = (String, bool, bool)>) -> Table {
-        let mut table = Table {
-            headers: Vec::new(),
-            numbers: Vec::new(),
-            on_terminal: Vec::new(),
-            rows: Vec::new(),
-        };
-        for (header, number, on_terminal) in columns {
-            table.headers.push(header);
-            table.numbers.push(number);
-            table.on_terminal.push(on_terminal);
-        }
-        table
-    }
-
-    pub fn of(columns: &[Column]) -> Table {
-        Table::new(
-            columns
-                .iter()
-                .map(|c| (c.header.to_owned(), c.number, c.on_terminal)),
-        )
+    pub fn of(columns: impl IntoIterator<Item = Column>) -> Table {
+        let (columns, rows) = (columns.into_iter().collect(), Vec::new());
+        Table { columns, rows }
     }
 
     /// The table of `rows`, a cell of each in each column.
@@ -96,11 +82,7 @@ impl Table {
         columns: &[Cells<R>],
         rows: impl IntoIterator<Item = &'a R>,
     ) -> Table {
-        let mut table = Table::new(
-            columns
-                .iter()
-                .map(|(c, _)| (c.header.into(), c.number, c.on_terminal)),
-        );
+        let mut table = Table::of(columns.iter().map(|(column, _)| column.clone()));
         for row in rows {
             table.push(columns.iter().map(|(_, cell)| cell(row)).collect());
         }
@@ -108,28 +90,21 @@ impl Table {
     }
 
     pub fn push(&mut self, row: Vec<String>) {
-        assert_eq!(row.len(), self.headers.len(), "one cell per column");
+        assert_eq!(row.len(), self.columns.len(), "one cell per column");
         self.rows.push(row);
     }
 
     fn build(&self, style: TableStyle, escape: bool) -> comfy_table::Table {
         let mut table = comfy_table::Table::new();
         table.load_style(style);
-        let cell = |c: &String| {
-            if escape {
-                c.replace('|', "\\|")
-            } else {
-                c.clone()
-            }
+        let cell = |c: &String| match escape {
+            true => c.replace('|', "\\|"),
+            false => c.clone(),
         };
-        table.set_header(&self.headers);
-        table.add_rows(
-            self.rows
-                .iter()
-                .map(|r| r.iter().map(cell).collect::<Vec<_>>()),
-        );
+        table.set_header(self.columns.iter().map(|c| &*c.header));
+        table.add_rows(self.rows.iter().map(|r| r.iter().map(cell)));
         for (i, column) in table.column_iter_mut().enumerate() {
-            if self.numbers[i] {
+            if self.columns[i].number {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
@@ -146,7 +121,7 @@ impl Table {
         let mut table = self.build(TERMINAL, false);
         for (i, column) in table.column_iter_mut().enumerate() {
             column.set_padding((0, 0));
-            if !self.on_terminal[i] {
+            if !self.columns[i].on_terminal {
                 column.set_constraint(ColumnConstraint::Hidden);
             }
         }
@@ -159,11 +134,8 @@ impl Table {
         let width = usize::from(width);
         for (i, column) in table.column_iter_mut().enumerate() {
             let (least, most) = match i {
-                0 => (
-                    cells(0).map(|cell| cell.chars().count()).max(),
-                    width * 2 / 5,
-                ),
-                _ if self.numbers[i] || !self.on_terminal[i] => continue,
+                0 => (cells(0).map(|c| c.chars().count()).max(), width * 2 / 5),
+                _ if self.columns[i].number || !self.columns[i].on_terminal => continue,
                 _ => {
                     let words = cells(i).flat_map(|cell| cell.split(' '));
                     (words.map(|word| word.chars().count()).max(), width / 4)
@@ -301,6 +273,11 @@ pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
+/// `value` with `places` decimals, `-` for a missing figure.
+pub fn fixed(value: Option<f64>, places: usize) -> String {
+    or_dash(value, |v| format!("{v:.places$}"))
+}
+
 /// `-` for a missing figure.
 pub fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| "-".into(), show)
@@ -316,7 +293,7 @@ mod tests {
     use super::*;
 
     fn table() -> Table {
-        let mut table = Table::of(&[
+        let mut table = Table::of([
             Column::text("program"),
             Column::number("CPU").markdown_only(),
             Column::number("wall"),
@@ -339,7 +316,7 @@ mod tests {
 
     #[test]
     fn text_tables_fit_the_width_they_are_given() {
-        let mut table = Table::of(&[Column::text("program"), Column::text("status")]);
+        let mut table = Table::of([Column::text("program"), Column::text("status")]);
         let long = "verified: 3 failed (2 HTTP 500, 1 other); the stand-in injected 2 errors";
         table.push(vec!["io_threads".into(), long.into()]);
         let text = table.to_text_within(40);

@@ -1,11 +1,9 @@
 //! Measuring a program from the outside: wall time, CPU time, peak memory, threads, processes.
 //!
 //! Memory, threads and processes come from sampling the process tree with sysinfo every few
-//! milliseconds while the program runs (Linux, macOS, Windows; threads on Linux only). What
-//! only some systems give is in one module each: `unix.rs` (a process group, `wait4`'s CPU time
-//! of the whole tree), `other.rs` (std's wait, no CPU time) and `linux.rs` (a running
-//! process's CPU time, user and system). The servers family samples its servers with the same
-//! [`Sampling`], and reads their CPU time with [`cpu_time`].
+//! milliseconds while the program runs (Linux, macOS, Windows; threads on Linux only); what only
+//! some systems give is in `unix.rs`, `other.rs` and `linux.rs`. The servers family samples its
+//! servers with the same [`Sampling`], and reads their CPU time with [`cpu_time`].
 
 use std::collections::HashMap;
 use std::io::{self, Read};

@@ -47,20 +47,15 @@ pub fn run(plan: &Plan) -> anyhow::Result<Ran> {
         true => Default::default(),
         false => cargo::build_release(&plan.build)?,
     };
-    let stand_in = match &plan.stand_in {
-        Some(config) => Some(StandIn::start(config.clone()).context("cannot start the stand-in")?),
-        None => None,
-    };
+    let stand_in = plan.stand_in.clone().map(StandIn::start).transpose();
+    let stand_in = stand_in.context("cannot start the stand-in")?;
     let started = Instant::now();
+    let ready_job = |job: &Result<_, String>| {
+        let job = job.as_ref().map_err(String::clone)?;
+        Ready::new(job, &built, stand_in.as_ref())
+    };
     let ready: Vec<Vec<Result<Ready, String>>> = (plan.entries.iter())
-        .map(|entry| {
-            (entry.jobs.iter())
-                .map(|job| match job {
-                    Ok(job) => Ready::new(job, &built, stand_in.as_ref()),
-                    Err(why) => Err(why.clone()),
-                })
-                .collect()
-        })
+        .map(|entry| entry.jobs.iter().map(ready_job).collect())
         .collect();
     let schedule = Schedule {
         plan,

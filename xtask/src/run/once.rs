@@ -2,9 +2,9 @@
 //! to: the median of the verified ones.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use stand_in::StandIn;
@@ -21,6 +21,17 @@ pub struct Ready {
     pub expect: Expect,
     pub runs: u32,
     pub beside: Option<&'static str>,
+}
+
+/// One run, measured and checked.
+#[derive(Debug)]
+pub struct Run {
+    pub measurement: Measurement,
+    pub check: Check,
+    /// The requests the stand-in served between the run's start and end.
+    pub log: Vec<LoggedRequest>,
+    /// The run's start and end, counted from the stand-in's epoch.
+    pub window: (Duration, Duration),
 }
 
 impl Ready {
@@ -53,9 +64,40 @@ impl Ready {
         })
     }
 
-    /// Runs it once, to its end.
+    /// Runs it once, to its end. `Err` when it could not even be started.
     pub fn run_once(&self, stand_in: Option<&StandIn>, limit: Duration) -> Result<Run, String> {
-        run_once(&self.binary, &self.arguments, self.expect, stand_in, limit)
+        if let Some(stand_in) = stand_in {
+            // Whatever a previous run left behind is not this run's.
+            stand_in.log().take();
+        }
+        let mut command = Command::new(&self.binary);
+        command.args(&self.arguments);
+        let measurement = measure::run(command, limit)
+            .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
+        let (log, window) = match stand_in {
+            Some(stand_in) => {
+                // A request the program gave up on is logged when the stand-in sees its
+                // connection close, which may be a moment after the program ended.
+                stand_in.log().settle(Duration::from_secs(1));
+                let since = |t: Instant| t.saturating_duration_since(stand_in.epoch());
+                let window = (since(measurement.started), since(measurement.ended));
+                let within = |r: &LoggedRequest| r.start >= window.0 && r.start <= window.1;
+                let log = stand_in.log().take().into_iter().filter(within);
+                let log: Vec<LoggedRequest> = log.collect();
+                let end = log.iter().map(|r| r.end).fold(window.1, Duration::max);
+                (log, (window.0, end))
+            }
+            None => (Vec::new(), (Duration::ZERO, measurement.wall)),
+        };
+        let m = &measurement;
+        let served = stand_in.map(|_| log.as_slice());
+        let check = verify::check(self.expect, served, m.status, &m.stdout, &m.stderr);
+        Ok(Run {
+            measurement,
+            check,
+            log,
+            window,
+        })
     }
 }
 
@@ -75,66 +117,6 @@ fn written(arg: &Arg, stand_in: Option<&StandIn>) -> Result<Vec<String>, String>
             format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX),
         ],
     })
-}
-
-/// One run, measured and checked.
-#[derive(Debug)]
-pub struct Run {
-    pub measurement: Measurement,
-    pub check: Check,
-    /// The requests the stand-in served between the run's start and end.
-    pub log: Vec<LoggedRequest>,
-    /// The run's start and end, counted from the stand-in's epoch.
-    pub window: (Duration, Duration),
-}
-
-/// Runs `binary` with `args` once. `Err` when it could not even be started.
-fn run_once(
-    binary: &Path,
-    args: &[String],
-    expect: Expect,
-    stand_in: Option<&StandIn>,
-    limit: Duration,
-) -> Result<Run, String> {
-    if let Some(stand_in) = stand_in {
-        // Whatever a previous run left behind is not this run's.
-        stand_in.log().take();
-    }
-    let mut command = Command::new(binary);
-    command.args(args);
-    let measurement = measure::run(command, limit)
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    let (log, window) = match stand_in {
-        Some(stand_in) => {
-            // A request the program gave up on is logged when the stand-in sees its connection
-            // close, which may be a moment after the program ended.
-            stand_in.log().settle(Duration::from_secs(1));
-            let since = |t| measurement_offset(stand_in, t);
-            let window = (since(measurement.started), since(measurement.ended));
-            let log: Vec<LoggedRequest> = stand_in
-                .log()
-                .take()
-                .into_iter()
-                .filter(|r| r.start >= window.0 && r.start <= window.1)
-                .collect();
-            let end = log.iter().map(|r| r.end).fold(window.1, Duration::max);
-            (log, (window.0, end))
-        }
-        None => (Vec::new(), (Duration::ZERO, measurement.wall)),
-    };
-    let m = &measurement;
-    let served = stand_in.map(|_| log.as_slice());
-    let check = verify::check(expect, served, m.status, &m.stdout, &m.stderr);
-    Ok(Run {
-        measurement,
-        check,
-        log,
-        window,
-    })
-}
-
-fn measurement_offset(stand_in: &StandIn, t: std::time::Instant) -> Duration {
-    t.saturating_duration_since(stand_in.epoch())
 }
 
 /// The figures of one (the median) run, as the report shows them. A figure that an earlier
@@ -207,19 +189,15 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Measured {
             Err(why) => why,
         };
         if failure.is_none() {
-            failure = Some(if count > 1 {
-                format!("run {} of {count}: {why}", i + 1)
-            } else {
-                why
+            failure = Some(match count {
+                1 => why,
+                _ => format!("run {} of {count}: {why}", i + 1),
             });
         }
     }
-    let every_wall_seconds = verified
-        .iter()
-        .map(|r| r.measurement.wall.as_secs_f64())
-        .collect();
-    let median = median_index(&verified, |r| r.measurement.wall.as_secs_f64())
-        .map(|i| verified.swap_remove(i));
+    let wall = |run: &Run| run.measurement.wall.as_secs_f64();
+    let every_wall_seconds = verified.iter().map(wall).collect();
+    let median = median_index(&verified, wall).map(|i| verified.swap_remove(i));
     let figures = median.as_ref().map(|run| {
         let m = &run.measurement;
         let wall = m.wall.as_secs_f64();

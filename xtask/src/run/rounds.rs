@@ -19,7 +19,6 @@ pub struct Schedule<'a> {
     pub stand_in: Option<&'a StandIn>,
 }
 
-/// Every run made.
 pub struct Runs {
     /// For each entry, for each job, its runs in order, or why a run could not be made.
     pub runs: Vec<Vec<Vec<Result<Run, String>>>>,
@@ -48,13 +47,12 @@ impl Schedule<'_> {
                 .collect(),
             together: Vec::new(),
         };
-        let progress = Progress::new(self.total_runs());
+        let entries = (0..count).filter(|&i| self.runs(i));
+        let jobs = entries.flat_map(|i| self.ready[i].iter().flatten());
+        let progress = Progress::new(jobs.map(|job| u64::from(job.runs)).sum());
         let rounds = self.plan.rounds.as_ref();
-        let in_rounds: Vec<usize> = rounds.map_or_else(Vec::new, |rounds| {
-            (rounds.entries.iter().copied())
-                .filter(|&i| self.runs(i))
-                .collect()
-        });
+        let members = rounds.map_or(&[][..], |rounds| &rounds.entries[..]);
+        let in_rounds: Vec<usize> = members.iter().copied().filter(|&i| self.runs(i)).collect();
         for i in (0..count).filter(|&i| self.runs(i)) {
             let first_of_rounds = rounds.filter(|_| in_rounds.first() == Some(&i));
             if first_of_rounds.is_none() && in_rounds.contains(&i) {
@@ -133,14 +131,5 @@ impl Schedule<'_> {
                 runs.together.extend(slowest.ok());
             }
         }
-    }
-
-    /// Every run the bar counts.
-    fn total_runs(&self) -> u64 {
-        (0..self.ready.len())
-            .filter(|&i| self.runs(i))
-            .flat_map(|i| self.ready[i].iter().flatten())
-            .map(|job| u64::from(job.runs))
-            .sum()
     }
 }

@@ -52,7 +52,6 @@ pub const QUICK: Scale = Scale {
     runs: 1,
 };
 
-/// One server of the family.
 pub struct Server {
     pub name: &'static str,
     pub protocol: Protocol,
@@ -88,14 +87,6 @@ pub fn selected(only: Option<&str>) -> Vec<&'static Server> {
         .collect()
 }
 
-/// The Rust binaries `servers` need built.
-pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
-    (servers.iter())
-        .filter(|s| !s.python)
-        .map(|s| s.name)
-        .collect()
-}
-
 /// One server under one load: what the clients saw and what the server cost, or why it could
 /// not run.
 pub struct Outcome {
@@ -104,6 +95,7 @@ pub struct Outcome {
     pub result: Result<Loaded, String>,
 }
 
+#[derive(Default)]
 pub struct Loaded {
     pub tally: Tally,
     /// The highest resident memory and thread count sampled during the load.
@@ -135,13 +127,6 @@ pub struct Runs {
     pub python: u32,
 }
 
-/// How to start each server: the binaries cargo built, Python's venv, and where their logs go.
-pub struct Starters<'a> {
-    pub built: &'a HashMap<String, PathBuf>,
-    pub python: Option<&'a Python>,
-    pub logs: PathBuf,
-}
-
 /// What the family's runs came to.
 pub struct Ran {
     pub outcomes: Vec<Outcome>,
@@ -154,23 +139,92 @@ pub struct Ran {
     pub runs: Runs,
 }
 
+/// How to start each server: the binaries cargo built, Python's venv, where their logs go, and
+/// the queries with what each index finds for them (Python's asked of `charindex.py` once, when
+/// a Python server is first started).
+pub struct Starters<'a> {
+    built: HashMap<String, PathBuf>,
+    python: Option<&'a Python>,
+    pub logs: PathBuf,
+    pub rust: Arc<[Query]>,
+    pub python_queries: Option<Result<Arc<[Query]>, String>>,
+}
+
 /// A program and the arguments before `--host` and `--port`.
 #[derive(Clone)]
 pub struct Start {
-    pub name: &'static str,
+    pub server: &'static Server,
     pub program: PathBuf,
     pub args: Vec<String>,
-    pub protocol: Protocol,
 }
 
-pub fn rust_start(server: &'static Server, starters: &Starters) -> Result<Start, String> {
-    let program = starters.built.get(server.name).cloned();
-    Ok(Start {
-        name: server.name,
-        program: program.ok_or_else(|| format!("{} was not built", server.name))?,
-        args: vec![],
-        protocol: server.protocol,
-    })
+/// The Rust binaries `servers` need built.
+pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
+    (servers.iter().filter(|s| !s.python))
+        .map(|s| s.name)
+        .collect()
+}
+
+impl<'a> Starters<'a> {
+    /// Builds the Rust binaries `servers` need, and makes the folder of their logs in `out_dir`.
+    pub fn new(
+        servers: &[&Server],
+        python: Option<&'a Python>,
+        out_dir: &Path,
+    ) -> anyhow::Result<Starters<'a>> {
+        let built = crate::cargo::build_release(&binaries(servers))?;
+        let logs = out_dir.join("server-logs");
+        std::fs::create_dir_all(&logs)
+            .with_context(|| format!("cannot create {}", logs.display()))?;
+        // The queries with what the Rust index finds for each.
+        let index = charfinder::InvertedIndex::new();
+        let query = |text: &&str| Query {
+            text: text.to_string(),
+            expected: index.search(text).len(),
+        };
+        let rust = QUERIES.iter().map(query).collect();
+        Ok(Starters {
+            built,
+            python,
+            logs,
+            rust,
+            python_queries: None,
+        })
+    }
+
+    /// How to start `server`: its binary, or the venv's interpreter, [`LINE_BUFFERED`] and the
+    /// script; and its queries.
+    pub fn start(&mut self, server: &'static Server) -> Result<(Start, Arc<[Query]>), String> {
+        let (program, args, queries) = match server.python {
+            false => {
+                let program = self.built.get(server.name).cloned();
+                let program = program.ok_or_else(|| format!("{} was not built", server.name))?;
+                (program, vec![], self.rust.clone())
+            }
+            true => {
+                let venv = self.venv()?;
+                let queries = (self.python_queries.get_or_insert_with(|| {
+                    python_queries(venv, &python::script("")).map_err(|e| format!("{e:#}"))
+                }))
+                .clone()?;
+                let script = python::script(server.name).display().to_string();
+                let args = vec!["-c".into(), LINE_BUFFERED.into(), script];
+                (venv.clone(), args, queries)
+            }
+        };
+        let start = Start {
+            server,
+            program,
+            args,
+        };
+        Ok((start, queries))
+    }
+
+    /// The venv's interpreter (uvicorn and FastAPI are in it), or why there is none.
+    pub fn venv(&self) -> Result<&'a PathBuf, String> {
+        let python = self.python.ok_or("--no-python")?;
+        python.venv.as_ref().map_err(|why| why.to_string())
+    }
 }
 
 /// How compare runs a Python server: its standard output line-buffered, as Rust's is. Written to
@@ -186,48 +240,16 @@ const LINE_BUFFERED: &str = "import os, runpy, sys; \
     sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0]))); \
     runpy.run_path(sys.argv[0], run_name='__main__')";
 
-/// The interpreter, [`LINE_BUFFERED`] and the script; the queries' counts from `charindex.py`,
-/// asked once.
-pub fn python_start(
-    server: &'static Server,
-    starters: &Starters,
-    queries: &mut Option<Result<Arc<[Query]>, String>>,
-) -> Result<(Start, Arc<[Query]>), String> {
-    let venv = python_venv(starters)?;
-    let queries = queries
-        .get_or_insert_with(|| {
-            python_queries(venv, &python::script("")).map_err(|e| format!("{e:#}"))
-        })
-        .clone()?;
-    let script = python::script(server.name).display().to_string();
-    let start = Start {
-        name: server.name,
-        program: venv.clone(),
-        args: vec!["-c".into(), LINE_BUFFERED.into(), script],
-        protocol: server.protocol,
-    };
-    Ok((start, queries))
+/// A server's resident memory, in MiB.
+pub fn mib(sampled: Sampled) -> f64 {
+    sampled.largest_process_kib as f64 / 1024.0
 }
 
-/// The venv's interpreter (uvicorn and FastAPI are in it), or why there is none.
-pub fn python_venv<'a>(starters: &Starters<'a>) -> Result<&'a PathBuf, String> {
-    let python = starters.python.ok_or("--no-python")?;
-    python.venv.as_ref().map_err(|why| why.to_string())
-}
-
-/// How much a server's resident memory grew from one sample to another, in bytes.
-pub fn grown_bytes(before: Sampled, after: Sampled) -> f64 {
-    (after.largest_process_kib as f64 - before.largest_process_kib as f64) * 1024.0
-}
-
-/// The queries with what the Rust index finds for each.
-pub fn rust_queries() -> Vec<Query> {
-    let index = charfinder::InvertedIndex::new();
-    let query = |text: &&str| Query {
-        text: text.to_string(),
-        expected: index.search(text).len(),
-    };
-    QUERIES.iter().map(query).collect()
+/// How much a server's resident memory grew from one sample to another, in bytes, for each
+/// of the `count` connections it took meanwhile.
+pub fn bytes_each(before: Option<Sampled>, after: Option<Sampled>, count: usize) -> Option<f64> {
+    let (before, after) = (before?.largest_process_kib, after?.largest_process_kib);
+    (count > 0).then(|| (after as f64 - before as f64) * 1024.0 / count as f64)
 }
 
 /// The queries with what Python's index (`python/charindex.py`, on the interpreter's own
@@ -241,17 +263,12 @@ fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
         .args(QUERIES)
         .output()
         .context("cannot run charindex.py")?;
-    let counts: Vec<usize> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| l.trim().parse())
-        .collect::<Result<_, _>>()
-        .context("charindex.py's counts")?;
-    if !output.status.success() || counts.len() != QUERIES.len() {
-        bail!(
-            "charindex.py gave {} counts for {} queries",
-            counts.len(),
-            QUERIES.len()
-        );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let counts: Result<Vec<usize>, _> = stdout.lines().map(|l| l.trim().parse()).collect();
+    let counts = counts.context("charindex.py's counts")?;
+    let (got, asked) = (counts.len(), QUERIES.len());
+    if !output.status.success() || got != asked {
+        bail!("charindex.py gave {got} counts for {asked} queries");
     }
     let query = |(text, expected): (&&str, usize)| Query {
         text: text.to_string(),

@@ -40,42 +40,36 @@ pub enum Greeting {
 }
 
 /// Why a connection was not held.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// This process could not open or connect its socket.
+    #[error("connect: {0}")]
     Connect(io::Error),
     /// Connecting did not finish within the patience: the server's listen queue is full.
+    #[error("not accepted within {:.1} s", .0.as_secs_f64())]
     NotAccepted(Duration),
     /// Connected, but the server's greeting did not come within the patience: the connection
     /// waits in its listen queue (see [`Held::queued`]).
+    #[error("no {} within {:.1} s", .0.awaited(), .1.as_secs_f64())]
     Silent(Greeting, Duration),
     /// The server said something other than its greeting (the threaded server's error line).
+    #[error("the server said {0:?}")]
     Said(String),
     /// The connection was closed or reset before the greeting.
+    #[error("closed before its prompt or answer: {0}")]
     Closed(String),
 }
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Greeting {
+    /// What a connection waits for, as a failure to get it says.
+    fn awaited(self) -> &'static str {
         match self {
-            Failure::Connect(error) => write!(f, "connect: {error}"),
-            Failure::NotAccepted(within) => {
-                write!(f, "not accepted within {:.1} s", within.as_secs_f64())
-            }
-            Failure::Silent(greeting, within) => {
-                let what = match greeting {
-                    Greeting::Answer => "answer",
-                    Greeting::Prompt | Greeting::Nothing => "prompt",
-                };
-                write!(f, "no {what} within {:.1} s", within.as_secs_f64())
-            }
-            Failure::Said(said) => write!(f, "the server said {said:?}"),
-            Failure::Closed(why) => write!(f, "closed before its prompt or answer: {why}"),
+            Greeting::Answer => "answer",
+            Greeting::Prompt | Greeting::Nothing => "prompt",
         }
     }
 }
 
-/// Connections held open.
 #[derive(Debug, Default)]
 pub struct Held {
     /// The connections the server took: each greeted, if it was to be.
@@ -207,7 +201,22 @@ async fn open(
     patience: Duration,
 ) -> Result<TcpStream, (Option<TcpStream>, Failure)> {
     let deadline = Instant::now() + patience;
-    let mut stream = match timeout_at(deadline, connect(server, source)).await {
+    // A socket bound to `source` (its port left for `connect` to choose), connected to `server`.
+    let connect = async {
+        let socket = TcpSocket::new_v4()?;
+        if let Some(source) = source {
+            // `bind` with port 0 picks a port at once, one no other socket of that address
+            // uses, whatever it connects to: all of 127.0.0.1's connections, anyone's, would
+            // share its 28,232 ports. `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`,
+            // which needs the port free only towards this one server, as a socket that was
+            // never bound does. Elsewhere the sweep binds no socket (`Sources::here`).
+            #[cfg(target_os = "linux")]
+            crate::sys::bind_address_no_port(&socket)?;
+            socket.bind(SocketAddr::from((source, 0)))?;
+        }
+        socket.connect(server).await
+    };
+    let mut stream = match timeout_at(deadline, connect).await {
         Ok(connected) => connected.map_err(|e| (None, Failure::Connect(e)))?,
         Err(_) => return Err((None, Failure::NotAccepted(patience))),
     };
@@ -226,31 +235,6 @@ async fn open(
     }
 }
 
-/// A socket bound to `source` (its port left for `connect` to choose), connected to `server`.
-async fn connect(server: SocketAddr, source: Option<Ipv4Addr>) -> io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    if let Some(source) = source {
-        port_at_connect(&socket)?;
-        socket.bind(SocketAddr::from((source, 0)))?;
-    }
-    socket.connect(server).await
-}
-
-/// `bind` with port 0 picks a port at once, one no other socket of that address uses, whatever
-/// it connects to: all of 127.0.0.1's connections, anyone's, would share its 28,232 ports.
-/// `IP_BIND_ADDRESS_NO_PORT` leaves the choice to `connect`, which needs the port free only
-/// towards this one server, as a socket that was never bound does.
-#[cfg(target_os = "linux")]
-fn port_at_connect(socket: &TcpSocket) -> io::Result<()> {
-    crate::sys::bind_address_no_port(socket)
-}
-
-/// Elsewhere the sweep binds no socket (see [`Sources::here`]).
-#[cfg(not(target_os = "linux"))]
-fn port_at_connect(_socket: &TcpSocket) -> io::Result<()> {
-    Ok(())
-}
-
 /// Reads the TCP server's prompt: the server has accepted the connection and started its
 /// session. Anything else is what the server said instead, to its end of line.
 async fn prompted(stream: &mut TcpStream) -> Result<(), Failure> {
@@ -263,22 +247,17 @@ async fn prompted(stream: &mut TcpStream) -> Result<(), Failure> {
     let mut said = prompt.to_vec();
     let mut rest = BufReader::new(stream).take(200);
     let _ = rest.read_until(b'\n', &mut said).await;
-    Err(Failure::Said(
-        String::from_utf8_lossy(&said).trim().to_owned(),
-    ))
+    let said = String::from_utf8_lossy(&said).trim().to_owned();
+    Err(Failure::Said(said))
 }
 
 /// Asks the HTTP server one query and reads its whole answer: the connection is then an idle
 /// keep-alive one, as a browser's between two searches.
 async fn answered(stream: &mut TcpStream, server: SocketAddr) -> Result<(), Failure> {
     let closed = |e: io::Error| Failure::Closed(e.to_string());
-    let mut stream = BufReader::new(stream);
     let request = format!("GET /search?q=sun HTTP/1.1\r\nHost: {server}\r\n\r\n");
-    stream
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .map_err(closed)?;
+    stream.write_all(request.as_bytes()).await.map_err(closed)?;
+    let mut stream = BufReader::new(stream);
     let mut status = String::new();
     stream.read_line(&mut status).await.map_err(closed)?;
     if !status.starts_with("HTTP/1.1 200") {

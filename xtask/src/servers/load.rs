@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::hold::WAVE;
 use super::hold::{Failure, Greeting, Held, Sources, hold};
 use charfinder::tcp::PROMPT;
+use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -51,6 +52,11 @@ enum Miss {
     Wrong(String),
     /// The connection failed or the time ran out: the queries left go unserved.
     Unserved(String),
+}
+
+/// What a failed step of a session (`what`) and its error make of the queries left.
+fn unserved<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> Miss {
+    move |e| Miss::Unserved(format!("{what}: {e}"))
 }
 
 impl Tally {
@@ -102,7 +108,6 @@ impl Tally {
 /// Ends a session: a control character, as Ctrl-D typed into `nc` would send.
 const GOODBYE: &[u8] = b"\x04\r\n";
 
-/// Which protocol a server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     Tcp,
@@ -116,11 +121,11 @@ pub enum Protocol {
 /// not accept shows within two.
 pub const CONNECT_PATIENCE: Duration = Duration::from_secs(2);
 
-/// `clients` clients, connected first (by [`hold`], a TCP client reading its first prompt), then all sending every query in turn over their connection at once (a TCP session,
-/// or a keep-alive HTTP/1.1 connection); a client that has not finished within `patience`
-/// leaves its remaining queries unserved, as does one the server did not take within
-/// [`CONNECT_PATIENCE`]. The rate is timed from the first query. [`crowd`] and
-/// [`Crowd::query`] are its two halves, for a caller that measures the second alone.
+/// `clients` clients, connected first (by [`hold`], a TCP client reading its prompt), then all
+/// sending every query in turn at once, over a TCP session or a keep-alive HTTP/1.1 connection;
+/// a client not done within `patience` leaves its remaining queries unserved, as does one the
+/// server did not take within [`CONNECT_PATIENCE`]. The rate is timed from the first query;
+/// [`crowd`] and [`Crowd::query`] are its halves, for a caller that measures the second alone.
 pub async fn sessions(
     protocol: Protocol,
     addr: SocketAddr,
@@ -151,16 +156,8 @@ pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crow
         Protocol::Tcp => Greeting::Prompt,
         Protocol::Http => Greeting::Nothing,
     };
-    let mut held = Held::default();
-    let stopped = hold(
-        &mut held,
-        clients,
-        addr,
-        greeting,
-        Sources::ANY,
-        CONNECT_PATIENCE,
-    )
-    .await;
+    let (mut held, any) = (Held::default(), Sources::ANY);
+    let stopped = hold(&mut held, clients, addr, greeting, any, CONNECT_PATIENCE).await;
     Crowd {
         protocol,
         addr,
@@ -173,18 +170,12 @@ pub async fn crowd(protocol: Protocol, addr: SocketAddr, clients: usize) -> Crow
 impl Crowd {
     /// Every client sends every query, all at once, within `patience`; timed from the first.
     pub async fn query(self, queries: Arc<[Query]>, patience: Duration) -> Tally {
-        let Crowd {
-            protocol,
-            addr,
-            clients,
-            held,
-            stopped,
-        } = self;
+        let (protocol, addr, held) = (self.protocol, self.addr, self.held);
         let mut all = Tally::default();
-        let missing = clients - held.streams.len() - held.queued.len();
+        let missing = self.clients - held.streams.len() - held.queued.len();
         if missing > 0 {
             all.unserved = missing * queries.len();
-            all.why_unserved = stopped.map(|why| format!("not connected: {why}"));
+            all.why_unserved = (self.stopped).map(|why| format!("not connected: {why}"));
         }
         let start = Instant::now();
         let mut set = JoinSet::new();
@@ -220,12 +211,10 @@ impl Crowd {
 
 /// Counts an answer that said it found `found` characters for `query`.
 fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
-    match found == query.expected {
+    let (text, expected) = (&query.text, query.expected);
+    match found == expected {
         true => tally.latencies.push(sent.elapsed()),
-        false => tally.wrong.push(format!(
-            "{:?}: {found} found, expected {}",
-            query.text, query.expected
-        )),
+        false => (tally.wrong).push(format!("{text:?}: {found} found, expected {expected}")),
     }
 }
 
@@ -237,8 +226,6 @@ async fn tcp_session(
     queries: &[Query],
     tally: &mut Tally,
 ) -> Result<(), Miss> {
-    let unserved =
-        |what: &'static str| move |e: std::io::Error| Miss::Unserved(format!("{what}: {e}"));
     let mut stream = BufReader::new(stream);
     if !prompted {
         read_prompt(&mut stream).await?;
@@ -246,11 +233,8 @@ async fn tcp_session(
     for query in queries {
         let sent = Instant::now();
         let line = format!("{}\r\n", query.text);
-        stream
-            .get_mut()
-            .write_all(line.as_bytes())
-            .await
-            .map_err(unserved("send"))?;
+        let sending = stream.get_mut().write_all(line.as_bytes()).await;
+        sending.map_err(unserved("send"))?;
         let found = read_answer(&mut stream).await?;
         read_prompt(&mut stream).await?;
         check(tally, query, found, sent);
@@ -265,17 +249,13 @@ pub const NOT_THE_PROMPT: &str = "expected the prompt";
 
 async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> {
     let mut prompt = [0; PROMPT.len()];
-    stream
-        .read_exact(&mut prompt)
-        .await
-        .map_err(|e| Miss::Unserved(format!("prompt: {e}")))?;
-    match &prompt {
-        p if p == PROMPT => Ok(()),
-        other => Err(Miss::Wrong(format!(
-            "{NOT_THE_PROMPT}, got {:?}",
-            String::from_utf8_lossy(other)
-        ))),
+    let read = stream.read_exact(&mut prompt).await;
+    read.map_err(unserved("prompt"))?;
+    if prompt == PROMPT {
+        return Ok(());
     }
+    let got = String::from_utf8_lossy(&prompt);
+    Err(Miss::Wrong(format!("{NOT_THE_PROMPT}, got {got:?}")))
 }
 
 /// Reads an answer's lines to its status line (`───… {n} found`), checks that there are `n`
@@ -283,14 +263,12 @@ async fn read_prompt(stream: &mut (impl AsyncRead + Unpin)) -> Result<(), Miss> 
 async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
     let mut lines = 0;
     let mut line = Vec::new();
+    let closed = "the server closed the connection mid-answer";
     loop {
         line.clear();
-        let read = (stream.read_until(b'\n', &mut line).await)
-            .map_err(|e| Miss::Unserved(format!("read: {e}")))?;
+        let read = (stream.read_until(b'\n', &mut line).await).map_err(unserved("read"))?;
         if read == 0 {
-            return Err(Miss::Unserved(
-                "the server closed the connection mid-answer".into(),
-            ));
+            return Err(Miss::Unserved(closed.into()));
         }
         let text = String::from_utf8_lossy(&line);
         if text.starts_with('─') {
@@ -315,11 +293,8 @@ async fn http_session(
     queries: &[Query],
     tally: &mut Tally,
 ) -> Result<(), Miss> {
-    let unserved =
-        |what: &'static str| move |e: hyper::Error| Miss::Unserved(format!("{what}: {e}"));
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(unserved("handshake"))?;
+    let handshake = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await;
+    let (mut sender, connection) = handshake.map_err(unserved("handshake"))?;
     tokio::spawn(connection);
     for query in queries {
         let sent = Instant::now();
@@ -328,15 +303,11 @@ async fn http_session(
             .header(hyper::header::HOST, addr.to_string())
             .body(http_body_util::Empty::<Bytes>::new())
             .expect("a well-formed request");
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(unserved("request"))?;
+        let response = sender.send_request(request).await;
+        let response = response.map_err(unserved("request"))?;
         let status = response.status();
-        let body = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .map_err(unserved("body"))?
-            .to_bytes();
+        let body = response.into_body().collect().await;
+        let body = body.map_err(unserved("body"))?.to_bytes();
         match check_json(status, &body) {
             Ok(found) => check(tally, query, found, sent),
             Err(error) => tally.wrong.push(format!("{:?}: {error}", query.text)),

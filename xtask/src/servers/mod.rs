@@ -18,10 +18,8 @@
 //! Every answer must find as many characters as that server's own index does for the query
 //! (Rust's `unicode_names2` and Python's `unicodedata` carry different Unicode versions).
 //!
-//! It is not a plan of `plan.rs` run by `run/`: a server is not a program that runs to its end,
-//! so this module runs its loads itself, with the pieces the lab shares (`run/measure.rs`'s
-//! sampler and CPU time, `run`'s median, `report/`, `cargo.rs`, `python.rs`). `family.rs`
-//! holds the servers and their loads' scale; this file runs the loads.
+//! It is no plan (`plan.rs` says why). `family.rs` holds the servers and their loads' scale;
+//! this file runs the loads.
 
 mod family;
 mod hold;
@@ -34,7 +32,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use hold::{Greeting, Held, Sources};
 use load::{Protocol, Query, Tally};
 use process::Running;
@@ -44,10 +41,7 @@ use crate::run::measure::{self, Sampled};
 use crate::run::median_index;
 #[cfg(doc)]
 use family::QUERIES;
-use family::{
-    FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Start, Starters, grown_bytes, python_start,
-    python_venv, rust_queries, rust_start,
-};
+use family::{FULL, IdleCost, Loaded, Outcome, QUICK, Ran, Scale, Starters, bytes_each};
 pub use family::{Runs, Server, binaries, selected};
 
 /// The clients that query while the idle ones are held.
@@ -56,9 +50,8 @@ pub const ACTIVE_CLIENTS: usize = 10;
 /// for its answers, before the server counts as not serving it.
 const IDLE_PATIENCE: Duration = Duration::from_secs(2);
 
-/// The family's part of compare's output, its loads run on the `servers` selected, `quick` or
-/// at full scale, as often as `runs` says, their logs written under `out_dir`; and its table
-/// for the docs (`report::docs`).
+/// The family's part of compare's output, its loads at full scale or `quick`'s, their logs
+/// written under `out_dir`; and its table for the docs (`report::docs`).
 pub fn compare(
     servers: &[&'static Server],
     quick: bool,
@@ -66,61 +59,44 @@ pub fn compare(
     python: Option<&Python>,
     out_dir: &Path,
 ) -> anyhow::Result<(crate::report::Output, String)> {
-    let built = crate::cargo::build_release(&binaries(servers))?;
     let scale = if quick { QUICK } else { FULL };
-    let logs = out_dir.join("server-logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
-    let starters = Starters {
-        built: &built,
-        python,
-        logs: logs.clone(),
-    };
+    let starters = Starters::new(servers, python, out_dir)?;
     let started = std::time::Instant::now();
-    let ran = run(servers, scale, runs, &starters);
+    let logs = starters.logs.join("*.log");
+    let ran = run(servers, scale, runs, starters);
     let elapsed = started.elapsed().as_secs_f64();
     let rows = report::rows(&ran);
-    let json = serde_json::to_string_pretty(&rows)?;
-    let markdown = report::table(&rows).to_markdown();
+    let mut text = report::text(&ran, &rows);
+    text += &format!("Ran the servers' loads in {elapsed:.1} s.\n");
+    text += &format!("Wrote {}: the servers' logs\n", logs.display());
+    let picture = report::picture(&rows, scale.busy_clients)?;
+    let files = vec![
+        ("servers.md".into(), report::table(&rows).to_markdown()),
+        ("servers.json".into(), serde_json::to_string_pretty(&rows)?),
+        ("servers.svg".into(), picture),
+    ];
+    let failures = report::failures(&rows);
     let output = crate::report::Output {
-        text: report::text(&ran, &rows)
-            + &format!(
-                "Ran the servers' loads in {elapsed:.1} s.\nWrote {}: the servers' logs\n",
-                logs.join("*.log").display()
-            ),
-        files: vec![
-            ("servers.md".into(), markdown),
-            ("servers.json".into(), json),
-            (
-                "servers.svg".into(),
-                report::picture(&rows, scale.busy_clients)?,
-            ),
-        ],
-        failures: report::failures(&rows),
+        text,
+        files,
+        failures,
     };
     Ok((output, report::docs(&ran, &rows)))
 }
 
 /// Runs every load on each of `servers`, a freshly started server for each load.
-pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Starters) -> Ran {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let rust: Arc<[Query]> = rust_queries().into();
-    let mut python: Option<Result<Arc<[Query]>, String>> = None;
+pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, mut starters: Starters) -> Ran {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let mut python_missing = None;
     let mut outcomes = Vec::new();
     for &server in servers {
         if server.python
-            && let Err(why) = python_venv(starters)
+            && let Err(why) = starters.venv()
         {
             python_missing = Some(why);
             continue;
         }
-        let start = match server.python {
-            false => rust_start(server, starters).map(|s| (s, rust.clone())),
-            true => python_start(server, starters, &mut python),
-        };
+        let start = starters.start(server);
         let loads: &[&'static str] = match server.protocol {
             Protocol::Tcp => &["busy", "idle"],
             Protocol::Http => &["http"],
@@ -128,21 +104,24 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Sta
         // A server that serves one client at a time is held by its first idle client: the
         // idle load holds one, and shows that no one is served behind it. Its loads run once:
         // each waits out its patience, and the lesson is the same every time.
-        let scale = match (server.one_at_a_time, server.python) {
-            (true, _) => Scale {
-                idle_clients: 1,
-                runs: 1,
-                ..scale
-            },
-            (false, python) => Scale {
-                runs: if python { runs.python } else { runs.rust },
-                ..scale
-            },
+        let mut scale = scale;
+        scale.runs = if server.python {
+            runs.python
+        } else {
+            runs.rust
         };
+        if server.one_at_a_time {
+            (scale.idle_clients, scale.runs) = (1, 1);
+        }
         for &load in loads {
             let log = starters.logs.join(format!("{}-{load}.log", server.name));
+            // A freshly started server for each load.
             let result = (start.clone()).and_then(|(start, queries)| {
-                run_load(&runtime, load, &start, &log, queries, scale)
+                let running = Running::start(&start, &log).map_err(|e| format!("{e:#}"))?;
+                Ok(match load {
+                    "idle" => idle(&runtime, &running, queries, scale),
+                    _ => busy(&runtime, &running, server.protocol, queries, scale),
+                })
             });
             outcomes.push(Outcome {
                 server,
@@ -153,29 +132,12 @@ pub fn run(servers: &[&'static Server], scale: Scale, runs: Runs, starters: &Sta
     }
     Ran {
         outcomes,
-        rust,
-        python: python.and_then(Result::ok),
+        rust: starters.rust,
+        python: starters.python_queries.and_then(Result::ok),
         python_missing,
         scale,
         runs,
     }
-}
-
-/// One load on a freshly started server.
-fn run_load(
-    runtime: &tokio::runtime::Runtime,
-    load: &str,
-    start: &Start,
-    log: &Path,
-    queries: Arc<[Query]>,
-    scale: Scale,
-) -> Result<Loaded, String> {
-    let running = Running::start(start.name, &start.program, &start.args, log);
-    let running = running.map_err(|e| format!("{e:#}"))?;
-    Ok(match load {
-        "idle" => idle(runtime, &running, queries, scale),
-        _ => busy(runtime, &running, start.protocol, queries, scale),
-    })
 }
 
 /// The busy load, over TCP or HTTP as the server speaks, `scale.runs` times: the run with the
@@ -193,25 +155,23 @@ fn busy(
         let crowd = runtime.block_on(load::crowd(protocol, addr, clients));
         // The processor times are read over the window the rate is timed over, from the first
         // query to the last answer: what the connections cost is not in the answers' figures.
-        let read = || {
-            (
-                running.cpu_time(),
-                running.cpu_total(),
-                measure::own_cpu_time(),
-            )
-        };
+        let server_clock = || measure::cpu_total(running.pid());
+        let read = || (running.cpu_time(), server_clock(), measure::own_cpu_time());
         let before = read();
         let tally = runtime.block_on(crowd.query(queries.clone(), scale.patience));
         let after = read();
-        let server = after
-            .0
-            .zip(before.0)
-            .map(|(after, before)| after.since(before));
-        let total = after.1.zip(before.1).map(|(after, before)| after - before);
-        let clients = after.2.zip(before.2).map(|(after, before)| after - before);
+        let server = after.0.zip(before.0).map(|(a, b)| a.since(b));
+        let total = after.1.zip(before.1).map(|(a, b)| a - b);
+        let clients = after.2.zip(before.2).map(|(a, b)| a - b);
         (tally, (server, total, clients))
     });
-    let (tally, (server, total, clients)) = median_run(runs.collect());
+    // The run with the median rate, with every other run's wrong answers added: a wrong answer
+    // in any run fails the row.
+    let mut runs: Vec<_> = runs.collect();
+    let median = median_index(&runs, |(tally, _)| tally.per_second());
+    let (mut tally, (server, total, clients)) = runs.swap_remove(median.expect("a load runs"));
+    let others = runs.into_iter().flat_map(|(run, _)| run.wrong);
+    tally.wrong.extend(others);
     let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
         cpu_each: total.map(|total| total / answers),
@@ -234,21 +194,13 @@ fn idle(
     queries: Arc<[Query]>,
     scale: Scale,
 ) -> Loaded {
-    let addr = running.addr;
-    // A first session warms the server up (its first task or thread, its allocator's pools),
-    // so that what grows afterwards is what the idle connections cost.
-    let warm_up = load::sessions(Protocol::Tcp, addr, 1, queries.clone(), IDLE_PATIENCE);
-    runtime.block_on(warm_up);
+    let (addr, tcp, patience) = (running.addr, Protocol::Tcp, IDLE_PATIENCE);
+    // A first session warms the server up, as the sweep's does (`sweep/mod.rs`).
+    runtime.block_on(load::sessions(tcp, addr, 1, queries.clone(), patience));
     let before = running.sample();
     let mut held = Held::default();
-    let holding = hold::hold(
-        &mut held,
-        scale.idle_clients,
-        addr,
-        Greeting::Prompt,
-        Sources::ANY,
-        IDLE_PATIENCE,
-    );
+    let (idle, prompt) = (scale.idle_clients, Greeting::Prompt);
+    let holding = hold::hold(&mut held, idle, addr, prompt, Sources::ANY, patience);
     let stopped = runtime.block_on(holding).map(|failure| failure.to_string());
     let during = running.sample();
     let sampling = running.sampling();
@@ -256,44 +208,19 @@ fn idle(
     // latencies pooled, for a 99th percentile of more than a hundred answers.
     let mut tally = Tally::default();
     for _ in 0..scale.runs.max(1) {
-        let active = load::sessions(
-            Protocol::Tcp,
-            addr,
-            ACTIVE_CLIENTS,
-            queries.clone(),
-            IDLE_PATIENCE,
-        );
+        let active = load::sessions(tcp, addr, ACTIVE_CLIENTS, queries.clone(), patience);
         tally.merge(runtime.block_on(active));
     }
     let count = held.streams.len();
-    let bytes_each = match (before, during) {
-        (Some(before), Some(during)) if count > 0 => {
-            Some(grown_bytes(before, during) / count as f64)
-        }
-        _ => None,
-    };
     Loaded {
         tally,
         peak: Sampled::highest(sampling.stop(), during),
         ready: running.ready,
-        cpu_each: None,
-        kernel_each: None,
-        clients_cpu_each: None,
         idle: Some(IdleCost {
             count,
-            bytes_each,
+            bytes_each: bytes_each(before, during, count),
             stopped,
         }),
+        ..Loaded::default()
     }
-}
-
-/// Of a load's runs, each with the processor time the server used, the one with the median
-/// rate, with every other run's wrong answers added: a wrong answer in any run fails the row.
-fn median_run<T>(mut runs: Vec<(Tally, T)>) -> (Tally, T) {
-    let median = median_index(&runs, |(tally, _)| tally.per_second());
-    let mut median = runs.swap_remove(median.expect("a load runs at least once"));
-    for (run, _) in runs {
-        median.0.wrong.extend(run.wrong);
-    }
-    median
 }

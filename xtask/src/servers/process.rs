@@ -1,7 +1,5 @@
 //! A server started for one load, and what it costs, read from outside as `run/measure.rs`
-//! reads a program: its resident memory and threads by the same sampler (sysinfo; threads on
-//! Linux only), its processor time by the same `cpu_time` (Linux's `/proc`, in clock ticks, for
-//! the kernel's share) and `cpu_total` (its CPU-time clock, to the nanosecond; elsewhere `-`).
+//! reads a program: by the same sampler, `cpu_time` and `cpu_total`.
 //!
 //! A server's errors go to its log with its output: where it says it is at a limit (out of
 //! descriptors, of threads) or why it died, which `sweep-servers` reads to name what stopped it.
@@ -15,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::family::Start;
 use crate::run::measure::{self, Cpu, Sampled, Sampling};
 
 /// How long a server may take to build its index and listen.
@@ -33,24 +32,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `program` with `args` and `--host 127.0.0.1 --port 0` (a free port), its output
-    /// and its errors going to the file `log`, and waits for its `Serving on` line there.
+    /// Starts the program with its arguments and `--host 127.0.0.1 --port 0` (a free port), its
+    /// output and its errors going to the file `log`, and waits for its `Serving on` line there.
     ///
     /// A file, not a pipe: a server logs two lines per query, and each line written to a pipe
     /// wakes the reader at its other end, two context switches per line on a machine that the
     /// load's clients already keep busy; a file takes the line into the page cache and wakes
     /// no one. It is `server > log 2>&1`, and the log is there to read after the run.
-    pub fn start(
-        name: &str,
-        program: &Path,
-        args: &[String],
-        log: &Path,
-    ) -> anyhow::Result<Running> {
-        let started = Instant::now();
+    pub fn start(start: &Start, log: &Path) -> anyhow::Result<Running> {
+        let (name, started) = (start.server.name, Instant::now());
         let file = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-        let mut child = Command::new(program)
-            .args(args)
-            // A Python server's output is made line-buffered (`servers::LINE_BUFFERED`), which
+        let mut child = Command::new(&start.program)
+            .args(&start.args)
+            // A Python server's output is made line-buffered (`family::LINE_BUFFERED`), which
             // this variable, where a machine sets it, would make unbuffered instead.
             .env_remove("PYTHONUNBUFFERED")
             .args(["--host", "127.0.0.1", "--port", "0"])
@@ -107,11 +101,6 @@ impl Running {
     /// The processor time it has used so far, if this system tells.
     pub fn cpu_time(&self) -> Option<Cpu> {
         measure::cpu_time(self.pid())
-    }
-
-    /// The processor time it has used so far, to the nanosecond, if this system tells.
-    pub fn cpu_total(&self) -> Option<Duration> {
-        measure::cpu_total(self.pid())
     }
 
     /// Samples it on a thread of its own until [`Sampling::stop`].

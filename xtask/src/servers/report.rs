@@ -2,14 +2,16 @@
 //! in the Markdown and JSON files, a legend, the sentences the runs call for, and what failed
 //! its check.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
-use super::family::{Outcome, QUERIES, Ran};
+use super::family::{Outcome, QUERIES, Ran, mib};
 use crate::report::plot::{Rate, rate_chart};
-use crate::report::table::{Cells, Column, Table, or_dash, wrap};
+use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
 /// One server under one load, as the files hold it.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 pub struct Row {
     pub server: &'static str,
     pub load: &'static str,
@@ -47,22 +49,7 @@ fn row(outcome: &Outcome) -> Row {
     let mut row = Row {
         server: server.name,
         load,
-        asked: 0,
-        answered: 0,
-        wrong: 0,
-        per_second: None,
-        cpu_us: None,
-        kernel_us: None,
-        clients_cpu_us: None,
-        p50_ms: None,
-        p99_ms: None,
-        peak_mib: None,
-        threads: None,
-        idle_held: None,
-        idle_bytes_each: None,
-        ready_s: None,
-        note: None,
-        verified: false,
+        ..Row::default()
     };
     let loaded = match &outcome.result {
         Ok(loaded) => loaded,
@@ -72,23 +59,18 @@ fn row(outcome: &Outcome) -> Row {
         }
     };
     let tally = &loaded.tally;
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     row.asked = tally.asked();
     row.answered = tally.latencies.len();
     row.wrong = tally.wrong.len();
     row.per_second = (row.answered > 0).then(|| tally.per_second());
-    let us = |cpu: Option<std::time::Duration>| {
-        cpu.filter(|_| row.answered > 0)
-            .map(|cpu| cpu.as_secs_f64() * 1e6)
-    };
+    let us = |cpu: Option<Duration>| Some(cpu.filter(|_| row.answered > 0)?.as_secs_f64() * 1e6);
     row.cpu_us = us(loaded.cpu_each);
     row.kernel_us = us(loaded.kernel_each);
     row.clients_cpu_us = us(loaded.clients_cpu_each);
     row.p50_ms = tally.percentile(0.50).map(ms);
     row.p99_ms = tally.percentile(0.99).map(ms);
-    row.peak_mib = loaded
-        .peak
-        .map(|peak| peak.largest_process_kib as f64 / 1024.0);
+    row.peak_mib = loaded.peak.map(mib);
     row.threads = loaded.peak.and_then(|peak| peak.threads).map(|n| n as u64);
     row.ready_s = Some(loaded.ready.as_secs_f64());
     if let Some(held) = &loaded.idle {
@@ -120,11 +102,8 @@ fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
         return Some(format!("held {} idle clients, then: {stopped}", held.count));
     }
     let why = tally.why_unserved.as_deref()?;
-    Some(format!(
-        "{} of {} queries unanswered: {why}",
-        tally.unserved,
-        tally.asked()
-    ))
+    let (unserved, asked) = (tally.unserved, tally.asked());
+    Some(format!("{unserved} of {asked} queries unanswered: {why}"))
 }
 
 /// Every column, each with its cell: the terminal shows what fits in 80 columns, servers.md
@@ -136,38 +115,32 @@ const COLUMNS: [Cells<Row>; 16] = [
         0 => "-".to_owned(),
         asked => format!("{:.0}%", 100.0 * r.answered as f64 / asked as f64),
     }),
-    (Column::number("per s"), |r| {
-        or_dash(r.per_second, |n| format!("{n:.0}"))
-    }),
-    (Column::number("cpu µs"), |r| {
-        or_dash(r.cpu_us, |us| format!("{us:.0}"))
-    }),
+    (Column::number("per s"), |r| fixed(r.per_second, 0)),
+    (Column::number("cpu µs"), |r| fixed(r.cpu_us, 0)),
     (Column::number("of it kernel µs").markdown_only(), |r| {
-        or_dash(r.kernel_us, |us| format!("{us:.0}"))
+        fixed(r.kernel_us, 0)
     }),
     (Column::number("clients cpu µs").markdown_only(), |r| {
-        or_dash(r.clients_cpu_us, |us| format!("{us:.0}"))
+        fixed(r.clients_cpu_us, 0)
     }),
     (Column::number("p50 ms").markdown_only(), |r| {
-        or_dash(r.p50_ms, |ms| format!("{ms:.1}"))
+        fixed(r.p50_ms, 1)
     }),
-    (Column::number("p99 ms"), |r| {
-        or_dash(r.p99_ms, |ms| format!("{ms:.1}"))
-    }),
+    (Column::number("p99 ms"), |r| fixed(r.p99_ms, 1)),
     (Column::number("MiB").markdown_only(), |r| {
-        or_dash(r.peak_mib, |mib| format!("{mib:.1}"))
+        fixed(r.peak_mib, 1)
     }),
     (Column::number("threads"), |r| {
         or_dash(r.threads, |n| n.to_string())
     }),
     (Column::number("KB/idle"), |r| {
-        or_dash(r.idle_bytes_each, |b| format!("{:.1}", b / 1e3))
+        fixed(r.idle_bytes_each.map(|b| b / 1e3), 1)
     }),
     (Column::number("idle held").markdown_only(), |r| {
         or_dash(r.idle_held, |n| n.to_string())
     }),
     (Column::number("ready s").markdown_only(), |r| {
-        or_dash(r.ready_s, |s| format!("{s:.2}"))
+        fixed(r.ready_s, 2)
     }),
     (Column::text("verified").markdown_only(), |r| {
         if r.verified { "yes" } else { "NO" }.to_owned()
@@ -208,11 +181,9 @@ pub fn picture(rows: &[Row], clients: usize) -> anyhow::Result<String> {
         })
         .rev() // The first row at the top.
         .collect();
-    rate_chart(
-        &format!("Servers: right answers per second, {clients} clients at once"),
-        "answers per second (every answer checked; median run)",
-        &bars,
-    )
+    let title = format!("Servers: right answers per second, {clients} clients at once");
+    let axis = "answers per second (every answer checked; median run)";
+    rate_chart(&title, axis, &bars)
 }
 
 /// Under the terminal's table.
@@ -233,15 +204,12 @@ fn loads(ran: &Ran) -> String {
         1 => "once".to_owned(),
         n => format!("{n} times"),
     };
+    let (busy, idle, queries) = (scale.busy_clients, scale.idle_clients, QUERIES.len());
+    let (rust, python) = (times(ran.runs.rust), times(ran.runs.python));
     format!(
-        "Servers: {} busy clients x {} queries, {} idle clients\n\
-         Each load ran {} on each Rust server and {} on each Python one; the row is its median \
-         run.",
-        scale.busy_clients,
-        QUERIES.len(),
-        scale.idle_clients,
-        times(ran.runs.rust),
-        times(ran.runs.python)
+        "Servers: {busy} busy clients x {queries} queries, {idle} idle clients\n\
+         Each load ran {rust} on each Rust server and {python} on each Python one; the row is \
+         its median run."
     )
 }
 
@@ -269,12 +237,7 @@ fn differences(ran: &Ran) -> Option<String> {
     let python = ran.python.as_ref()?;
     let differ: Vec<String> = (ran.rust.iter().zip(python.iter()))
         .filter(|(rust, python)| rust.expected != python.expected)
-        .map(|(rust, python)| {
-            format!(
-                "{:?} {} against {}",
-                rust.text, rust.expected, python.expected
-            )
-        })
+        .map(|(r, p)| format!("{:?} {} against {}", r.text, r.expected, p.expected))
         .collect();
     Some(match differ.is_empty() {
         true => "Rust's and Python's indexes find as many characters for every query.".into(),

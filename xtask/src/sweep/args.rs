@@ -62,22 +62,15 @@ impl Swept {
 
 fn parse_program(name: &str) -> Result<Swept, String> {
     // A Python downloader with workers: its Rust sibling says how it is driven.
-    let python = PYTHON
-        .iter()
-        .find(|&&(_, script)| script == name)
-        .and_then(|&(rust, script)| Some((Program::find(rust)?, script)));
+    let python = PYTHON.iter().find(|&&(_, script)| script == name);
+    let python = python.and_then(|&(rust, script)| Some((Program::find(rust)?, script)));
+    let swept = |program, python| Ok(Swept { program, python });
     match (Program::find(name), python) {
-        (Some(p), _) if p.family == Family::Io && p.workers != Workers::One => Ok(Swept {
-            program: p,
-            python: None,
-        }),
+        (Some(p), _) if p.family == Family::Io && p.workers != Workers::One => swept(p, None),
         (_, Some((p, script)))
             if p.family == Family::Io && matches!(p.workers, Workers::Fixed(_) | Workers::Cpus) =>
         {
-            Ok(Swept {
-                program: p,
-                python: Some(script),
-            })
+            swept(p, Some(script))
         }
         _ => Err(
             "must be a downloader with workers: io_threads, io_multiprocess, io_async, \
@@ -95,10 +88,6 @@ fn parse_sites(text: &str) -> Result<usize, String> {
 }
 
 impl SweepArgs {
-    pub fn stand_in(&self) -> &StandInArgs {
-        &self.stand_in
-    }
-
     /// `--limit` for the async programs, `--workers` for the others.
     pub fn flag(&self) -> &'static str {
         match self.program.program.workers {

@@ -3,9 +3,6 @@
 //! worker count (`--workers` for threads, `--limit` for async), for each amount of work, to show
 //! where more workers stop helping and what each one costs. `--program io_threading.py` sweeps
 //! the article's own Python downloader (`python/`) the same way.
-//!
-//! Its command line is in `args.rs`, its plan in `plan.rs`; `run/` runs the plan; `rows.rs`
-//! makes the rows and `report.rs` the tables and the chart.
 
 mod args;
 mod plan;

@@ -73,10 +73,7 @@ fn binary(args: &SweepArgs) -> anyhow::Result<(Binary, Option<String>)> {
 fn job(args: &SweepArgs, binary: &Binary, script: Option<&str>, row: &SweepRow) -> Job {
     let repeat = (row.sites / 2) as u32;
     let (sites, expect) = plan::downloads(false, repeat, &args.stand_in);
-    let mut arguments: Vec<Arg> = script
-        .map(|s| Arg::Text(s.to_owned()))
-        .into_iter()
-        .collect();
+    let mut arguments = Vec::from_iter(script.map(|s| Arg::Text(s.to_owned())));
     arguments.extend(sites);
     arguments.extend(Arg::flag(row.flag, row.value));
     Job {

@@ -39,14 +39,20 @@ fn figures() -> impl Iterator<Item = Figure> {
     (Figure::ALL.into_iter()).filter(|&figure| figure != Figure::LargestProcess)
 }
 
-/// What the sweep prints and writes.
 pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
     let name = args.program.name();
     // The article's table is of its threaded Python downloader: beside io_threads, and beside
     // that very program run here.
     let article = (args.program.program.name == "io_threads").then_some(&ARTICLE[..]);
     let (matrix, detail) = (matrix(args, rows, article), detail(rows));
-    let default = default_sentence(name, rows);
+    // The row of the program's own default, when it has one.
+    let default = rows.iter().find_map(|row| Some((row, row.default?))).map(|(row, whose)| {
+        let (label, flag, value) = (row.label(), row.flag, row.value);
+        format!(
+            "{label}: the cap {name} takes on its own, {whose}, given as {flag} {value} since the \
+             sites are the sweep's stand-in's."
+        )
+    });
     let mut text = matrix.to_text();
     if let Some(default) = &default {
         text += &wrap(default);
@@ -62,10 +68,9 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
         article,
     })?;
     let failed = rows.iter().filter(|r| r.failure.is_some()).count();
-    let failures = (failed > 0).then(|| {
-        let total = rows.len();
-        format!("{failed} of {total} runs failed verification: see the status column.")
-    });
+    let total = rows.len();
+    let failures = (failed > 0)
+        .then(|| format!("{failed} of {total} runs failed verification: see the status column."));
     Ok(Output {
         text,
         files: vec![
@@ -75,18 +80,6 @@ pub fn output(args: &SweepArgs, rows: &[SweepRow]) -> anyhow::Result<Output> {
         ],
         failures: failures.into_iter().collect(),
     })
-}
-
-/// What the row of the program's own default is, when it has one.
-fn default_sentence(name: &str, rows: &[SweepRow]) -> Option<String> {
-    let (row, whose) = rows.iter().find_map(|row| Some((row, row.default?)))?;
-    Some(format!(
-        "{}: the cap {name} takes on its own, {whose}, given as {} {} since the sites are \
-         the sweep's stand-in's.",
-        row.label(),
-        row.flag,
-        row.value
-    ))
 }
 
 /// sweep-NAME.md: what was run, the two tables, the chart.
@@ -116,30 +109,12 @@ fn markdown(
     )
 }
 
-/// Wall time against the flag, one line per number of sites.
-fn chart(
-    args: &SweepArgs,
-    rows: &[SweepRow],
-    article: Option<&[(usize, f64)]>,
-) -> anyhow::Result<String> {
-    let (name, flag) = (args.program.name(), args.flag());
-    let latency = args.stand_in.latency_ms;
-    plot::line_chart(
-        &format!("{name}: wall time against {flag} ({latency} ms per request)"),
-        &format!("{flag} (log scale)"),
-        "wall seconds (log scale)",
-        &series(args, rows, article),
-    )
-}
-
 /// Workers down, sites across: the shape of the article's table.
 fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>) -> Table {
-    let mut headers = vec![args.flag().to_owned()];
-    headers.extend(args.sites.iter().map(|s| format!("{s} sites")));
-    if article.is_some() {
-        headers.push("Python (article)".into());
-    }
-    let mut table = Table::new(headers.into_iter().map(|h| (h, true, true)));
+    let mut columns = vec![Column::number(args.flag())];
+    columns.extend((args.sites.iter()).map(|s| Column::number_under(format!("{s} sites"))));
+    columns.extend(article.map(|_| Column::number("Python (article)")));
+    let mut table = Table::of(columns);
     for (value, _) in args.values() {
         let label = (rows.iter())
             .find(|r| r.value == value)
@@ -148,14 +123,9 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
         for &sites in &args.sites {
             let row = rows.iter().find(|r| r.value == value && r.sites == sites);
             cells.push(match row {
-                Some(SweepRow {
-                    skipped: Some(_), ..
-                }) => "skipped".into(),
-                Some(SweepRow {
-                    failure: Some(_), ..
-                })
-                | None => "FAILED".into(),
-                Some(SweepRow { figures, .. }) => Figure::Wall.cell(figures.as_ref()),
+                Some(row) if row.skipped.is_some() => "skipped".into(),
+                Some(row) if row.failure.is_none() => Figure::Wall.cell(row.figures.as_ref()),
+                _ => "FAILED".into(),
             });
         }
         if let Some(article) = article {
@@ -170,11 +140,10 @@ fn matrix(args: &SweepArgs, rows: &[SweepRow], article: Option<&[(usize, f64)]>)
 /// Every combination with every figure.
 fn detail(rows: &[SweepRow]) -> Table {
     let flag = rows.first().map_or("--workers", |r| r.flag);
-    // (header, a number?, on the terminal?)
     let mut columns = vec![Column::number(flag), Column::number("sites")];
     columns.extend(figures().map(|figure| figure.column(ON_TERMINAL.contains(&figure))));
     columns.push(Column::text("status"));
-    let mut table = Table::of(&columns);
+    let mut table = Table::of(columns);
     for row in rows {
         let mut cells = vec![row.label(), row.sites.to_string()];
         cells.extend(figures().map(|figure| figure.cell(row.figures.as_ref())));
@@ -187,12 +156,13 @@ fn detail(rows: &[SweepRow]) -> Table {
     table
 }
 
-/// One line per number of sites, and the article's, dashed.
-fn series(
+/// Wall time against the flag, one line per number of sites, and the article's, dashed.
+fn chart(
     args: &SweepArgs,
     rows: &[SweepRow],
     article: Option<&[(usize, f64)]>,
-) -> Vec<plot::Series> {
+) -> anyhow::Result<String> {
+    let (name, flag) = (args.program.name(), args.flag());
     let mut series: Vec<plot::Series> = (args.sites.iter())
         .map(|&sites| plot::Series {
             name: format!("{sites} sites"),
@@ -210,5 +180,8 @@ fn series(
             dashed: true,
         });
     }
-    series
+    let latency = args.stand_in.latency_ms;
+    let title = format!("{name}: wall time against {flag} ({latency} ms per request)");
+    let axis = format!("{flag} (log scale)");
+    plot::line_chart(&title, &axis, "wall seconds (log scale)", &series)
 }

@@ -7,7 +7,7 @@ use crate::run::{Done, Figures, Measured};
 use crate::verify::Faults;
 
 /// One combination's line of the report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct SweepRow {
     /// `--workers` or `--limit`.
     pub flag: &'static str,
@@ -38,13 +38,8 @@ impl SweepRow {
             flag,
             value,
             default,
-            said_cap: None,
             sites,
-            verified: false,
-            failure: None,
-            faults: None,
-            skipped: None,
-            figures: None,
+            ..SweepRow::default()
         }
     }
 
@@ -64,10 +59,8 @@ impl SweepRow {
 
     /// "--limit 5", or "--limit 1000, the stand-in's default".
     pub fn setting(&self) -> String {
-        match self.default {
-            Some(whose) => format!("{} {}, {whose}", self.flag, self.value),
-            None => format!("{} {}", self.flag, self.value),
-        }
+        let whose = self.default.map(|whose| format!(", {whose}"));
+        format!("{} {}{}", self.flag, self.value, whose.unwrap_or_default())
     }
 
     /// The row's first cell: the flag's value, "1000 (default)" for the program's own.

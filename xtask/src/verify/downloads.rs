@@ -29,13 +29,6 @@ pub struct Faults {
     pub abandoned: usize,
 }
 
-impl Faults {
-    fn agree(&self) -> bool {
-        self.http_500 == self.injected_errors
-            && self.other + self.retried == self.injected_drops + self.abandoned
-    }
-}
-
 impl fmt::Display for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -90,10 +83,10 @@ fn check_downloads(
         return Err("no `Downloaded` line at the end".into());
     };
     let (ok, said_total, failed) = (summary.ok, summary.total, summary.failed);
+    let (failures, reads) = (transcript.failures.len(), transcript.reads.len());
     if let Some((url, reason)) = transcript.failures.first() {
         return Err(format!(
-            "{} of {total} failed, first {url}: {reason}",
-            transcript.failures.len()
+            "{failures} of {total} failed, first {url}: {reason}"
         ));
     }
     if said_total != total || ok != total || failed != 0 {
@@ -101,11 +94,8 @@ fn check_downloads(
             "said it downloaded {ok} of {said_total}, not {total} of {total}"
         ));
     }
-    if transcript.reads.len() != total {
-        return Err(format!(
-            "{} `Read` lines for {total} sites",
-            transcript.reads.len()
-        ));
+    if reads != total {
+        return Err(format!("{reads} `Read` lines for {total} sites"));
     }
     if !status.success() {
         return Err(format!("{status} after downloading everything"));
@@ -130,36 +120,28 @@ fn check_faults(
 ) -> (Result<(), String>, Faults) {
     let injected =
         |outcome| log.map_or(0, |log| log.iter().filter(|r| r.outcome == outcome).count());
-    let http_500 = transcript
-        .failures
-        .iter()
-        .filter(|(_, why)| why.contains("500"))
-        .count();
+    let failures = &transcript.failures;
+    let http_500 = failures.iter().filter(|(_, w)| w.contains("500")).count();
     let faults = Faults {
-        failed: transcript.failures.len(),
+        failed: failures.len(),
         http_500,
-        other: transcript.failures.len() - http_500,
+        other: failures.len() - http_500,
         injected_errors: injected(Outcome::Error),
         injected_drops: injected(Outcome::Dropped),
-        retried: match (retries, log) {
-            (Some(total), Some(log)) => log.len().saturating_sub(total),
-            _ => 0,
-        },
+        retried: (retries.zip(log)).map_or(0, |(total, log)| log.len().saturating_sub(total)),
         abandoned: injected(Outcome::Abandoned),
     };
+    let (tried, failed) = (transcript.reads.len() + faults.failed, faults.failed);
+    // Every failure the stand-in injected, and no other.
+    let agree = faults.http_500 == faults.injected_errors
+        && faults.other + faults.retried == faults.injected_drops + faults.abandoned;
     let result = if !transcript.is_consistent() {
         Err("its lines do not add up to its `Downloaded` line".into())
-    } else if transcript
-        .summary
-        .is_some_and(|summary| summary.total != total)
-    {
-        Err(format!(
-            "tried {} sites, not {total}",
-            transcript.reads.len() + faults.failed
-        ))
-    } else if status.success() != (faults.failed == 0) {
-        Err(format!("{status} with {} failed", faults.failed))
-    } else if log.is_some() && !faults.agree() {
+    } else if transcript.summary.is_some_and(|s| s.total != total) {
+        Err(format!("tried {tried} sites, not {total}"))
+    } else if status.success() != (failed == 0) {
+        Err(format!("{status} with {failed} failed"))
+    } else if log.is_some() && !agree {
         Err(format!("counts disagree: {faults}"))
     } else {
         Ok(())

@@ -18,17 +18,10 @@ pub fn check(
     exited: Option<String>,
 ) -> (Result<(), String>, Option<f64>) {
     let logged = log.map(Counts::from_log);
-    let report = Counts::parse(stdout).or_else(|| {
-        parse_downloads(stdout).map(|(ok, seconds)| {
-            let counts = Counts {
-                ok,
-                ..Counts::default()
-            };
-            (counts, seconds)
-        })
-    });
+    let downloads = || parse_downloads(stdout).map(|(ok, seconds)| (all_ok(ok), seconds));
+    let report = Counts::parse(stdout).or_else(downloads);
     let stopped_at_an_error = faults && exited.is_some() && logged.is_some_and(|c| c.errors > 0);
-    let (result, own_seconds) = match report {
+    match report {
         Some((counts, seconds)) => {
             let result = check_flags(counts, total, logged, faults, status);
             (result, Some(seconds))
@@ -38,8 +31,15 @@ pub fn check(
             let why = exited.unwrap_or_else(|| "no report of the flags downloaded".into());
             (Err(why), None)
         }
-    };
-    (result, own_seconds)
+    }
+}
+
+/// `ok` flags downloaded, and nothing else.
+fn all_ok(ok: usize) -> Counts {
+    Counts {
+        ok,
+        ..Counts::default()
+    }
 }
 
 /// A flags program's counts against what it must have reported: `total` in all, all OK
@@ -51,13 +51,9 @@ fn check_flags(
     faults: bool,
     status: ExitStatus,
 ) -> Result<(), String> {
-    let all_ok = Counts {
-        ok: total,
-        ..Counts::default()
-    };
     if counts.ok + counts.not_found + counts.errors != total {
         Err(format!("reported {counts:?}, not {total} flags"))
-    } else if !faults && counts != all_ok {
+    } else if !faults && counts != all_ok(total) {
         Err(format!("reported {counts:?}, not {total} flags downloaded"))
     } else if let Some(logged) = logged.filter(|&logged| logged != counts) {
         Err(format!(

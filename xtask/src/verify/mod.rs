@@ -48,23 +48,12 @@ pub struct Check {
     pub faults: Option<Faults>,
 }
 
-/// What a terminal shows of a line: a spinner redraws its line with `\r`, so only the text after
-/// the last `\r` is left on screen.
-fn visible(line: &str) -> &str {
-    line.rsplit('\r')
-        .find(|part| !part.trim().is_empty())
-        .unwrap_or("")
-}
-
 /// What a failed program said went wrong, whole: its first `error:` line (clap's, or `Error:` from
 /// `main`), or a panic's message, or else its last line. (The last line of a usage error is only
 /// "For more information, try '--help'.")
 fn first_error(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines = stderr.lines().map(str::trim);
+    let lines: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
     if let Some(error) = lines.iter().find(|l| l.to_lowercase().starts_with("error")) {
         return Some(error.to_string());
     }
@@ -95,44 +84,40 @@ pub fn check(
         Some(said) => format!("{status}: {said}"),
         None => status.to_string(),
     });
-    let (result, own_seconds) = match expect {
+    // The other programs' own words come first, when they exited with an error.
+    let own_words = |(result, own_seconds)| (exited.clone().map_or(result, Err), own_seconds, None);
+    let (result, own_seconds, faults) = match expect {
         Expect::Downloads {
             total,
             faults,
             retries_drops,
         } => {
             let retries = retries_drops.then_some(total);
-            let checked = downloads::check(total, faults, retries, log, stdout, status, exited);
-            let (result, own_seconds, faults) = checked;
-            return Check {
-                result,
-                own_seconds,
-                faults,
-            };
+            downloads::check(total, faults, retries, log, stdout, status, exited)
         }
         Expect::Flags { total, faults } => {
             let (result, own_seconds) = flags::check(total, faults, log, stdout, status, exited);
-            return Check {
-                result,
-                own_seconds,
-                faults: None,
-            };
+            (result, own_seconds, None)
         }
-        Expect::Sum(expected) => check_sum(expected, stdout),
-        Expect::Answer => (check_answer(stdout), None),
-        Expect::Units(expected) => check_units(expected, stdout),
-        Expect::Counter(expected) => check_counter(expected, stdout),
+        Expect::Sum(expected) => own_words(check_sum(expected, stdout)),
+        Expect::Answer => own_words((check_answer(stdout), None)),
+        Expect::Units(expected) => own_words(check_units(expected, stdout)),
+        Expect::Counter(expected) => own_words(check_counter(expected, stdout)),
     };
     Check {
-        result: exited.map_or(result, Err),
+        result,
         own_seconds,
-        faults: None,
+        faults,
     }
 }
 
-/// Every line of `stdout`, as a terminal shows it, parsed.
+/// Every line of `stdout`, as a terminal shows it, parsed: a spinner redraws its line with `\r`,
+/// so only the text after the last `\r` is left on screen.
 fn lines(stdout: &str) -> impl Iterator<Item = Line<'_>> {
-    stdout.lines().map(visible).map(Line::parse)
+    stdout.lines().map(|line| {
+        let shown = line.rsplit('\r').find(|part| !part.trim().is_empty());
+        Line::parse(shown.unwrap_or(""))
+    })
 }
 
 /// `Sum of results: {sum}` and `Duration`: the result, and the time.
@@ -174,7 +159,11 @@ fn check_answer(stdout: &str) -> Result<(), String> {
 /// milliseconds, which at `--scale 0.05` are tenths of a unit: a tighter bound failed runs
 /// whose schedule was right (1.15 units for gevent_pool's 1, in CI, beside other tests).
 fn check_units(expected: f64, stdout: &str) -> (Result<(), String>, Option<f64>) {
-    let taken = stdout.lines().find_map(time_taken);
+    // The async basics' last line (`Line::TimeTaken`): (secs, units).
+    let taken = stdout.lines().find_map(|line| match Line::parse(line) {
+        Line::TimeTaken { seconds, units } => Some((seconds, units)),
+        _ => None,
+    });
     let result = match taken {
         None => Err("no `time taken: ... seconds (... units)` line".into()),
         Some((_, units)) if units.round() != expected => Err(format!(
@@ -197,21 +186,11 @@ fn check_counter(expected: u64, stdout: &str) -> (Result<(), String>, Option<f64
     }
     let result = match counter {
         None => Err("no `Counter` line".into()),
-        Some(n) if n == expected => match own_seconds {
-            Some(_) => Ok(()),
-            None => Err("no `Duration` line".into()),
-        },
-        Some(n) => Err(format!("counted {n}, not {expected}")),
+        Some(n) if n != expected => Err(format!("counted {n}, not {expected}")),
+        Some(_) if own_seconds.is_none() => Err("no `Duration` line".into()),
+        Some(_) => Ok(()),
     };
     (result, own_seconds)
-}
-
-/// The async basics' last line ([`Line::TimeTaken`]): (secs, units).
-fn time_taken(line: &str) -> Option<(f64, f64)> {
-    match Line::parse(line) {
-        Line::TimeTaken { seconds, units } => Some((seconds, units)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,6 @@ impl Cpu {
     }
 }
 
-/// How a program ended.
 pub struct Exited {
     pub status: ExitStatus,
     pub ended: Instant,

@@ -12,7 +12,6 @@ use super::exit::Cpu;
 /// each end of the window it is read over.
 const FEWEST_TICKS: u32 = 10;
 
-/// The CPU time process `pid` has used so far.
 pub fn cpu_time(pid: u32) -> Option<Cpu> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command's name, field 2, is in parentheses and may hold spaces: count from after it.

@@ -43,17 +43,9 @@ pub struct SweepServersArgs {
 /// decade's 1, 2 and 5), those up to `up_to`, and `up_to` itself last if it is not one of them.
 /// Each step adds to the connections of the one before, on the same server.
 pub fn steps(up_to: usize) -> Vec<usize> {
-    let mut steps = Vec::new();
-    let mut decade = 1_000;
-    'decades: loop {
-        for step in [decade, 2 * decade, 5 * decade] {
-            if step > up_to {
-                break 'decades;
-            }
-            steps.push(step);
-        }
-        decade *= 10;
-    }
+    let decades = (3..).map(|power| 10usize.pow(power));
+    let steps = decades.flat_map(|decade| [decade, 2 * decade, 5 * decade]);
+    let mut steps: Vec<usize> = steps.take_while(|&step| step <= up_to).collect();
     if steps.last() != Some(&up_to) {
         steps.push(up_to);
     }

@@ -79,27 +79,17 @@ pub struct Stop {
     pub why: String,
 }
 
-/// What the sweep saw when a wave failed: the first connection's failure, the server's exit
-/// status if it has ended, and its log (stderr) so far.
-pub struct Evidence<'a> {
-    pub failure: &'a Failure,
-    pub exit: Option<String>,
-    pub log: &'a [String],
-}
-
-/// The limit the evidence names. A client the server told it had no thread for names threads,
-/// whatever came after; otherwise the server's death comes first (everything fails after it),
-/// then this process's own errors, then what the server said in its log.
-pub fn classify(evidence: &Evidence) -> Stop {
-    let failure = evidence.failure;
+/// The limit named by what the sweep saw when a wave failed: the first connection's
+/// `failure`, the server's `exit` status if it has ended, and its `log` (stderr) so far. A
+/// client the server told it had no thread for names threads, whatever came after; otherwise
+/// the server's death comes first (everything fails after it), then this process's own errors,
+/// then what the server said in its log.
+pub fn classify(failure: &Failure, exit: Option<String>, log: &[String]) -> Stop {
     let stop = |limit, why: String| Stop { limit, why };
-    let died = evidence
-        .exit
-        .as_ref()
-        .map(|exit| match last_words(evidence.log) {
-            Some(words) => format!("{exit}; its log: {words:?}"),
-            None => exit.clone(),
-        });
+    let died = exit.map(|exit| match last_words(log) {
+        Some(words) => format!("{exit}; its log: {words:?}"),
+        None => exit,
+    });
     if let Failure::Said(said) = failure
         && said.contains("no thread")
     {
@@ -115,7 +105,7 @@ pub fn classify(evidence: &Evidence) -> Stop {
     {
         return stop(limit, format!("this process's {failure}"));
     }
-    if let Some((limit, line)) = server_says(evidence.log) {
+    if let Some((limit, line)) = server_says(log) {
         return stop(limit, format!("{failure}; the server's log: {line:?}"));
     }
     stop(Limit::Unknown, failure.to_string())
@@ -241,7 +231,6 @@ pub fn set_open_files(n: u64) -> io::Result<()> {
     Ok(rustix::process::setrlimit(resource, both(n))?)
 }
 
-/// A soft and hard limit of `n`.
 #[cfg(unix)]
 fn both(n: u64) -> rustix::process::Rlimit {
     rustix::process::Rlimit {
@@ -334,12 +323,7 @@ mod tests {
         let log: Vec<String> = log.iter().map(|l| l.to_string()).collect();
         let exit = exit.map(str::to_owned);
         let failure = &failure;
-        classify(&Evidence {
-            failure,
-            exit,
-            log: &log,
-        })
-        .limit
+        classify(failure, exit, &log).limit
     }
 
     #[cfg(unix)]
@@ -401,11 +385,8 @@ mod tests {
         assert_eq!(classified(closed(), killed, &[]), Limit::Died);
         let refused = || Failure::Said("Error: no thread for this session: ... Bye.".into());
         assert_eq!(classified(refused(), killed, &[]), Limit::Threads);
-        let stop = classify(&Evidence {
-            failure: &refused(),
-            exit: Some("killed by signal 6".into()),
-            log: &["a".into(), "b".into(), "c".into(), "d".into()],
-        });
+        let log = ["a".into(), "b".into(), "c".into(), "d".into()];
+        let stop = classify(&refused(), Some("killed by signal 6".into()), &log);
         assert!(
             stop.why
                 .ends_with("then it died: killed by signal 6; its log: \"b | c | d\""),
@@ -417,11 +398,7 @@ mod tests {
             classified(SILENT, None, &["Building index."]),
             Limit::Unknown
         );
-        let unknown = classify(&Evidence {
-            failure: &Failure::Said("?".into()),
-            exit: None,
-            log: &[],
-        });
+        let unknown = classify(&Failure::Said("?".into()), None, &[]);
         assert!(
             unknown.why.contains("\"?\""),
             "the raw failure: {unknown:?}"

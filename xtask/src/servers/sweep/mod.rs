@@ -8,10 +8,6 @@
 //! fails, and names the limit that failed it (`limits.rs`): this process's or the server's
 //! open files, threads, memory, ports, or the server's death. Each server's open-file limit
 //! is lowered below the sweep's once it has started, so that the server meets its own first.
-//!
-//! Its command line is in `args.rs`; the family's `hold.rs` opens the connections, spread over
-//! loopback source addresses; `limits.rs` tells what stopped it; `rows.rs` holds what was seen, and
-//! `report.rs` makes the table, servers-sweep.md and .json.
 
 mod args;
 mod limits;
@@ -23,11 +19,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
-use super::family::{
-    self, Server, Start, Starters, binaries, python_start, rust_queries, rust_start,
-};
+use super::family::{self, Server, Start, Starters, mib};
 use super::hold::{self, Failure, Greeting, Held, Sources};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
@@ -37,8 +29,8 @@ use crate::usage::UsageError;
 use crate::{cargo, report as step};
 
 pub use args::SweepServersArgs;
-use limits::{Evidence, Limit, Stop};
-use rows::{End, Setting, Step, Swept, mib};
+use limits::{Limit, Stop};
+use rows::{End, Setting, Step, Swept};
 
 /// How long a connection may take to be accepted and greeted, and the active client to be
 /// answered at the step where holding stopped.
@@ -52,36 +44,7 @@ const ACTIVE_PATIENCE: Duration = Duration::from_secs(10);
 const RESERVE: u64 = 64;
 
 pub fn sweep_servers(args: &SweepServersArgs) -> anyhow::Result<ExitCode> {
-    let servers = chosen(args)?;
-    let out_dir = step::out_dir(args.out_dir.as_ref())?;
-    let swept_here: Vec<&'static Server> = (servers.iter().copied())
-        .filter(|s| not_swept(s).is_none())
-        .collect();
-    let built = cargo::build_release(&binaries(&swept_here))?;
-    let python = match swept_here.iter().any(|s| s.python) {
-        true => Some(Python::set_up(&cargo::target_dir()?)),
-        false => None,
-    };
-    let logs = out_dir.join("server-logs");
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
-    let starters = Starters {
-        built: &built,
-        python: python.as_ref(),
-        logs,
-    };
-    // Set after cargo and pip have run, which need files of their own, and before the servers
-    // start, which inherit it.
-    let setting = setting(args);
-    let started = Instant::now();
-    let swept = sweep(&servers, &starters, &setting);
-    let mut output = report::output(&setting, &swept, started.elapsed())?;
-    let logs = starters.logs.join("*-sweep.log");
-    output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
-    step::finish(&out_dir, output)
-}
-
-/// The servers `--only` and `--no-python` leave.
-fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
+    // The servers `--only` and `--no-python` leave.
     let servers: Vec<&'static Server> = (family::selected(args.only.as_deref()).into_iter())
         .filter(|s| !(args.no_python && s.python))
         .collect();
@@ -89,7 +52,24 @@ fn chosen(args: &SweepServersArgs) -> anyhow::Result<Vec<&'static Server>> {
         let pattern = args.only.as_deref().unwrap_or_default();
         return Err(UsageError(format!("no server's name contains {pattern:?}")).into());
     }
-    Ok(servers)
+    let out_dir = step::out_dir(args.out_dir.as_ref())?;
+    let swept_here: Vec<&'static Server> = (servers.iter().copied())
+        .filter(|s| not_swept(s).is_none())
+        .collect();
+    let python = match swept_here.iter().any(|s| s.python) {
+        true => Some(Python::set_up(&cargo::target_dir()?)),
+        false => None,
+    };
+    let starters = Starters::new(&swept_here, python.as_ref(), &out_dir)?;
+    // Set after cargo and pip have run, which need files of their own, and before the servers
+    // start, which inherit it.
+    let setting = setting(args);
+    let started = Instant::now();
+    let logs = starters.logs.join("*-sweep.log");
+    let swept = sweep(&servers, starters, &setting);
+    let mut output = report::output(&setting, &swept, started.elapsed())?;
+    output.text += &format!("Wrote {}: the servers' logs\n", logs.display());
+    step::finish(&out_dir, output)
 }
 
 /// Why a server is not swept: what holding its connections would show is not a limit.
@@ -112,15 +92,12 @@ fn not_swept(server: &Server) -> Option<&'static str> {
 
 /// The command line's open-file limit applied, and what the sweep then runs with.
 fn setting(args: &SweepServersArgs) -> Setting {
-    let mut refused = None;
-    if let Some(n) = args.open_files
-        && let Err(e) = limits::set_open_files(n)
-    {
-        let why = limits::why_not_raised(n, limits::proc_number("/proc/sys/fs/nr_open"));
-        refused = Some(format!(
-            "cannot set the open-file limit to {n}: {e} ({why})"
-        ));
-    }
+    let nr_open = limits::proc_number("/proc/sys/fs/nr_open");
+    let refused = args.open_files.and_then(|n| {
+        let e = limits::set_open_files(n).err()?;
+        let why = format!("{e} ({})", limits::why_not_raised(n, nr_open));
+        Some(format!("cannot set the open-file limit to {n}: {why}"))
+    });
     let open_files = limits::open_files().ok().flatten();
     if let Some(why) = &refused {
         let have = open_files.map(|o| format!("; going on with soft {}, hard {}", o.soft, o.hard));
@@ -129,12 +106,8 @@ fn setting(args: &SweepServersArgs) -> Setting {
     let most = open_files.map_or(usize::MAX, |o| {
         usize::try_from(o.soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX)
     });
-    let servers = args::server_open_files(
-        args.server_open_files,
-        open_files.map(|o| o.soft),
-        most,
-        limits::SERVER_OPEN_FILES_SETTABLE,
-    );
+    let (asked, soft) = (args.server_open_files, open_files.map(|o| o.soft));
+    let servers = args::server_open_files(asked, soft, most, limits::SERVER_OPEN_FILES_SETTABLE);
     if let Err(why) = &servers {
         eprintln!("note: {why}");
     }
@@ -152,80 +125,68 @@ fn setting(args: &SweepServersArgs) -> Setting {
         max_map_count: limits::proc_number("/proc/sys/vm/max_map_count"),
         threads_max: limits::proc_number("/proc/sys/kernel/threads-max"),
         pid_max: limits::proc_number("/proc/sys/kernel/pid_max"),
-        nr_open: limits::proc_number("/proc/sys/fs/nr_open"),
+        nr_open,
         sources_used: sources,
     }
 }
 
 /// Sweeps each server in turn, on a runtime of its own.
-fn sweep(servers: &[&'static Server], starters: &Starters, setting: &Setting) -> Vec<Swept> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let rust: Arc<[Query]> = rust_queries().into();
-    let mut python = None;
+fn sweep(servers: &[&'static Server], mut starters: Starters, setting: &Setting) -> Vec<Swept> {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let mut swept = Vec::new();
     for &server in servers {
-        let start = match (not_swept(server), server.python) {
-            (Some(why), _) => Err(End::NotSwept { why: why.into() }),
-            (None, false) => (rust_start(server, starters).map(|s| (s, rust.clone())))
-                .map_err(|why| End::Failed { why }),
-            (None, true) => {
-                (python_start(server, starters, &mut python)).map_err(|why| End::NotSwept {
-                    why: format!("Python: {why}"),
-                })
-            }
+        let mut one = Swept {
+            server: server.name,
+            ..Swept::default()
         };
-        let (open_files, (warm_mib, steps, end)) = match start {
-            Err(end) => (None, (None, Vec::new(), end)),
+        let start = match not_swept(server) {
+            Some(why) => Err(End::NotSwept { why: why.into() }),
+            None => starters.start(server).map_err(|why| match server.python {
+                true => End::NotSwept {
+                    why: format!("Python: {why}"),
+                },
+                false => End::Failed { why },
+            }),
+        };
+        match start {
+            Err(end) => one.end = end,
             Ok((start, queries)) => {
                 let log = starters.logs.join(format!("{}-sweep.log", server.name));
-                sweep_one(&runtime, (&start, &log), queries, setting)
+                sweep_one(&runtime, (&start, &log), queries, (setting, &mut one));
             }
-        };
-        let server = server.name;
-        swept.push(Swept {
-            server,
-            open_files,
-            warm_mib,
-            steps,
-            end,
-        });
+        }
+        swept.push(one);
     }
     swept
 }
 
-/// One server, started with its output and errors to `log`, its open-file limit lowered,
-/// climbed, and killed when it is dropped at the end. With the climb, the server's soft
-/// open-file limit as `/proc` read it once it was set.
+/// One server, started with its output and errors to `log`, its open-file limit lowered (and
+/// read back from `/proc`), climbed, and killed when it is dropped at the end.
 fn sweep_one(
     runtime: &tokio::runtime::Runtime,
     (start, log): (&Start, &Path),
     queries: Arc<[Query]>,
-    setting: &Setting,
-) -> (Option<u64>, (Option<f64>, Vec<Step>, End)) {
-    eprintln!("sweep-servers: {}", start.name);
-    match Running::start(start.name, &start.program, &start.args, log) {
-        Ok(mut running) => {
-            let pid = running.pid();
-            if let Some(n) = setting.server_open_files
-                && let Err(e) = limits::set_server_open_files(pid, n)
-            {
-                eprintln!(
-                    "note: cannot lower {}'s open-file limit to {n}: {e}",
-                    start.name
-                );
-            }
-            let open_files = server_open_files(pid);
-            let climbed = runtime.block_on(climb(&mut running, start.protocol, queries, setting));
-            (open_files, climbed)
-        }
+    (setting, swept): (&Setting, &mut Swept),
+) {
+    let name = start.server.name;
+    eprintln!("sweep-servers: {name}");
+    let mut running = match Running::start(start, log) {
+        Ok(running) => running,
         Err(e) => {
-            let why = format!("{e:#}");
-            (None, (None, Vec::new(), End::Failed { why }))
+            return swept.end = End::Failed {
+                why: format!("{e:#}"),
+            };
         }
+    };
+    let pid = running.pid();
+    if let Some(n) = setting.server_open_files
+        && let Err(e) = limits::set_server_open_files(pid, n)
+    {
+        eprintln!("note: cannot lower {name}'s open-file limit to {n}: {e}");
     }
+    swept.open_files = server_open_files(pid);
+    let protocol = start.server.protocol;
+    runtime.block_on(climb(&mut running, protocol, queries, (setting, swept)));
 }
 
 /// One server's climb: warmed up by a session, then held to each step in turn until a step
@@ -234,16 +195,20 @@ async fn climb(
     running: &mut Running,
     protocol: Protocol,
     queries: Arc<[Query]>,
-    setting: &Setting,
-) -> (Option<f64>, Vec<Step>, End) {
-    let addr = running.addr;
+    (setting, swept): (&Setting, &mut Swept),
+) {
+    let (addr, pid) = (running.addr, running.pid());
     // A first session warms the server up (its first task or thread, its allocator's pools),
     // so that what grows afterwards is what the idle connections cost.
     load::sessions(protocol, addr, 1, queries.clone(), ACTIVE_PATIENCE).await;
     let warm = running.sample();
-    let greeting = greeting(protocol);
+    swept.warm_mib = warm.map(mib);
+    // Held once greeted: by the prompt, or by one HTTP answer (unasked, it shows nothing).
+    let greeting = match protocol {
+        Protocol::Tcp => Greeting::Prompt,
+        Protocol::Http => Greeting::Answer,
+    };
     let mut held = Held::default();
-    let mut steps = Vec::new();
     for &step in &setting.steps {
         let target = step.min(setting.most);
         let started = Instant::now();
@@ -255,9 +220,7 @@ async fn climb(
         let seconds = started.elapsed().as_secs_f64();
         let sample = running.sample();
         // The server as the failure found it, before the active client: it may die after.
-        let maps = failure
-            .as_ref()
-            .and_then(|_| limits::mappings(running.pid()));
+        let maps = failure.as_ref().and_then(|_| limits::mappings(pid));
         let stopping = failure.is_some() || target < step;
         let patience = match stopping {
             true => CONNECT_PATIENCE,
@@ -265,10 +228,8 @@ async fn climb(
         };
         // What the server spends while at the limit, the active client's wait: a server that
         // retries a failed `accept` at once spins here.
-        let (cpu, since) = (
-            failure.as_ref().and_then(|_| running.cpu_time()),
-            Instant::now(),
-        );
+        let cpu = failure.as_ref().and_then(|_| running.cpu_time());
+        let since = Instant::now();
         let active = load::sessions(protocol, addr, 1, queries.clone(), patience).await;
         let at_limit = (cpu.zip(running.cpu_time()))
             .map(|(before, after)| (after.since(before).total(), since.elapsed()));
@@ -276,68 +237,57 @@ async fn climb(
         if stopping {
             row = row.refused_at_the_limit();
         }
-        eprintln!("  {step}: held {}, {}", row.held, row.active());
-        steps.push(row);
+        let (answered, asked) = (row.answered, row.asked);
+        eprintln!("  {step}: held {}, {answered}/{asked} answered", row.held);
+        swept.steps.push(row);
         let stop = match &failure {
-            Some(failure) => stop_for(running, failure, (sample, maps), at_limit).await,
-            None if target < step => own_limit(setting, running.pid()),
+            Some(failure) => stop_for((running, setting), failure, (sample, maps), at_limit).await,
+            None if target < step => own_limit(setting, pid),
             None => continue,
         };
-        let (held, warm) = (held.streams.len(), warm.map(mib));
-        return (warm, steps, End::Stopped { held, step, stop });
-    }
-    (warm.map(mib), steps, End::Reached)
-}
-
-/// What each idle connection waits for before it counts as held: the TCP servers' prompt, or
-/// one HTTP answer (a keep-alive connection that never asked shows nothing of the server).
-fn greeting(protocol: Protocol) -> Greeting {
-    match protocol {
-        Protocol::Tcp => Greeting::Prompt,
-        Protocol::Http => Greeting::Answer,
+        let held = held.streams.len();
+        return swept.end = End::Stopped { held, step, stop };
     }
 }
 
 /// What stopped a server whose connection failed, with the figures that show it: its sample
-/// and memory mappings when the connection failed, and the processor time it used in the
-/// time after (`at_limit`).
+/// and memory mappings when the connection failed, the processor time it used in the time
+/// after (`at_limit`), and the machine's limits on threads the sweep read as it started.
 async fn stop_for(
-    running: &mut Running,
+    (running, setting): (&mut Running, &Setting),
     failure: &Failure,
     (sample, maps): (Option<Sampled>, Option<u64>),
     at_limit: Option<(Duration, Duration)>,
 ) -> Stop {
-    let exit = exit_if_dying(running).await.map(limits::exit_text);
-    let log = running.log();
-    let mut stop = limits::classify(&Evidence {
-        failure,
-        exit,
-        log: &log,
-    });
+    // How the server ended, if it has or is ending. A process with thousands of threads takes a
+    // while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or
+    // where there is no `/proc`), its exit is waited for, up to `CONNECT_PATIENCE`.
+    let deadline = Instant::now() + CONNECT_PATIENCE;
+    let exit = loop {
+        if let Some(status) = running.exited() {
+            break Some(limits::exit_text(status));
+        }
+        if running.sample().is_some() || Instant::now() > deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stop = limits::classify(failure, exit, &running.log());
     let more = match stop.limit {
         Limit::Threads => limits::thread_limit(
-            (maps, limits::proc_number("/proc/sys/vm/max_map_count")),
+            (maps, setting.max_map_count),
             sample.and_then(|s| s.threads).map(|n| n as u64),
             &[
-                (
-                    "kernel.threads-max",
-                    limits::proc_number("/proc/sys/kernel/threads-max"),
-                ),
-                (
-                    "kernel.pid_max",
-                    limits::proc_number("/proc/sys/kernel/pid_max"),
-                ),
+                ("kernel.threads-max", setting.threads_max),
+                ("kernel.pid_max", setting.pid_max),
             ],
         ),
         Limit::ServerOpenFiles => {
             let limit =
                 server_open_files(running.pid()).map(|n| format!("its open-file limit is {n}"));
-            let cpu = at_limit.map(|(cpu, over)| {
-                format!(
-                    "at it, it used {:.2} s of processor time in {:.1} s",
-                    cpu.as_secs_f64(),
-                    over.as_secs_f64()
-                )
+            let cpu = at_limit.map(|(cpu, over)| (cpu.as_secs_f64(), over.as_secs_f64()));
+            let cpu = cpu.map(|(cpu, over)| {
+                format!("at it, it used {cpu:.2} s of processor time in {over:.1} s")
             });
             let said: Vec<String> = limit.into_iter().chain(cpu).collect();
             (!said.is_empty()).then(|| said.join("; "))
@@ -348,22 +298,6 @@ async fn stop_for(
         stop.why = format!("{}; {more}", stop.why);
     }
     stop
-}
-
-/// How the server ended, if it has or is ending. A process with thousands of threads takes a
-/// while to die, and meanwhile `/proc` no longer shows its memory: while it does not (or where
-/// there is no `/proc`), its exit is waited for, up to [`CONNECT_PATIENCE`].
-async fn exit_if_dying(running: &mut Running) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + CONNECT_PATIENCE;
-    loop {
-        if let Some(status) = running.exited() {
-            return Some(status);
-        }
-        if running.sample().is_some() || Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The stop at this process's own open-file limit, reached before any connection failed.
@@ -389,11 +323,8 @@ fn server_open_files(pid: u32) -> Option<u64> {
 /// The soft limit on the `Max open files` line of a `/proc/PID/limits`.
 fn max_open_files(limits: &str) -> Option<u64> {
     let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line["Max open files".len()..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    let soft = line["Max open files".len()..].split_whitespace().next()?;
+    soft.parse().ok()
 }
 
 #[cfg(test)]

@@ -7,23 +7,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::args::SERVER_MARGIN;
+use super::limits::OpenFiles;
 use super::rows::{End, Setting, Step, Swept};
 use crate::report::Output;
-use crate::report::table::{Column, Table, or_dash, wrap};
-
-const COLUMNS: [Column; 11] = [
-    Column::text("server"),
-    Column::number("step"),
-    Column::number("held"),
-    Column::number("s").markdown_only(),
-    Column::number("MiB"),
-    Column::number("threads"),
-    Column::number("KB/conn"),
-    Column::number("active"),
-    Column::number("p50 ms"),
-    Column::text("wrong").markdown_only(),
-    Column::text("unanswered").markdown_only(),
-];
+use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
 const LEGEND: &str = "step: the idle connections asked for; held: those the server greeted \
 (its prompt, or one HTTP answer) and that then said nothing; MiB, threads: the server's resident memory and threads while it held them; KB/conn: its memory's \
@@ -42,7 +29,6 @@ struct Report<'a> {
     seconds: f64,
 }
 
-/// What the sweep prints and writes.
 pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Result<Output> {
     let table = table(swept);
     let (head, ends) = (head(setting), ends(setting, swept));
@@ -54,14 +40,12 @@ pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Res
     for line in ends.iter().chain([&took]) {
         text += &wrap(line);
     }
+    let listed: Vec<String> = ends.iter().map(|l| format!("- {l}")).collect();
     let markdown = format!(
         "# cargo xtask sweep-servers\n\n{}\n\n{}\n{LEGEND} {MORE}\n\n{}\n\n{took}\n",
         head.join("\n"),
         table.to_markdown(),
-        ends.iter()
-            .map(|l| format!("- {l}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        listed.join("\n"),
     );
     let json = serde_json::to_string_pretty(&Report {
         setting,
@@ -82,39 +66,30 @@ pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Res
 /// machine's limits on threads.
 fn head(setting: &Setting) -> Vec<String> {
     let steps: Vec<String> = setting.steps.iter().map(|s| s.to_string()).collect();
+    let steps = steps.join(", ");
     let mut head = vec![format!(
-        "Idle connections held on one server, in steps of {}; at each step one more client \
-         sends the ten queries.",
-        steps.join(", ")
+        "Idle connections held on one server, in steps of {steps}; at each step one more client \
+         sends the ten queries."
     )];
-    head.extend(
-        setting
-            .open_files_refused
-            .as_ref()
-            .map(|why| format!("Note: {why}.")),
-    );
+    let refused = setting.open_files_refused.as_ref();
+    head.extend(refused.map(|why| format!("Note: {why}.")));
     head.push(match setting.open_files {
-        Some(o) => format!(
-            "Open files: soft {}, hard {}, for this process, and the servers inherit them \
-             (--open-files N sets both); the sweep holds a descriptor per connection too.",
-            o.soft, o.hard
+        Some(OpenFiles { soft, hard }) => format!(
+            "Open files: soft {soft}, hard {hard}, for this process, and the servers inherit them \
+             (--open-files N sets both); the sweep holds a descriptor per connection too."
         ),
         None => "This system has no open-file limit.".into(),
     });
-    head.push(
-        match (
-            setting.server_open_files,
-            &setting.server_open_files_not_set,
-        ) {
-            (Some(n), _) => format!(
-                "Each server's open-file limits are then lowered to {n}, soft and hard \
+    let not_set = &setting.server_open_files_not_set;
+    head.push(match (setting.server_open_files, not_set) {
+        (Some(n), _) => format!(
+            "Each server's open-file limits are then lowered to {n}, soft and hard \
              (--server-open-files N; by default the sweep's soft limit less {SERVER_MARGIN}), \
              so that it meets its own before the sweep meets its."
-            ),
-            (None, Some(why)) => format!("{}.", sentence(why).trim_end_matches('.')),
-            (None, None) => "The servers keep the sweep's open-file limit.".into(),
-        },
-    );
+        ),
+        (None, Some(why)) => format!("{}.", sentence(why).trim_end_matches('.')),
+        (None, None) => "The servers keep the sweep's open-file limit.".into(),
+    });
     head.push(format!("Connections {}.", setting.sources));
     let knobs = [
         ("vm.max_map_count", setting.max_map_count),
@@ -133,28 +108,38 @@ fn head(setting: &Setting) -> Vec<String> {
 
 /// A row per server per step.
 fn table(swept: &[Swept]) -> Table {
-    let mut table = Table::of(&COLUMNS);
-    for server in swept {
-        for step in &server.steps {
-            table.push(row(server.server, step));
-        }
-    }
-    table
+    let rows: Vec<(&str, &Step)> = (swept.iter())
+        .flat_map(|server| server.steps.iter().map(|step| (server.server, step)))
+        .collect();
+    Table::of_rows(&columns(), &rows)
 }
 
-fn row(server: &str, step: &Step) -> Vec<String> {
-    vec![
-        server.to_owned(),
-        step.step.to_string(),
-        step.held.to_string(),
-        format!("{:.1}", step.seconds),
-        or_dash(step.mib, |mib| format!("{mib:.1}")),
-        or_dash(step.threads, |n| n.to_string()),
-        or_dash(step.bytes_each, |b| format!("{:.1}", b / 1e3)),
-        format!("{}/{}", step.answered, step.asked),
-        or_dash(step.p50_ms, |ms| format!("{ms:.1}")),
-        step.wrong.clone().unwrap_or_default(),
-        step.unanswered.clone().unwrap_or_default(),
+/// Every column, each with its cell: the terminal shows what fits in 80 columns.
+fn columns<'a>() -> [Cells<(&'a str, &'a Step)>; 11] {
+    [
+        (Column::text("server"), |(server, _)| server.to_string()),
+        (Column::number("step"), |(_, s)| s.step.to_string()),
+        (Column::number("held"), |(_, s)| s.held.to_string()),
+        (Column::number("s").markdown_only(), |(_, s)| {
+            format!("{:.1}", s.seconds)
+        }),
+        (Column::number("MiB"), |(_, s)| fixed(s.mib, 1)),
+        (Column::number("threads"), |(_, s)| {
+            or_dash(s.threads, |n| n.to_string())
+        }),
+        (Column::number("KB/conn"), |(_, s)| {
+            fixed(s.bytes_each.map(|b| b / 1e3), 1)
+        }),
+        (Column::number("active"), |(_, s)| {
+            format!("{}/{}", s.answered, s.asked)
+        }),
+        (Column::number("p50 ms"), |(_, s)| fixed(s.p50_ms, 1)),
+        (Column::text("wrong").markdown_only(), |(_, s)| {
+            s.wrong.clone().unwrap_or_default()
+        }),
+        (Column::text("unanswered").markdown_only(), |(_, s)| {
+            s.unanswered.clone().unwrap_or_default()
+        }),
     ]
 }
 
@@ -199,14 +184,13 @@ fn sentence(text: &str) -> String {
 fn failures(swept: &[Swept]) -> Vec<String> {
     let mut failures = Vec::new();
     for server in swept {
+        let name = server.server;
         if let End::Failed { why } = &server.end {
-            failures.push(format!("FAILED {}: {why}", server.server));
+            failures.push(format!("FAILED {name}: {why}"));
         }
-        for step in &server.steps {
-            if let Some(wrong) = &step.wrong {
-                let (name, at) = (server.server, step.step);
-                failures.push(format!("FAILED {name} at {at}: wrong answer: {wrong}"));
-            }
+        let wrong = (server.steps.iter()).filter_map(|s| Some((s.step, s.wrong.as_ref()?)));
+        for (at, wrong) in wrong {
+            failures.push(format!("FAILED {name} at {at}: wrong answer: {wrong}"));
         }
     }
     failures

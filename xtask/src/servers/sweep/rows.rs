@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::hold::Sources;
 use super::limits::{OpenFiles, Stop};
 use crate::run::measure::Sampled;
-use crate::servers::family::grown_bytes;
+use crate::servers::family::{bytes_each, mib};
 use crate::servers::load::Tally;
 
 /// What a sweep is run with.
@@ -37,7 +37,7 @@ pub struct Setting {
 }
 
 /// One server's sweep.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 pub struct Swept {
     pub server: &'static str,
     /// Its soft open-file limit once set, as `/proc/PID/limits` says (Linux).
@@ -69,10 +69,11 @@ pub struct Step {
 }
 
 /// How a server's sweep ended.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 #[serde(tag = "end", rename_all = "kebab-case")]
 pub enum End {
-    /// Held every connection asked for.
+    /// Held every connection asked for (the climb's end until a step stops it).
+    #[default]
     Reached,
     /// Could hold no more: `held` on the way to `step`.
     Stopped {
@@ -87,10 +88,6 @@ pub enum End {
     Failed { why: String },
 }
 
-pub fn mib(sampled: Sampled) -> f64 {
-    sampled.largest_process_kib as f64 / 1024.0
-}
-
 impl Step {
     pub fn new(
         step: usize,
@@ -99,10 +96,6 @@ impl Step {
         (warm, now): (Option<Sampled>, Option<Sampled>),
         active: &Tally,
     ) -> Step {
-        let bytes_each = match (warm, now) {
-            (Some(warm), Some(now)) if held > 0 => Some(grown_bytes(warm, now) / held as f64),
-            _ => None,
-        };
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         Step {
             step,
@@ -110,7 +103,7 @@ impl Step {
             seconds,
             mib: now.map(mib),
             threads: now.and_then(|now| now.threads).map(|n| n as u64),
-            bytes_each,
+            bytes_each: bytes_each(warm, now, held),
             answered: active.latencies.len(),
             asked: active.asked(),
             p50_ms: active.percentile(0.5).map(ms),
@@ -130,11 +123,6 @@ impl Step {
             self.wrong = None;
         }
         self
-    }
-
-    /// `10/10 answered`, for the progress lines.
-    pub fn active(&self) -> String {
-        format!("{}/{} answered", self.answered, self.asked)
     }
 }
 
