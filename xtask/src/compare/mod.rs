@@ -64,7 +64,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let out_dir = step::out_dir(args.out_dir.as_ref())?;
-    let python = set_up_while_building(&settings, &selected, &servers)?;
+    let binaries = [plan::binaries(&selected), servers::binaries(&servers)].concat();
+    let python = set_up_while_building(&settings, &binaries)?;
     settings.python = python.as_ref().map(described);
     if selected.is_empty() {
         let (output, _) = family(&servers, &settings, python.as_ref(), &out_dir)?;
@@ -138,19 +139,13 @@ fn write_docs(
 /// while cargo builds the programs and the servers, in one invocation on every core; `run` and
 /// the servers' loads then find them built. Nothing is timed yet, so the two cannot disturb a
 /// measurement.
-fn set_up_while_building(
-    settings: &Settings,
-    selected: &[&Program],
-    servers: &[&servers::Server],
-) -> anyhow::Result<Option<Python>> {
+fn set_up_while_building(settings: &Settings, binaries: &[&str]) -> anyhow::Result<Option<Python>> {
     let target_dir = cargo::target_dir()?;
     std::thread::scope(|scope| {
         let python = (settings.python_runs).map(|_| scope.spawn(|| Python::set_up(&target_dir)));
-        let mut binaries = plan::binaries(selected);
-        binaries.extend(servers::binaries(servers));
         if !binaries.is_empty() {
             // What does not compile is said here, and shown as failed by `run`'s own build.
-            cargo::build_release(&binaries)?;
+            cargo::build_release(binaries)?;
         }
         Ok(python.map(|thread| thread.join().expect("the venv's set-up does not panic")))
     })
