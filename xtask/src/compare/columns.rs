@@ -80,8 +80,9 @@ impl Col {
                 Some(s) => format!("{p} s ({s:.1}x)"),
                 None => format!("{p} s"),
             }),
+            // Not run here (no python3, no venv): `-`, and a sentence under the table says why.
             Col::PythonHere => or_dash(python, |p| match (&p.unavailable, p.seconds()) {
-                (Some(word), _) => word.clone(),
+                (Some(_), _) => "-".into(),
                 (None, Some(s)) => seconds(s),
                 (None, None) => "FAILED".into(),
             }),

@@ -73,7 +73,8 @@ pub fn output(
     let mut files = timelines(settings, rows)?;
     files.push(("wall-times.svg".into(), bar_chart(rows)?));
     let cores_worth = findings.cores_worth;
-    files.push(("compare.md".into(), markdown(settings, rows, cores_worth)));
+    let md = markdown(settings, rows, cores_worth, findings.python_missing);
+    files.push(("compare.md".into(), md));
     let json = serde_json::to_string_pretty(&Report {
         settings,
         rows,
@@ -96,10 +97,7 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
     }
     if let Some(why) = findings.python_missing {
-        let (detail, word) = (&why.detail, why.word);
-        let sentence =
-            format!("Python: {detail}; the rows that need it say `{word}` in the Python column.");
-        text += &format!("\n{}", wrap(&sentence));
+        text += &format!("\n{}", wrap(&python_unavailable(why)));
     }
     if let Some((path, old)) = findings.against {
         text += &against::text(path, old, rows);
@@ -183,8 +181,16 @@ fn bar_chart(rows: &[Row]) -> anyhow::Result<String> {
     plot::bar_chart("Wall time, median run", &bars)
 }
 
-fn markdown(settings: &Settings, rows: &[Row], cores_worth: Option<f64>) -> String {
+fn markdown(
+    settings: &Settings,
+    rows: &[Row],
+    cores_worth: Option<f64>,
+    python_missing: Option<&Unavailable>,
+) -> String {
     let mut text = settings_paragraph(settings) + &python_paragraph(settings);
+    if let Some(why) = python_missing {
+        text += &format!("{}\n\n", python_unavailable(why));
+    }
     if settings.quick {
         text += &format!("{QUICK}\n\n");
     }
@@ -241,6 +247,13 @@ fn settings_paragraph(settings: &Settings) -> String {
 }
 
 /// What the Python columns hold and how they were measured.
+/// Why the Python column is all `-`: its one word (compare.json's rows keep it too) and the
+/// whole story. The word stays out of the column, where it would not fit 80 columns.
+fn python_unavailable(why: &Unavailable) -> String {
+    let (detail, word) = (&why.detail, why.word);
+    format!("Python (here): {detail} (`{word}`), so its column shows `-`.")
+}
+
 fn python_paragraph(settings: &Settings) -> String {
     let (runs, cpu_runs) = (settings.python_runs, settings.python_cpu_runs);
     let (Some(runs), Some(cpu_runs), Some(python)) = (runs, cpu_runs, settings.python.as_deref())
