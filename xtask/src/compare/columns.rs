@@ -80,7 +80,7 @@ impl Col {
                 Some(s) => format!("{p} s ({s:.1}x)"),
                 None => format!("{p} s"),
             }),
-            // Not run here (no python3, no venv): `-`, and a sentence under the table says why.
+            // Not run here: `-`; its word (too long for the column) is in the sentence below it.
             Col::PythonHere => or_dash(python, |p| match (&p.unavailable, p.seconds()) {
                 (Some(_), _) => "-".into(),
                 (None, Some(s)) => seconds(s),

@@ -72,13 +72,11 @@ pub fn output(
 ) -> anyhow::Result<Output> {
     let mut files = timelines(settings, rows)?;
     files.push(("wall-times.svg".into(), bar_chart(rows)?));
-    let cores_worth = findings.cores_worth;
-    let md = markdown(settings, rows, cores_worth, findings.python_missing);
-    files.push(("compare.md".into(), md));
+    files.push(("compare.md".into(), markdown(settings, rows, findings)));
     let json = serde_json::to_string_pretty(&Report {
         settings,
         rows,
-        cores_worth,
+        cores_worth: findings.cores_worth,
     })?;
     files.push(("compare.json".into(), json));
     Ok(Output {
@@ -96,8 +94,9 @@ fn text(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
     } else if let Some(cores) = findings.cores_worth {
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
     }
-    if let Some(why) = findings.python_missing {
-        text += &format!("\n{}", wrap(&python_unavailable(why)));
+    if let Some(Unavailable { detail, word }) = findings.python_missing {
+        let sentence = format!("Python (here): {detail} (`{word}`), so its column shows `-`.");
+        text += &format!("\n{}", wrap(&sentence));
     }
     if let Some((path, old)) = findings.against {
         text += &against::text(path, old, rows);
@@ -181,21 +180,13 @@ fn bar_chart(rows: &[Row]) -> anyhow::Result<String> {
     plot::bar_chart("Wall time, median run", &bars)
 }
 
-fn markdown(
-    settings: &Settings,
-    rows: &[Row],
-    cores_worth: Option<f64>,
-    python_missing: Option<&Unavailable>,
-) -> String {
+fn markdown(settings: &Settings, rows: &[Row], findings: &Findings) -> String {
     let mut text = settings_paragraph(settings) + &python_paragraph(settings);
-    if let Some(why) = python_missing {
-        text += &format!("{}\n\n", python_unavailable(why));
-    }
     if settings.quick {
         text += &format!("{QUICK}\n\n");
     }
     text += &table(rows).to_markdown();
-    if let Some(cores) = cores_worth.filter(|_| !settings.quick) {
+    if let Some(cores) = findings.cores_worth.filter(|_| !settings.quick) {
         text += &format!("\n{}\n", ceiling_sentence(cores, settings.cpus));
     }
     text += "\n![Wall times](wall-times.svg)\n";
@@ -247,13 +238,6 @@ fn settings_paragraph(settings: &Settings) -> String {
 }
 
 /// What the Python columns hold and how they were measured.
-/// Why the Python column is all `-`: its one word (compare.json's rows keep it too) and the
-/// whole story. The word stays out of the column, where it would not fit 80 columns.
-fn python_unavailable(why: &Unavailable) -> String {
-    let (detail, word) = (&why.detail, why.word);
-    format!("Python (here): {detail} (`{word}`), so its column shows `-`.")
-}
-
 fn python_paragraph(settings: &Settings) -> String {
     let (runs, cpu_runs) = (settings.python_runs, settings.python_cpu_runs);
     let (Some(runs), Some(cpu_runs), Some(python)) = (runs, cpu_runs, settings.python.as_deref())
