@@ -48,26 +48,16 @@ pub enum Failure {
     /// Connecting did not finish within the patience: the server's listen queue is full.
     #[error("not accepted within {:.1} s", .0.as_secs_f64())]
     NotAccepted(Duration),
-    /// Connected, but the server's greeting did not come within the patience: the connection
-    /// waits in its listen queue (see [`Held::queued`]).
-    #[error("no {} within {:.1} s", .0.awaited(), .1.as_secs_f64())]
-    Silent(Greeting, Duration),
+    /// Connected, but the server's greeting (its prompt or answer) did not come within the
+    /// patience: the connection waits in its listen queue (see [`Held::queued`]).
+    #[error("no {0} within {secs:.1} s", secs = .1.as_secs_f64())]
+    Silent(&'static str, Duration),
     /// The server said something other than its greeting (the threaded server's error line).
     #[error("the server said {0:?}")]
     Said(String),
     /// The connection was closed or reset before the greeting.
     #[error("closed before its prompt or answer: {0}")]
     Closed(String),
-}
-
-impl Greeting {
-    /// What a connection waits for, as a failure to get it says.
-    fn awaited(self) -> &'static str {
-        match self {
-            Greeting::Answer => "answer",
-            Greeting::Prompt | Greeting::Nothing => "prompt",
-        }
-    }
 }
 
 #[derive(Debug, Default)]
@@ -112,11 +102,6 @@ impl Sources {
         }
     }
 
-    /// The source address of the `i`th connection (from 0), if the sweep chooses it.
-    pub fn address(&self, i: usize) -> Option<Ipv4Addr> {
-        self.bind.then(|| source_address(i, self.per_address))
-    }
-
     /// What the report says of them, holding `count` connections.
     pub fn describe(&self, count: usize) -> String {
         if !self.bind {
@@ -125,14 +110,12 @@ impl Sources {
                 .into();
         }
         let last = source_address(count.max(1) - 1, self.per_address);
-        let to = match last == Ipv4Addr::new(127, 0, 0, 1) {
-            true => String::new(),
-            false => format!(" to {last}"),
-        };
+        let to = (last != Ipv4Addr::LOCALHOST).then(|| format!(" to {last}"));
         format!(
-            "from 127.0.0.1{to}, at most {} connections each (Linux routes all of \
+            "from 127.0.0.1{}, at most {} connections each (Linux routes all of \
              127.0.0.0/8 to loopback; a source address has as many connections to a server \
              as ephemeral ports)",
+            to.unwrap_or_default(),
             self.per_address
         )
     }
@@ -167,23 +150,18 @@ pub async fn hold(
         let first = held.streams.len();
         let mut wave = JoinSet::new();
         for i in first..target.min(first + WAVE) {
-            let source = sources.address(i);
+            let source = sources.bind.then(|| source_address(i, sources.per_address));
             wave.spawn(open(server, source, greeting, patience));
         }
         let mut failure = None;
         while let Some(opened) = wave.join_next().await {
-            let why = match opened.expect("a connecting task does not panic") {
-                Ok(stream) => {
-                    held.streams.push(stream);
-                    continue;
+            match opened.expect("a connecting task does not panic") {
+                Ok(stream) => held.streams.push(stream),
+                Err((queued, why)) => {
+                    held.queued.extend(queued);
+                    failure = failure.or(Some(why));
                 }
-                Err((Some(stream), why)) => {
-                    held.queued.push(stream);
-                    why
-                }
-                Err((None, why)) => why,
-            };
-            failure = failure.or(Some(why));
+            }
         }
         if failure.is_some() {
             return failure;
@@ -223,15 +201,18 @@ async fn open(
     // The prompt straight from the socket, not through a buffer that would keep what follows:
     // the server sends nothing after it until it has a query. It comes in one segment, so a
     // timeout cannot cut it in two.
-    let greeted = match greeting {
+    let (greeted, awaited) = match greeting {
         Greeting::Nothing => return Ok(stream),
-        Greeting::Prompt => timeout_at(deadline, prompted(&mut stream)).await,
-        Greeting::Answer => timeout_at(deadline, answered(&mut stream, server)).await,
+        Greeting::Prompt => (timeout_at(deadline, prompted(&mut stream)).await, "prompt"),
+        Greeting::Answer => (
+            timeout_at(deadline, answered(&mut stream, server)).await,
+            "answer",
+        ),
     };
     match greeted {
         Ok(Ok(())) => Ok(stream),
         Ok(Err(why)) => Err((None, why)),
-        Err(_) => Err((Some(stream), Failure::Silent(greeting, patience))),
+        Err(_) => Err((Some(stream), Failure::Silent(awaited, patience))),
     }
 }
 

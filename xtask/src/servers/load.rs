@@ -190,12 +190,9 @@ impl Crowd {
                         Protocol::Http => http_session(stream, addr, &queries, &mut tally).await,
                     }
                 };
-                let out_of_time = || {
-                    let secs = patience.as_secs_f64();
-                    Miss::Unserved(format!("no answer within {secs:.0} s"))
-                };
-                let ended = timeout(patience, session).await;
-                if let Err(miss) = ended.unwrap_or_else(|_| Err(out_of_time())) {
+                let secs = patience.as_secs_f64();
+                let out_of_time = |_| Err(Miss::Unserved(format!("no answer within {secs:.0} s")));
+                if let Err(miss) = timeout(patience, session).await.unwrap_or_else(out_of_time) {
                     tally.stop_short(queries.len(), miss);
                 }
                 tally

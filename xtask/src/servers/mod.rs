@@ -70,16 +70,14 @@ pub fn compare(
     text += &format!("Ran the servers' loads in {elapsed:.1} s.\n");
     text += &format!("Wrote {}: the servers' logs\n", logs.display());
     let picture = report::picture(&rows, scale.busy_clients)?;
-    let files = vec![
-        ("servers.md".into(), report::table(&rows).to_markdown()),
-        ("servers.json".into(), serde_json::to_string_pretty(&rows)?),
-        ("servers.svg".into(), picture),
-    ];
-    let failures = report::failures(&rows);
     let output = crate::report::Output {
         text,
-        files,
-        failures,
+        files: vec![
+            ("servers.md".into(), report::table(&rows).to_markdown()),
+            ("servers.json".into(), serde_json::to_string_pretty(&rows)?),
+            ("servers.svg".into(), picture),
+        ],
+        failures: report::failures(&rows),
     };
     Ok((output, report::docs(&ran, &rows)))
 }

@@ -57,12 +57,11 @@ impl Running {
         while Instant::now() < deadline {
             let text = std::fs::read_to_string(log).unwrap_or_default();
             if let Some(addr) = text.lines().find_map(charfinder::tcp::serving_address) {
-                let (ready, log) = (started.elapsed(), log.to_owned());
                 return Ok(Running {
                     child,
                     addr,
-                    ready,
-                    log,
+                    ready: started.elapsed(),
+                    log: log.to_owned(),
                 });
             }
             if let Ok(Some(status)) = child.try_wait() {

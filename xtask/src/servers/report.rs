@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::family::{Outcome, QUERIES, Ran, mib};
+use super::family::{Loaded, Outcome, QUERIES, Ran, mib};
 use crate::report::plot::{Rate, rate_chart};
 use crate::report::table::{Cells, Column, Table, fixed, or_dash, wrap};
 
@@ -73,19 +73,16 @@ fn row(outcome: &Outcome) -> Row {
     row.peak_mib = loaded.peak.map(mib);
     row.threads = loaded.peak.and_then(|peak| peak.threads).map(|n| n as u64);
     row.ready_s = Some(loaded.ready.as_secs_f64());
-    if let Some(held) = &loaded.idle {
-        row.idle_held = Some(held.count);
-        row.idle_bytes_each = held.bytes_each;
-    }
+    row.idle_held = loaded.idle.as_ref().map(|held| held.count);
+    row.idle_bytes_each = loaded.idle.as_ref().and_then(|held| held.bytes_each);
     let lesson = server.one_at_a_time && load == "idle";
     row.verified = row.wrong == 0 && (row.answered > 0 || lesson);
-    row.note = note(outcome, lesson);
+    row.note = note(loaded, lesson);
     row
 }
 
 /// The first thing a reader of the row needs told, if anything.
-fn note(outcome: &Outcome, lesson: bool) -> Option<String> {
-    let loaded = outcome.result.as_ref().ok()?;
+fn note(loaded: &Loaded, lesson: bool) -> Option<String> {
     let tally = &loaded.tally;
     if let Some(wrong) = tally.wrong.first() {
         return Some(format!("wrong: {wrong}"));

@@ -253,12 +253,10 @@ pub fn set_open_files(_n: u64) -> io::Result<()> {
 /// the server opens from then on: the ones it has (its listener) stay.
 #[cfg(target_os = "linux")]
 pub fn set_server_open_files(pid: u32, n: u64) -> io::Result<()> {
-    let pid = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw);
+    use rustix::process::{Pid, Resource, prlimit};
+    let pid = i32::try_from(pid).ok().and_then(Pid::from_raw);
     let pid = pid.ok_or_else(|| io::Error::other("no such process"))?;
-    let resource = rustix::process::Resource::Nofile;
-    rustix::process::prlimit(Some(pid), resource, both(n))?;
+    prlimit(Some(pid), Resource::Nofile, both(n))?;
     Ok(())
 }
 
@@ -314,10 +312,9 @@ pub fn mappings(pid: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servers::hold::Greeting;
 
     const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
-    const SILENT: Failure = Failure::Silent(Greeting::Prompt, PATIENCE);
+    const SILENT: Failure = Failure::Silent("prompt", PATIENCE);
 
     fn classified(failure: Failure, exit: Option<&str>, log: &[&str]) -> Limit {
         let log: Vec<String> = log.iter().map(|l| l.to_string()).collect();

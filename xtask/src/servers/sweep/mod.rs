@@ -170,13 +170,10 @@ fn sweep_one(
 ) {
     let name = start.server.name;
     eprintln!("sweep-servers: {name}");
-    let mut running = match Running::start(start, log) {
+    let started = Running::start(start, log).map_err(|e| format!("{e:#}"));
+    let mut running = match started {
         Ok(running) => running,
-        Err(e) => {
-            return swept.end = End::Failed {
-                why: format!("{e:#}"),
-            };
-        }
+        Err(why) => return swept.end = End::Failed { why },
     };
     let pid = running.pid();
     if let Some(n) = setting.server_open_files

@@ -35,8 +35,7 @@ pub fn output(setting: &Setting, swept: &[Swept], took: Duration) -> anyhow::Res
     let seconds = took.as_secs_f64();
     let took = format!("Swept in {seconds:.0} s.");
     let mut text = format!("\n{}", wrap(&head.join(" ")));
-    text += &format!("\n{}\n{}", table.to_text(), wrap(LEGEND));
-    text += "\n";
+    text += &format!("\n{}\n{}\n", table.to_text(), wrap(LEGEND));
     for line in ends.iter().chain([&took]) {
         text += &wrap(line);
     }
