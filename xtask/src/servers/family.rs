@@ -178,11 +178,11 @@ impl<'a> Starters<'a> {
             .with_context(|| format!("cannot create {}", logs.display()))?;
         // The queries with what the Rust index finds for each.
         let index = charfinder::InvertedIndex::new();
-        let query = |text: &&str| Query {
-            text: text.to_string(),
+        let query = |text| Query {
+            text,
             expected: index.search(text).len(),
         };
-        let rust = QUERIES.iter().map(query).collect();
+        let rust = QUERIES.into_iter().map(query).collect();
         Ok(Starters {
             built,
             python,
@@ -270,9 +270,6 @@ fn python_queries(python: &Path, dir: &Path) -> anyhow::Result<Arc<[Query]>> {
     if !output.status.success() || got != asked {
         bail!("charindex.py gave {got} counts for {asked} queries");
     }
-    let query = |(text, expected): (&&str, usize)| Query {
-        text: text.to_string(),
-        expected,
-    };
-    Ok(QUERIES.iter().zip(counts).map(query).collect())
+    let query = |(text, expected)| Query { text, expected };
+    Ok(QUERIES.into_iter().zip(counts).map(query).collect())
 }

@@ -27,7 +27,7 @@ use tokio::time::timeout;
 /// A query and the number of characters its server must find.
 #[derive(Clone, Debug)]
 pub struct Query {
-    pub text: String,
+    pub text: &'static str,
     pub expected: usize,
 }
 
@@ -208,7 +208,7 @@ impl Crowd {
 
 /// Counts an answer that said it found `found` characters for `query`.
 fn check(tally: &mut Tally, query: &Query, found: usize, sent: Instant) {
-    let (text, expected) = (&query.text, query.expected);
+    let (text, expected) = (query.text, query.expected);
     match found == expected {
         true => tally.latencies.push(sent.elapsed()),
         false => (tally.wrong).push(format!("{text:?}: {found} found, expected {expected}")),
@@ -295,7 +295,7 @@ async fn http_session(
     tokio::spawn(connection);
     for query in queries {
         let sent = Instant::now();
-        let uri = format!("/search?q={}", percent_encode(&query.text));
+        let uri = format!("/search?q={}", percent_encode(query.text));
         let request = hyper::Request::get(uri)
             .header(hyper::header::HOST, addr.to_string())
             .body(http_body_util::Empty::<Bytes>::new())

@@ -65,7 +65,7 @@ pub fn compare(
     let logs = starters.logs.join("*.log");
     let ran = run(servers, scale, runs, starters);
     let elapsed = started.elapsed().as_secs_f64();
-    let rows = report::rows(&ran);
+    let rows: Vec<_> = ran.outcomes.iter().map(report::row).collect();
     let mut text = report::text(&ran, &rows);
     text += &format!("Ran the servers' loads in {elapsed:.1} s.\n");
     text += &format!("Wrote {}: the servers' logs\n", logs.display());

@@ -40,11 +40,7 @@ pub struct Row {
     pub verified: bool,
 }
 
-pub fn rows(ran: &Ran) -> Vec<Row> {
-    ran.outcomes.iter().map(row).collect()
-}
-
-fn row(outcome: &Outcome) -> Row {
+pub fn row(outcome: &Outcome) -> Row {
     let (server, load) = (outcome.server, outcome.load);
     let mut row = Row {
         server: server.name,

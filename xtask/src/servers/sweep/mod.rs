@@ -14,12 +14,11 @@ mod limits;
 mod report;
 mod rows;
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::family::{self, Server, Start, Starters, mib};
+use super::family::{self, Server, Starters, mib};
 use super::hold::{self, Failure, Greeting, Held, Sources};
 use super::load::{self, Protocol, Query};
 use super::process::Running;
@@ -139,42 +138,36 @@ fn sweep(servers: &[&'static Server], mut starters: Starters, setting: &Setting)
             server: server.name,
             ..Swept::default()
         };
-        let start = match not_swept(server) {
-            Some(why) => Err(End::NotSwept { why: why.into() }),
-            None => starters.start(server).map_err(|why| match server.python {
-                true => End::NotSwept {
-                    why: format!("Python: {why}"),
-                },
-                false => End::Failed { why },
-            }),
-        };
-        match start {
-            Err(end) => one.end = end,
-            Ok((start, queries)) => {
-                let log = starters.logs.join(format!("{}-sweep.log", server.name));
-                sweep_one(&runtime, (&start, &log), queries, (setting, &mut one));
-            }
+        if let Err(end) = sweep_one(&runtime, (server, &mut starters), (setting, &mut one)) {
+            one.end = end;
         }
         swept.push(one);
     }
     swept
 }
 
-/// One server, started with its output and errors to `log`, its open-file limit lowered (and
-/// read back from `/proc`), climbed, and killed when it is dropped at the end.
+/// One server, started with its output and errors to its log, its open-file limit lowered (and
+/// read back from `/proc`), climbed, and killed when it is dropped at the end; or why it was
+/// not swept, or could not start.
 fn sweep_one(
     runtime: &tokio::runtime::Runtime,
-    (start, log): (&Start, &Path),
-    queries: Arc<[Query]>,
+    (server, starters): (&'static Server, &mut Starters),
     (setting, swept): (&Setting, &mut Swept),
-) {
-    let name = start.server.name;
+) -> Result<(), End> {
+    if let Some(why) = not_swept(server) {
+        return Err(End::NotSwept { why: why.into() });
+    }
+    let (start, queries) = starters.start(server).map_err(|why| match server.python {
+        true => End::NotSwept {
+            why: format!("Python: {why}"),
+        },
+        false => End::Failed { why },
+    })?;
+    let name = server.name;
     eprintln!("sweep-servers: {name}");
-    let started = Running::start(start, log).map_err(|e| format!("{e:#}"));
-    let mut running = match started {
-        Ok(running) => running,
-        Err(why) => return swept.end = End::Failed { why },
-    };
+    let log = starters.logs.join(format!("{name}-sweep.log"));
+    let started = Running::start(&start, &log).map_err(|e| format!("{e:#}"));
+    let mut running = started.map_err(|why| End::Failed { why })?;
     let pid = running.pid();
     if let Some(n) = setting.server_open_files
         && let Err(e) = limits::set_server_open_files(pid, n)
@@ -182,8 +175,9 @@ fn sweep_one(
         eprintln!("note: cannot lower {name}'s open-file limit to {n}: {e}");
     }
     swept.open_files = server_open_files(pid);
-    let protocol = start.server.protocol;
-    runtime.block_on(climb(&mut running, protocol, queries, (setting, swept)));
+    let climbing = climb(&mut running, server.protocol, queries, (setting, swept));
+    runtime.block_on(climbing);
+    Ok(())
 }
 
 /// One server's climb: warmed up by a session, then held to each step in turn until a step
