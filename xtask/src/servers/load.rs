@@ -89,15 +89,14 @@ impl Tally {
 
     /// Ends a session that stopped short: the queries it did not get to count as `miss` says.
     fn stop_short(&mut self, queries: usize, miss: Miss) {
-        let mut left = queries - self.latencies.len() - self.wrong.len();
         let why = match miss {
             Miss::Wrong(why) => {
                 self.wrong.push(why);
-                left -= 1;
                 "an earlier answer was wrong".to_owned()
             }
             Miss::Unserved(why) => why,
         };
+        let left = queries - self.asked();
         if left > 0 {
             self.unserved += left;
             self.why_unserved.get_or_insert(why);

@@ -168,8 +168,7 @@ fn busy(
     let mut runs: Vec<_> = runs.collect();
     let median = median_index(&runs, |(tally, _)| tally.per_second());
     let (mut tally, (server, total, clients)) = runs.swap_remove(median.expect("a load runs"));
-    let others = runs.into_iter().flat_map(|(run, _)| run.wrong);
-    tally.wrong.extend(others);
+    (tally.wrong).extend(runs.into_iter().flat_map(|(run, _)| run.wrong));
     let answers = u32::try_from(tally.latencies.len().max(1)).unwrap_or(u32::MAX);
     Loaded {
         cpu_each: total.map(|total| total / answers),

@@ -151,8 +151,7 @@ pub fn table(rows: &[Row]) -> Table {
 /// column but `verified` and `note`, and the notes under it, a line each.
 pub fn docs(ran: &Ran, rows: &[Row]) -> String {
     let table = Table::of_rows(&COLUMNS[..COLUMNS.len() - 2], rows);
-    let mut text = format!("*{}*\n\n", loads(ran));
-    text += &table.to_markdown();
+    let mut text = format!("*{}*\n\n{}", loads(ran), table.to_markdown());
     for row in rows {
         if let Some(note) = &row.note {
             text += &format!("\n- {} ({}): {note}", row.server, row.load);

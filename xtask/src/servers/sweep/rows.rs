@@ -1,7 +1,5 @@
 //! The sweep's rows: what it ran with, and for each server its steps and how its climb ended.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::hold::Sources;
@@ -96,7 +94,6 @@ impl Step {
         (warm, now): (Option<Sampled>, Option<Sampled>),
         active: &Tally,
     ) -> Step {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         Step {
             step,
             held,
@@ -106,7 +103,7 @@ impl Step {
             bytes_each: bytes_each(warm, now, held),
             answered: active.latencies.len(),
             asked: active.asked(),
-            p50_ms: active.percentile(0.5).map(ms),
+            p50_ms: active.percentile(0.5).map(|d| d.as_secs_f64() * 1e3),
             wrong: active.wrong.first().cloned(),
             unanswered: active.why_unserved.clone(),
         }
