@@ -110,15 +110,13 @@ pub fn timeline(
             .draw()?;
         let mut shown = Vec::new();
         for (request, &i) in requests.iter().zip(&lane_of) {
-            let colour = outcome_colour(request.outcome);
             let drawn = chart.draw_series([request_bar(request, start, lane(i as u32))])?;
             if !shown.contains(&request.outcome) {
                 shown.push(request.outcome);
+                let key = outcome_colour(request.outcome).filled();
                 drawn
                     .label(format!("{:?}", request.outcome))
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                    });
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], key));
             }
         }
         if shown.len() > 1 {

@@ -260,12 +260,10 @@ pub fn verdict(failure: Option<&str>, faults: Option<&Faults>) -> String {
 
 /// `1.63 s`, `0.062 s`: three significant digits or so.
 pub fn seconds(s: f64) -> String {
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{s:.3} s")
+    match s {
+        10.0.. => format!("{s:.1} s"),
+        1.0.. => format!("{s:.2} s"),
+        _ => format!("{s:.3} s"),
     }
 }
 

@@ -74,10 +74,8 @@ impl Schedule<'_> {
         for (k, job) in self.ready[i].iter().enumerate() {
             let Ok(job) = job else { continue };
             for n in 1..=job.runs {
-                progress.run(match job.beside {
-                    Some(beside) => format!("{beside}, run {n} of {}", job.runs),
-                    None => format!("run {n} of {}", job.runs),
-                });
+                let beside = job.beside.map(|b| format!("{b}, ")).unwrap_or_default();
+                progress.run(format!("{beside}run {n} of {}", job.runs));
                 runs.runs[i][k].push(self.run(job));
                 progress.done();
             }
@@ -109,12 +107,10 @@ impl Schedule<'_> {
             progress.run(format!("round {round} of {count}"));
             for k in 0..width.unwrap_or(0) {
                 for &i in members {
-                    let Some(Ok(job)) = self.ready[i].get(k) else {
-                        continue;
+                    let job = match self.ready[i].get(k) {
+                        Some(Ok(job)) if round <= job.runs => job,
+                        _ => continue,
                     };
-                    if round > job.runs {
-                        continue;
-                    }
                     if let Some(beside) = job.beside {
                         let name = &self.plan.entries[i].name;
                         progress.run(format!("round {round} of {count}, {beside} {name}"));
