@@ -35,12 +35,11 @@ fn svg(
     draw: impl FnOnce(&Area) -> Result<(), Box<dyn std::error::Error>>,
 ) -> anyhow::Result<String> {
     let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
-        draw(&root).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
+    let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    draw(&root).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
+    root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(root);
     Ok(text)
 }
 

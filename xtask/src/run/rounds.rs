@@ -28,10 +28,6 @@ pub struct Runs {
 }
 
 impl Schedule<'_> {
-    fn run(&self, job: &Ready) -> Result<Run, String> {
-        job.run_once(self.stand_in, self.plan.run_limit)
-    }
-
     /// An entry runs when its own program could be made ready.
     fn runs(&self, entry: usize) -> bool {
         matches!(self.ready[entry].first(), Some(Ok(_)))
@@ -76,7 +72,7 @@ impl Schedule<'_> {
             for n in 1..=job.runs {
                 let beside = job.beside.map(|b| format!("{b}, ")).unwrap_or_default();
                 progress.run(format!("{beside}run {n} of {}", job.runs));
-                runs.runs[i][k].push(self.run(job));
+                runs.runs[i][k].push(job.run_once(self.stand_in, self.plan.run_limit));
                 progress.done();
             }
         }
@@ -97,7 +93,7 @@ impl Schedule<'_> {
         let warming = Instant::now();
         while warming.elapsed() < rounds.warm_up {
             for &i in members {
-                let _ = self.run(own(i));
+                let _ = own(i).run_once(self.stand_in, self.plan.run_limit);
             }
         }
         let jobs = || members.iter().flat_map(|&i| self.ready[i].iter().flatten());
@@ -115,7 +111,7 @@ impl Schedule<'_> {
                         let name = &self.plan.entries[i].name;
                         progress.run(format!("round {round} of {count}, {beside} {name}"));
                     }
-                    runs.runs[i][k].push(self.run(job));
+                    runs.runs[i][k].push(job.run_once(self.stand_in, self.plan.run_limit));
                     progress.done();
                 }
             }
