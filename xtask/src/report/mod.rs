@@ -34,15 +34,13 @@ pub fn out_dir(given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
 /// Writes the files under `dir`, then prints the text, where each file went and what failed.
 pub fn finish(dir: &Path, output: Output) -> anyhow::Result<ExitCode> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut written = Vec::new();
     for (name, contents) in &output.files {
         let path = dir.join(name);
         fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(path);
     }
     print!("{}", output.text);
-    for path in written {
-        println!("Wrote {}", path.display());
+    for (name, _) in &output.files {
+        println!("Wrote {}", dir.join(name).display());
     }
     for line in &output.failures {
         println!("{line}");

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use stand_in::server::{LoggedRequest, Outcome, max_in_flight};
@@ -34,12 +35,11 @@ fn svg(
     draw: impl FnOnce(&Area) -> Result<(), Box<dyn std::error::Error>>,
 ) -> anyhow::Result<String> {
     let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
-        draw(&root).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
+    let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    draw(&root).map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
+    root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(root);
     Ok(text)
 }
 
@@ -109,15 +109,13 @@ pub fn timeline(
             .draw()?;
         let mut shown = Vec::new();
         for (request, &i) in requests.iter().zip(&lane_of) {
-            let colour = outcome_colour(request.outcome);
             let drawn = chart.draw_series([request_bar(request, start, lane(i as u32))])?;
             if !shown.contains(&request.outcome) {
                 shown.push(request.outcome);
+                let key = outcome_colour(request.outcome).filled();
                 drawn
                     .label(format!("{:?}", request.outcome))
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                    });
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], key));
             }
         }
         if shown.len() > 1 {
@@ -144,12 +142,6 @@ fn request_bar(
     bar
 }
 
-/// A figure written at the end of its bar, hanging from its point as `v` says.
-fn figure_style<'a>(root: &Area, v: VPos) -> TextStyle<'a> {
-    let font = ("sans-serif", 11).into_font();
-    font.into_text_style(root).pos(Pos::new(HPos::Left, v))
-}
-
 /// The legend of `chart`'s labelled series, in a white box.
 fn legend<'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
@@ -173,29 +165,9 @@ pub struct Bar {
     pub python_here: Option<f64>,
 }
 
-/// The bars of each row of [`bar_chart`], 34 pixels high: ours (10 pixels high), Python's here
-/// (8), the article's (4), from the top. Each: its colour, its margins in the row (top, bottom),
-/// half the height of its key in the legend, its label, and its figure.
-type BarSeries = (
-    RGBColor,
-    (u32, u32),
-    i32,
-    &'static str,
-    fn(&Bar) -> Option<f64>,
-);
-const BAR_SERIES: [BarSeries; 3] = [
-    (BLUE, (3, 21), 5, "Rust, here (median run)", |b| b.seconds),
-    (ORANGE, (15, 11), 4, PYTHON_HERE, |b| b.python_here),
-    (GREY, (25, 5), 3, PYTHON_ARTICLE, |b| b.python),
-];
+const RUST_HERE: &str = "Rust, here (median run)";
 const PYTHON_HERE: &str = "Python, here (its original, median run)";
 const PYTHON_ARTICLE: &str = "Python, the article (2019 laptop, real internet)";
-
-/// The top and bottom of row `i` of [`bar_chart`].
-fn row(i: usize) -> (SegmentValue<u32>, SegmentValue<u32>) {
-    let i = i as u32;
-    (SegmentValue::Exact(i), SegmentValue::Exact(i + 1))
-}
 
 /// Horizontal bars of wall time, one per program, on a log scale (from hundredths of a second
 /// to seconds), with its Python original's time here as an orange bar and the article's
@@ -204,55 +176,29 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> anyhow::Result<String> {
     let times = bars
         .iter()
         .flat_map(|b| [b.seconds, b.python, b.python_here]);
-    let x = decades(times.flatten(), 1.0);
-    let rows = bars.len().max(1) as u32;
-    svg(34 * rows + 110, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(200)
-            .build_cartesian_2d(x.clone().log_scale(), (0..rows - 1).into_segmented())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc("wall time, seconds (log scale)")
-            .y_labels(rows as usize)
-            .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) => bars
-                    .get(*i as usize)
-                    .map_or(String::new(), |b| b.label.clone()),
-                _ => String::new(),
-            })
-            .draw()?;
-        for (colour, (top, bottom), half, label, seconds) in BAR_SERIES {
-            let drawn = bars.iter().enumerate().filter_map(|(i, b)| {
-                let ends = [(x.start, row(i).0), (seconds(b)?, row(i).1)];
-                let mut bar = Rectangle::new(ends, colour.filled());
-                bar.set_margin(top, bottom, 0, 0);
-                Some(bar)
-            });
-            let style = colour.filled();
-            chart
-                .draw_series(drawn)?
-                .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - half), (x + 12, y + half)], style));
-        }
-        let style = figure_style(root, VPos::Top);
-        // A value beside the end of its bar: `down` pixels from the top of its row.
-        let value = |seconds: f64, i: usize, down: i32| {
-            let text = format!(" {}", super::table::seconds(seconds));
-            EmptyElement::at((seconds, row(i).1)) + Text::new(text, (0, down), style.clone())
-        };
-        let values = bars.iter().enumerate().flat_map(|(i, b)| {
-            let (ours, here) = (b.seconds.map(|s| value(s, i, 0)), b.python_here);
-            ours.into_iter().chain(here.map(|s| value(s, i, 13)))
-        });
-        chart.draw_series(values)?;
-        // Upper right: the rows at the top (the families added last) have no Python bars.
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
-    })
+    let scale = decades(times.flatten(), 1.0).log_scale();
+    // plotters' own figures on a log scale: `{:?}`.
+    let axis = "wall time, seconds (log scale)";
+    let x = (scale, axis, |x: &f64| format!("{x:?}"));
+    // Each row 34 pixels high: ours (10 pixels high), Python's here (8), the article's (4),
+    // from the top.
+    let ends = |end: fn(&Bar) -> Option<f64>| bars.iter().map(end).collect();
+    let series = [
+        (BLUE, (3, 21), 5, RUST_HERE, ends(|b| b.seconds)),
+        (ORANGE, (15, 11), 4, PYTHON_HERE, ends(|b| b.python_here)),
+        (GREY, (25, 5), 3, PYTHON_ARTICLE, ends(|b| b.python)),
+    ];
+    // Our time and Python's here beside their bars: at the top of the row and 13 pixels down.
+    let figure = |i, s, down| (i, s, down, format!(" {}", super::table::seconds(s)));
+    let figures = bars.iter().enumerate().flat_map(|(i, b)| {
+        let (ours, here) = (b.seconds.map(|s| figure(i, s, 0)), b.python_here);
+        ours.into_iter().chain(here.map(|s| figure(i, s, 13)))
+    });
+    let figures = (VPos::Top, figures);
+    let labels = bars.iter().map(|b| b.label.as_str()).collect();
+    // Upper right: the rows at the top (the families added last) have no Python bars.
+    let legend_at = SeriesLabelPosition::UpperRight;
+    row_chart(title, labels, (34, 200), x, series, figures, legend_at)
 }
 
 /// One bar of [`rate_chart`]: its label, its figure, and whether it is a Python server's.
@@ -266,50 +212,83 @@ pub struct Rate {
 /// the Rust servers' blue, the Python ones' orange, each with its figure at its end.
 pub fn rate_chart(title: &str, axis: &str, bars: &[Rate]) -> anyhow::Result<String> {
     let most = bars.iter().map(|b| b.per_second).fold(1.0, f64::max);
-    let rows = bars.len().max(1) as u32;
-    svg(30 * rows + 110, |root| {
+    let x = (0.0..most * 1.15, axis, |x: &f64| format!("{x:.0}"));
+    let ends = |python: bool| {
+        let end = |b: &Rate| (b.python == python).then_some(b.per_second);
+        bars.iter().map(end).collect()
+    };
+    let series = [
+        (BLUE, (6, 6), 5, "Rust", ends(false)),
+        (ORANGE, (6, 6), 5, "Python", ends(true)),
+    ];
+    let figure = |(i, b): (usize, &Rate)| (i, b.per_second, 15, format!(" {:.0}", b.per_second));
+    let figures = (VPos::Center, bars.iter().enumerate().map(figure));
+    let labels = bars.iter().map(|b| b.label.as_str()).collect();
+    let legend_at = SeriesLabelPosition::LowerRight;
+    row_chart(title, labels, (30, 260), x, series, figures, legend_at)
+}
+
+/// A series of bars in a [`row_chart`]: its colour, its margins in a row (top, bottom), half the
+/// height of its key in the legend, its label, and where each row's bar ends, if it has one.
+type RowSeries = (RGBColor, (u32, u32), i32, &'static str, Vec<Option<f64>>);
+
+/// Horizontal bars under `title`, a row `height` pixels high per label, the first at the
+/// bottom, the labels in an area `width` pixels wide; across, the scale `x`, with its
+/// description and its figures' format. Each of `series` is drawn from the scale's start and
+/// named in the legend (at `legend_at`); then the `figures`, each a text beside a point at the
+/// top of its row (row, where, pixels down, text), hanging from it as `hang` says.
+fn row_chart<X: AsRangedCoord<Value = f64, CoordDescType: ValueFormatter<f64>>>(
+    title: &str,
+    labels: Vec<&str>,
+    (height, width): (u32, u32),
+    (x, x_desc, x_format): (X, &str, impl Fn(&f64) -> String),
+    series: impl IntoIterator<Item = RowSeries>,
+    (hang, figures): (VPos, impl IntoIterator<Item = (usize, f64, i32, String)>),
+    legend_at: SeriesLabelPosition,
+) -> anyhow::Result<String> {
+    let rows = labels.len().max(1) as u32;
+    // Row `i` runs from `edge(i)`, its bottom, to `edge(i + 1)`, its top.
+    let edge = |i: usize| SegmentValue::Exact(i as u32);
+    svg(height * rows + 110, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 16).into_font().style(FontStyle::Bold))
             .margin(10)
             .margin_right(30)
             .x_label_area_size(40)
-            .y_label_area_size(260)
-            .build_cartesian_2d(0.0..most * 1.15, (0..rows - 1).into_segmented())?;
+            .y_label_area_size(width)
+            .build_cartesian_2d(x, (0..rows - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_desc(axis)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_desc(x_desc)
+            .x_label_formatter(&x_format)
             .y_labels(rows as usize)
             .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) => bars
-                    .get(*i as usize)
-                    .map_or(String::new(), |b| b.label.clone()),
+                SegmentValue::CenterOf(i) => labels.get(*i as usize).unwrap_or(&"").to_string(),
                 _ => String::new(),
             })
             .draw()?;
-        for (colour, python, label) in [(BLUE, false, "Rust"), (ORANGE, true, "Python")] {
-            let drawn = (bars.iter().enumerate())
-                .filter(|(_, b)| b.python == python)
-                .map(|(i, b)| {
-                    let ends = [(0.0, row(i).0), (b.per_second, row(i).1)];
-                    let mut bar = Rectangle::new(ends, colour.filled());
-                    bar.set_margin(6, 6, 0, 0);
-                    bar
-                });
+        let start = chart.x_range().start;
+        for (colour, (top, bottom), half, label, ends) in series {
+            let drawn = ends.into_iter().enumerate().filter_map(|(i, end)| {
+                let ends = [(start, edge(i)), (end?, edge(i + 1))];
+                let mut bar = Rectangle::new(ends, colour.filled());
+                bar.set_margin(top, bottom, 0, 0);
+                Some(bar)
+            });
             let style = colour.filled();
             chart
                 .draw_series(drawn)?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], style));
+                .legend(move |(x, y)| Rectangle::new([(x, y - half), (x + 12, y + half)], style));
         }
-        let style = figure_style(root, VPos::Center);
-        let values = bars.iter().enumerate().map(|(i, b)| {
-            let text = format!(" {:.0}", b.per_second);
-            EmptyElement::at((b.per_second, row(i).1)) + Text::new(text, (0, 15), style.clone())
+        let font = ("sans-serif", 11).into_font();
+        let style = font.into_text_style(root).pos(Pos::new(HPos::Left, hang));
+        let figures = figures.into_iter().map(|(i, x, down, text)| {
+            EmptyElement::at((x, edge(i + 1))) + Text::new(text, (0, down), style.clone())
         });
-        chart.draw_series(values)?;
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        chart.draw_series(figures)?;
+        legend(&mut chart, legend_at)
     })
 }
 

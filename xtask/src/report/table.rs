@@ -94,13 +94,11 @@ impl Table {
         self.rows.push(row);
     }
 
-    fn build(&self, style: TableStyle, escape: bool) -> comfy_table::Table {
+    /// Every column in `style`, a `|` in a cell written as `pipe`.
+    fn build(&self, style: TableStyle, pipe: &str) -> comfy_table::Table {
         let mut table = comfy_table::Table::new();
         table.load_style(style);
-        let cell = |c: &String| match escape {
-            true => c.replace('|', "\\|"),
-            false => c.clone(),
-        };
+        let cell = |c: &String| c.replace('|', pipe);
         table.set_header(self.columns.iter().map(|c| &*c.header));
         table.add_rows(self.rows.iter().map(|r| r.iter().map(cell)));
         for (i, column) in table.column_iter_mut().enumerate() {
@@ -118,7 +116,7 @@ impl Table {
     }
 
     fn to_text_within(&self, width: u16) -> String {
-        let mut table = self.build(TERMINAL, false);
+        let mut table = self.build(TERMINAL, "|");
         for (i, column) in table.column_iter_mut().enumerate() {
             column.set_padding((0, 0));
             if !self.columns[i].on_terminal {
@@ -150,7 +148,7 @@ impl Table {
 
     /// Every column, as a Markdown table.
     pub fn to_markdown(&self) -> String {
-        self.build(ASCII_MARKDOWN, true).to_string() + "\n"
+        self.build(ASCII_MARKDOWN, "\\|").to_string() + "\n"
     }
 }
 
@@ -231,9 +229,8 @@ impl Figure {
         }
     }
 
-    /// Its cell for a run's `figures` (`None`: not measured).
-    pub fn cell(self, figures: Option<&Figures>) -> String {
-        let f = figures;
+    /// Its cell for a run's figures `f` (`None`: not measured).
+    pub fn cell(self, f: Option<&Figures>) -> String {
         let sampled = f.and_then(|f| f.sampled);
         match self {
             Figure::Wall => or_dash(f, |f| seconds(f.wall_seconds)),
@@ -260,12 +257,10 @@ pub fn verdict(failure: Option<&str>, faults: Option<&Faults>) -> String {
 
 /// `1.63 s`, `0.062 s`: three significant digits or so.
 pub fn seconds(s: f64) -> String {
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{s:.3} s")
+    match s {
+        10.0.. => format!("{s:.1} s"),
+        1.0.. => format!("{s:.2} s"),
+        _ => format!("{s:.3} s"),
     }
 }
 

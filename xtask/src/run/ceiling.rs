@@ -16,16 +16,15 @@ use contract::Line;
 /// Starts `copies` runs of `binary` with `args` at once and returns the longest of their own
 /// times (each one's `Duration` line), or why it could not.
 pub fn slowest_of_copies(binary: &Path, args: &[String], copies: usize) -> Result<f64, String> {
-    let start = || {
-        Command::new(binary)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-    };
     let children: Vec<Child> = (0..copies)
-        .map(|_| start())
+        .map(|_| {
+            Command::new(binary)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+        })
         .collect::<Result<_, _>>()
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     let mut slowest: f64 = 0.0;

@@ -189,9 +189,8 @@ pub fn sample(pid: u32) -> Option<Sampled> {
 impl Sampled {
     /// The higher of each figure of two samplings.
     pub fn highest(a: Option<Sampled>, b: Option<Sampled>) -> Option<Sampled> {
-        let (a, b) = match (a, b) {
-            (Some(a), Some(b)) => (a, b),
-            (a, b) => return a.or(b),
+        let (Some(a), Some(b)) = (a, b) else {
+            return a.or(b);
         };
         Some(Sampled {
             largest_process_kib: a.largest_process_kib.max(b.largest_process_kib),

@@ -51,10 +51,8 @@ impl Ready {
                 )
             })?,
         };
-        let mut arguments = Vec::new();
-        for arg in &job.args {
-            arguments.extend(written(arg, stand_in)?);
-        }
+        let written = job.args.iter().map(|arg| written(arg, stand_in));
+        let arguments = written.collect::<Result<Vec<_>, _>>()?.concat();
         Ok(Ready {
             binary,
             arguments,
@@ -103,16 +101,13 @@ impl Ready {
 
 /// One argument as the program gets it.
 fn written(arg: &Arg, stand_in: Option<&StandIn>) -> Result<Vec<String>, String> {
-    let stand_in = match (arg, stand_in) {
-        (Arg::Text(text), _) => return Ok(vec![text.clone()]),
-        (_, Some(stand_in)) => stand_in,
+    Ok(match (arg, stand_in) {
+        (Arg::Text(text), _) => vec![text.clone()],
         (_, None) => return Err("its arguments name a stand-in, and none was started".into()),
-    };
-    Ok(match arg {
-        Arg::StandInPages => (stand_in.urls().into_iter())
+        (Arg::StandInPages, Some(stand_in)) => (stand_in.urls().into_iter())
             .flat_map(|url| ["--url".to_owned(), url])
             .collect(),
-        _ => vec![
+        (Arg::StandInFlags, Some(stand_in)) => vec![
             "--server".to_owned(),
             format!("{}{}", stand_in.base_url(), stand_in::flags::PREFIX),
         ],
@@ -188,12 +183,10 @@ pub fn summarize(runs: Vec<Result<Run, String>>) -> Measured {
             Ok(run) => run.check.result.unwrap_err(),
             Err(why) => why,
         };
-        if failure.is_none() {
-            failure = Some(match count {
-                1 => why,
-                _ => format!("run {} of {count}: {why}", i + 1),
-            });
-        }
+        failure.get_or_insert_with(|| match count {
+            1 => why,
+            _ => format!("run {} of {count}: {why}", i + 1),
+        });
     }
     let wall = |run: &Run| run.measurement.wall.as_secs_f64();
     let every_wall_seconds = verified.iter().map(wall).collect();

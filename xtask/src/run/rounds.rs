@@ -28,10 +28,6 @@ pub struct Runs {
 }
 
 impl Schedule<'_> {
-    fn run(&self, job: &Ready) -> Result<Run, String> {
-        job.run_once(self.stand_in, self.plan.run_limit)
-    }
-
     /// An entry runs when its own program could be made ready.
     fn runs(&self, entry: usize) -> bool {
         matches!(self.ready[entry].first(), Some(Ok(_)))
@@ -74,11 +70,9 @@ impl Schedule<'_> {
         for (k, job) in self.ready[i].iter().enumerate() {
             let Ok(job) = job else { continue };
             for n in 1..=job.runs {
-                progress.run(match job.beside {
-                    Some(beside) => format!("{beside}, run {n} of {}", job.runs),
-                    None => format!("run {n} of {}", job.runs),
-                });
-                runs.runs[i][k].push(self.run(job));
+                let beside = job.beside.map(|b| format!("{b}, ")).unwrap_or_default();
+                progress.run(format!("{beside}run {n} of {}", job.runs));
+                runs.runs[i][k].push(job.run_once(self.stand_in, self.plan.run_limit));
                 progress.done();
             }
         }
@@ -99,7 +93,7 @@ impl Schedule<'_> {
         let warming = Instant::now();
         while warming.elapsed() < rounds.warm_up {
             for &i in members {
-                let _ = self.run(own(i));
+                let _ = own(i).run_once(self.stand_in, self.plan.run_limit);
             }
         }
         let jobs = || members.iter().flat_map(|&i| self.ready[i].iter().flatten());
@@ -109,17 +103,15 @@ impl Schedule<'_> {
             progress.run(format!("round {round} of {count}"));
             for k in 0..width.unwrap_or(0) {
                 for &i in members {
-                    let Some(Ok(job)) = self.ready[i].get(k) else {
-                        continue;
+                    let job = match self.ready[i].get(k) {
+                        Some(Ok(job)) if round <= job.runs => job,
+                        _ => continue,
                     };
-                    if round > job.runs {
-                        continue;
-                    }
                     if let Some(beside) = job.beside {
                         let name = &self.plan.entries[i].name;
                         progress.run(format!("round {round} of {count}, {beside} {name}"));
                     }
-                    runs.runs[i][k].push(self.run(job));
+                    runs.runs[i][k].push(job.run_once(self.stand_in, self.plan.run_limit));
                     progress.done();
                 }
             }

@@ -54,7 +54,7 @@ impl fmt::Display for Faults {
 pub fn check(
     total: usize,
     faults: bool,
-    retries: Option<usize>,
+    retries_drops: bool,
     log: Option<&[LoggedRequest]>,
     stdout: &str,
     status: ExitStatus,
@@ -64,6 +64,7 @@ pub fn check(
     let own_seconds = transcript.summary.map(|s| s.seconds);
     let (result, faults) = match (faults, exited) {
         (true, _) => {
+            let retries = retries_drops.then_some(total);
             let (result, counts) = check_faults(total, log, &transcript, status, retries);
             (result, Some(counts))
         }

@@ -91,10 +91,7 @@ pub fn check(
             total,
             faults,
             retries_drops,
-        } => {
-            let retries = retries_drops.then_some(total);
-            downloads::check(total, faults, retries, log, stdout, status, exited)
-        }
+        } => downloads::check(total, faults, retries_drops, log, stdout, status, exited),
         Expect::Flags { total, faults } => {
             let (result, own_seconds) = flags::check(total, faults, log, stdout, status, exited);
             (result, own_seconds, None)
@@ -141,14 +138,10 @@ fn check_sum(expected: u128, stdout: &str) -> (Result<(), String>, Option<f64>) 
 
 /// `Answer: 42`.
 fn check_answer(stdout: &str) -> Result<(), String> {
-    let answer = lines(stdout).find_map(|line| match line {
-        Line::Answer(n) => Some(n),
-        _ => None,
-    });
-    match answer {
-        Some(42) => Ok(()),
-        Some(n) => Err(format!("answered {n}, not 42")),
-        None => Err("no `Answer: 42` line".into()),
+    match lines(stdout).find(|line| matches!(line, Line::Answer(_))) {
+        Some(Line::Answer(42)) => Ok(()),
+        Some(Line::Answer(n)) => Err(format!("answered {n}, not 42")),
+        _ => Err("no `Answer: 42` line".into()),
     }
 }
 

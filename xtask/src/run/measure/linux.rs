@@ -16,10 +16,7 @@ pub fn cpu_time(pid: u32) -> Option<Cpu> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command's name, field 2, is in parentheses and may hold spaces: count from after it.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let time = |field: usize| -> Option<Duration> {
-        let ticks: u32 = fields.get(field - 3)?.parse().ok()?;
-        Some(tick() * ticks)
-    };
+    let time = |field: usize| Some(tick() * fields.get(field - 3)?.parse::<u32>().ok()?);
     Some(Cpu {
         user: time(14)?,
         system: time(15)?,
