@@ -5,12 +5,15 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{InvertedIndex, format_results, status_line};
+
+// The prompt and the `Serving on` line, which clients and `cargo xtask` read: `contract`'s.
+pub use contract::charfinder::{PROMPT, serving_address, serving_line};
 
 /// The TCP servers' command line, with the original's defaults.
 #[derive(clap::Parser, Debug)]
@@ -26,8 +29,6 @@ pub struct Args {
 
 /// Ends every line the server sends.
 pub const CRLF: &[u8] = b"\r\n";
-/// Asks the client for a query.
-pub const PROMPT: &[u8] = b"?> ";
 
 /// The longest line a server reads, its newline included. Character names have at most 20 or
 /// so words, so a query longer than this is no query; past it the session ends, and a client
@@ -100,27 +101,6 @@ impl fmt::Display for Peer {
             ),
         }
     }
-}
-
-/// The first line a server prints once it listens: `Serving on ('127.0.0.1', 2323). Hit
-/// CTRL-C to stop.` (the HTTP server: `Serving on http://127.0.0.1:8000/. Hit CTRL-C to stop.`).
-pub fn serving_line(address: impl fmt::Display) -> String {
-    format!("Serving on {address}. Hit CTRL-C to stop.")
-}
-
-/// The address a `Serving on` line names, in either form (for tests and load clients, which
-/// start a server with `--port 0` and read where it listens).
-pub fn serving_address(line: &str) -> Option<SocketAddr> {
-    let rest = line.strip_prefix("Serving on ")?;
-    if let Some(url) = rest.strip_prefix("http://") {
-        return url.split('/').next()?.parse().ok();
-    }
-    let (ip, rest) = rest.strip_prefix("('")?.split_once("', ")?;
-    let port = rest.split([',', ')']).next()?;
-    Some(SocketAddr::new(
-        ip.parse::<IpAddr>().ok()?,
-        port.parse().ok()?,
-    ))
 }
 
 /// Python's `repr` of a string, for the log's ` From {peer}: {query!r}`: single quotes (double

@@ -1,8 +1,9 @@
 //! What every program of the workspace promises, in one small crate that every example can
 //! link without an HTTP stack or an async runtime: the lines the programs print ([`Summary`],
-//! [`Line`], [`Transcript`], [`expected_sum`]), how they end ([`exits`]: a closed stdout, a
-//! thread the OS refuses; [`Report`]: an error, on one line), how they read their flags
-//! ([`cli`]) and how a process program starts its workers ([`worker`]). The checks their tests
+//! [`Line`], [`Transcript`], [`expected_sum`], and the character finder's in [`charfinder`]),
+//! how they end ([`exits`]: a closed stdout, a thread the OS refuses; [`Report`]: an error, on
+//! one line), how they read their flags ([`cli`]) and how a process program starts its workers
+//! ([`worker`]). The checks their tests
 //! share are in the `testkit` crate, a dev-dependency only.
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
@@ -12,6 +13,7 @@
 //! place: the downloaders print a [`Summary`]; tests and `cargo xtask` read every line with
 //! [`Line::parse`].
 
+pub mod charfinder;
 pub mod cli;
 pub mod exits;
 pub mod worker;

@@ -158,12 +158,21 @@ pub struct Start {
     pub args: Vec<String>,
 }
 
-/// The Rust binaries `servers` need built.
+/// The Rust binaries `servers` need built: theirs, and `charfinder`'s command, which says what
+/// Rust's index finds for each query.
 pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
-    (servers.iter().filter(|s| !s.python))
+    let mut rust: Vec<_> = (servers.iter().filter(|s| !s.python))
         .map(|s| s.name)
-        .collect()
+        .collect();
+    if !rust.is_empty() {
+        rust.push(FINDER);
+    }
+    rust
 }
+
+/// The command of the `charfinder` package: `charfinder cat face` prints what the index finds,
+/// and last its status line.
+const FINDER: &str = "charfinder";
 
 impl<'a> Starters<'a> {
     /// Builds the Rust binaries `servers` need, and makes the folder of their logs in `out_dir`.
@@ -176,13 +185,8 @@ impl<'a> Starters<'a> {
         let logs = out_dir.join("server-logs");
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create {}", logs.display()))?;
-        // The queries with what the Rust index finds for each.
-        let index = charfinder::InvertedIndex::new();
-        let query = |text| Query {
-            text,
-            expected: index.search(text).len(),
-        };
-        let rust = QUERIES.into_iter().map(query).collect();
+        let finder = built.get(FINDER).context("charfinder was not built")?;
+        let rust = rust_queries(finder)?;
         Ok(Starters {
             built,
             python,
@@ -250,6 +254,25 @@ pub fn mib(sampled: Sampled) -> f64 {
 pub fn bytes_each(before: Option<Sampled>, after: Option<Sampled>, count: usize) -> Option<f64> {
     let (before, after) = (before?.largest_process_kib, after?.largest_process_kib);
     (count > 0).then(|| (after as f64 - before as f64) * 1024.0 / count as f64)
+}
+
+/// The queries with what Rust's index finds for each: the count on the status line of each
+/// answer of `finder`, the `charfinder` command, which searches the index the servers search.
+fn rust_queries(finder: &Path) -> anyhow::Result<Arc<[Query]>> {
+    let query = |text| {
+        let output = (std::process::Command::new(finder).arg(text).output())
+            .with_context(|| format!("cannot run {}", finder.display()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        match stdout
+            .lines()
+            .last()
+            .and_then(contract::charfinder::found_in)
+        {
+            Some(expected) if output.status.success() => Ok(Query { text, expected }),
+            _ => bail!("charfinder {text:?} said no count ({})", output.status),
+        }
+    };
+    QUERIES.into_iter().map(query).collect()
 }
 
 /// The queries with what Python's index (`python/charindex.py`, on the interpreter's own

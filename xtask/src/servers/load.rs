@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 #[cfg(doc)]
 use super::hold::WAVE;
 use super::hold::{Failure, Greeting, Held, Sources, hold};
-use charfinder::tcp::PROMPT;
+use contract::charfinder::PROMPT;
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -268,7 +268,7 @@ async fn read_answer(stream: &mut BufReader<TcpStream>) -> Result<usize, Miss> {
         }
         let text = String::from_utf8_lossy(&line);
         if text.starts_with('─') {
-            return match charfinder::found_in(&text) {
+            return match contract::charfinder::found_in(&text) {
                 Some(found) if found == lines => Ok(found),
                 _ => Err(Miss::Wrong(format!(
                     "status line {text:?} after {lines} result lines"

@@ -56,7 +56,7 @@ impl Running {
         let deadline = started + START_PATIENCE;
         while Instant::now() < deadline {
             let text = std::fs::read_to_string(log).unwrap_or_default();
-            if let Some(addr) = text.lines().find_map(charfinder::tcp::serving_address) {
+            if let Some(addr) = text.lines().find_map(contract::charfinder::serving_address) {
                 return Ok(Running {
                     child,
                     addr,
