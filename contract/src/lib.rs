@@ -3,8 +3,7 @@
 //! [`Line`], [`Transcript`], [`expected_sum`], and the character finder's in [`charfinder`]),
 //! how they end ([`exits`]: a closed stdout, a thread the OS refuses; [`Report`]: an error, on
 //! one line), how they read their flags ([`cli`]) and how a process program starts its workers
-//! ([`worker`]). The checks their tests
-//! share are in the `testkit` crate, a dev-dependency only.
+//! ([`worker`]). The checks their tests share are in the `testkit` crate, a dev-dependency only.
 //!
 //! Fluent Python keeps the same kind of thing in `flags.py`, imported by each `flags_*.py`.
 //! The examples depend on this crate; they never depend on each other.

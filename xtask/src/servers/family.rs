@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use contract::charfinder::found_in;
 
 use super::load::{Protocol, Query, Tally};
 use crate::python::{self, Python};
@@ -158,20 +159,15 @@ pub struct Start {
     pub args: Vec<String>,
 }
 
-/// The Rust binaries `servers` need built: theirs, and `charfinder`'s command, which says what
-/// Rust's index finds for each query.
+/// The Rust binaries `servers` need built: the Rust servers', and the `charfinder` command, whose
+/// counts are set beside Python's even when only Python's servers run.
 pub fn binaries(servers: &[&Server]) -> Vec<&'static str> {
-    let mut rust: Vec<_> = (servers.iter().filter(|s| !s.python))
-        .map(|s| s.name)
-        .collect();
-    if !rust.is_empty() {
-        rust.push(FINDER);
-    }
-    rust
+    let rust = (servers.iter().filter(|s| !s.python)).map(|s| s.name);
+    let finder = (!servers.is_empty()).then_some(FINDER);
+    rust.chain(finder).collect()
 }
 
-/// The command of the `charfinder` package: `charfinder cat face` prints what the index finds,
-/// and last its status line.
+/// The command of the `charfinder` package: `charfinder cat face` prints what the index finds.
 const FINDER: &str = "charfinder";
 
 impl<'a> Starters<'a> {
@@ -185,8 +181,7 @@ impl<'a> Starters<'a> {
         let logs = out_dir.join("server-logs");
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create {}", logs.display()))?;
-        let finder = built.get(FINDER).context("charfinder was not built")?;
-        let rust = rust_queries(finder)?;
+        let rust = rust_queries(built.get(FINDER).context("charfinder was not built")?)?;
         Ok(Starters {
             built,
             python,
@@ -263,11 +258,8 @@ fn rust_queries(finder: &Path) -> anyhow::Result<Arc<[Query]>> {
         let output = (std::process::Command::new(finder).arg(text).output())
             .with_context(|| format!("cannot run {}", finder.display()))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
-        match stdout
-            .lines()
-            .last()
-            .and_then(contract::charfinder::found_in)
-        {
+        let count = stdout.lines().last().and_then(found_in);
+        match count {
             Some(expected) if output.status.success() => Ok(Query { text, expected }),
             _ => bail!("charfinder {text:?} said no count ({})", output.status),
         }
