@@ -30,12 +30,18 @@ fn read_both(child: &mut Child) -> (JoinHandle<String>, JoinHandle<String>) {
 }
 
 /// Runs `exe` against a stand-in that is stopped a little way into the run, as if the server
-/// died, and checks the contract: the run ends within its `--timeout` plus one second of the
-/// stop, every site is either read or reported failed, and the exit status is 1.
+/// died, and checks the contract: every site is either read or reported failed, the exit status
+/// is 1, and the sites after the stop fail at once, not each after its `--timeout`.
+///
+/// The stand-in closes its connections when it stops, so a run that works waits out no timeout;
+/// the check allows it one (a request in flight) and fails it at a second: the run must end less
+/// than two timeouts after the stop. The timeout is long enough that the time the remaining
+/// sites take to fail (about 400 refused connections: seconds, under Wine on a busy machine)
+/// fits beside that one wait.
 ///
 /// `extra` is passed after `--url`s, `--repeat` and `--timeout`.
 pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
-    let timeout = Duration::from_secs(2);
+    let timeout = Duration::from_secs(4);
     let server = StandIn::start(Config {
         latency: Duration::from_millis(20),
         ..Config::default()
@@ -51,7 +57,7 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
             "--repeat",
             "200",
             "--timeout",
-            "2",
+            &timeout.as_secs().to_string(),
         ])
         .args(extra)
         .stdout(Stdio::piped())
@@ -98,8 +104,9 @@ pub fn check_server_dies_mid_run(exe: &str, extra: &[&str]) {
     );
     assert_eq!(status.code(), Some(1), "{exe}");
     assert!(
-        ended_after <= timeout + Duration::from_secs(1),
-        "{exe} ended {ended_after:?} after the server died, more than its timeout + 1 s"
+        ended_after < 2 * timeout,
+        "{exe} ended {ended_after:?} after the server died: it waited out its {timeout:?} \
+         timeout more than once"
     );
 }
 
