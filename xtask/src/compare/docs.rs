@@ -88,11 +88,11 @@ fn caption(run: &str, settings: &Settings, rows: &[Row], cores_worth: Option<f64
     format!(
         "*Run {run} (`cargo xtask compare --write-docs`), {verified} of {total} programs \
          verified,\non {cpus} CPUs: {machine}.\nCeiling: {ceiling} cores' worth of work. \
-         Medians of {runs} runs, the CPU programs' of {cpu_runs} rounds.*\n",
+         Medians of {runs}, the CPU programs' of {cpu_runs} rounds.*\n",
         cpus = settings.cpus,
         machine = machine(),
         total = rows.len(),
-        runs = settings.runs,
+        runs = settings.runs_text(),
         cpu_runs = settings.cpu_runs,
     )
 }

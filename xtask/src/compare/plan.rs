@@ -30,6 +30,7 @@ pub fn plan(settings: &Settings, selected: &[&'static Program], python: Option<&
         build: binaries(selected),
         stand_in: (!settings.real).then(|| settings.stand_in.config()),
         run_limit: settings.run_limit,
+        long_run: settings.long_run,
         entries,
         rounds: Some(Rounds {
             entries: cpu,
@@ -143,7 +144,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::compare::settings::CompareArgs;
+    use crate::compare::settings::{CompareArgs, LONG_RUN};
 
     #[derive(Parser)]
     struct Cli {
@@ -188,5 +189,17 @@ mod tests {
         );
         let io_threads = Program::find("io_threads").unwrap();
         assert_eq!(limit(&rust_job(&settings(&[]), io_threads)), None);
+    }
+
+    #[test]
+    fn a_long_first_run_is_the_only_one_unless_the_runs_are_asked_for() {
+        let long_run = |args: &[&str]| plan(&settings(args), &[], None).long_run;
+        assert_eq!(long_run(&[]), Some(LONG_RUN));
+        assert_eq!(settings(&[]).runs, 3);
+        assert_eq!(long_run(&["--runs", "3"]), None);
+        assert_eq!(long_run(&["--quick"]), None);
+        let text = |args: &[&str]| settings(args).runs_text();
+        assert_eq!(text(&[]), "3 runs (one where the first took 5 s or more)");
+        assert_eq!(text(&["--runs", "2"]), "2 run(s)");
     }
 }

@@ -215,7 +215,7 @@ fn settings_paragraph(settings: &Settings) -> String {
          CPU programs: `--start {start} --count {count}`, {cpu_runs} round(s) in which each \
          runs once in turn, after half a second of untimed rounds. Spinners: `--seconds {spin}`, {spinner_runs} run(s) \
          each (a spinner's time is its sleep). The async basics: `--scale {scale}`, their times \
-         in units (the article's seconds) checked to round to the article's. Every other program ran {runs} time(s). The \
+         in units (the article's seconds) checked to round to the article's. Every other program: {runs}. The \
          figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
          outside; *own* is what the program printed, and *speedup* is the family's sequential \
@@ -232,7 +232,7 @@ fn settings_paragraph(settings: &Settings) -> String {
         scale = ASYNC_SCALE,
         spinner_runs = settings.spinner_runs,
         cpu_runs = settings.cpu_runs,
-        runs = settings.runs,
+        runs = settings.runs_text(),
         cpus = settings.cpus,
     )
 }

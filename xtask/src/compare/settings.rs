@@ -14,6 +14,12 @@ use crate::programs::{self, Family, Program};
 /// The most runs of any program: a thousand medians' worth.
 const MAX_RUNS: i64 = 1000;
 
+/// Without `--runs`, a program whose first run takes this long runs only once. Such a run is
+/// mostly the stand-in's waits (io_sequential's 160 of them), which vary from run to run by a
+/// small share of their seconds, where a run of hundredths varies by tens of percent: compare's
+/// `runs` column and compare.json's `every_wall_seconds` show both.
+pub const LONG_RUN: Duration = Duration::from_secs(5);
+
 /// How long the CPU programs run untimed before they are measured.
 pub const WARM_UP: Duration = Duration::from_millis(500);
 
@@ -25,9 +31,9 @@ pub const ASYNC_SCALE: f64 = 0.05;
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Runs of each program (CPU programs and spinners: see below); the median is reported
-    /// (1 to 1000).
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
-    runs: u32,
+    /// (1 to 1000) [default: 3, but 1 for a program whose first run takes 5 s or more]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
+    runs: Option<u32>,
 
     /// Runs of each CPU program. A run lasts a few hundredths of a second, where a VM's noise
     /// is a large share, so they run more often: the median of many is steady (1 to 1000).
@@ -106,6 +112,9 @@ pub struct CompareArgs {
 #[derive(Clone, Debug, Serialize)]
 pub struct Settings {
     pub runs: u32,
+    /// A first run at least this long is its program's only one (without `--runs`).
+    #[serde(skip)]
+    pub long_run: Option<Duration>,
     pub spinner_runs: u32,
     pub cpu_runs: u32,
     pub server_runs: u32,
@@ -148,7 +157,8 @@ impl CompareArgs {
         };
         let python = |runs: u32| (!self.no_python).then_some(runs);
         Settings {
-            runs: quick(self.runs),
+            runs: quick(self.runs.unwrap_or(3)),
+            long_run: (self.runs.is_none() && !self.quick).then_some(LONG_RUN),
             spinner_runs: quick(self.spinner_runs),
             cpu_runs: quick(self.cpu_runs),
             server_runs: quick(self.server_runs),
@@ -172,6 +182,19 @@ impl CompareArgs {
 }
 
 impl Settings {
+    /// How many runs the programs outside the rounds had: "3 runs (one where the first took 5 s
+    /// or more)" ([`LONG_RUN`]), or with `--runs 3`, "3 run(s)".
+    pub fn runs_text(&self) -> String {
+        match self.long_run {
+            Some(long) => format!(
+                "{} runs (one where the first took {} s or more)",
+                self.runs,
+                long.as_secs_f64()
+            ),
+            None => format!("{} run(s)", self.runs),
+        }
+    }
+
     /// How many times `program` runs.
     pub fn runs_of(&self, program: &Program) -> u32 {
         match program.family {

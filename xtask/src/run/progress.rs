@@ -36,6 +36,11 @@ impl Progress {
         self.0.inc(1);
     }
 
+    /// Runs that were planned and will not be made.
+    pub fn skip(&self, runs: u32) {
+        self.0.inc(u64::from(runs));
+    }
+
     pub fn clear(&self) {
         self.0.finish_and_clear();
     }

@@ -2,7 +2,7 @@
 //! then those of what is measured beside it (its Python original), against the same stand-in;
 //! and the plan's rounds, one run of each of their entries in turn per round.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use stand_in::StandIn;
 
@@ -65,15 +65,25 @@ impl Schedule<'_> {
         runs
     }
 
-    /// Entry `i`'s jobs, each one's runs back to back.
+    /// Entry `i`'s jobs, each one's runs back to back; a job's first run, if it lasted the
+    /// plan's `long_run`, is its only one.
     fn block(&self, i: usize, progress: &Progress, runs: &mut Runs) {
         for (k, job) in self.ready[i].iter().enumerate() {
             let Ok(job) = job else { continue };
             for n in 1..=job.runs {
                 let beside = job.beside.map(|b| format!("{b}, ")).unwrap_or_default();
                 progress.run(format!("{beside}run {n} of {}", job.runs));
-                runs.runs[i][k].push(job.run_once(self.stand_in, self.plan.run_limit));
+                let run = job.run_once(self.stand_in, self.plan.run_limit);
+                let wall = run
+                    .as_ref()
+                    .map_or(Duration::ZERO, |run| run.measurement.wall);
+                let enough = n == 1 && self.plan.long_run.is_some_and(|long| wall >= long);
+                runs.runs[i][k].push(run);
                 progress.done();
+                if enough {
+                    progress.skip(job.runs - n);
+                    break;
+                }
             }
         }
     }

@@ -44,6 +44,7 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<(Plan, Vec<SweepRow>)> {
         },
         stand_in: Some(args.stand_in.config()),
         run_limit: Duration::from_secs(args.run_limit),
+        long_run: None,
         entries,
         rounds: None,
     };
