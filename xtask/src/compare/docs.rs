@@ -87,7 +87,7 @@ fn caption(run: &str, settings: &Settings, rows: &[Row], cores_worth: Option<f64
     let ceiling = or_dash(cores_worth, |c| format!("{c:.2}"));
     format!(
         "*Run {run} (`cargo xtask compare --write-docs`), {verified} of {total} programs \
-         verified,\non {cpus} CPUs: {machine}.\nCeiling: {ceiling} cores' worth of work. \
+         verified,\non {cpus} CPUs: {machine}.\nCeiling: {ceiling} cores' worth of work.\n\
          Medians of {runs}, the CPU programs' of {cpu_runs} rounds.*\n",
         cpus = settings.cpus,
         machine = machine(),
