@@ -26,9 +26,6 @@ pub struct Plan {
     pub stand_in: Option<Config>,
     /// A run that takes longer is stopped, and fails.
     pub run_limit: Duration,
-    /// A job whose first run took at least this long runs no more: a run of seconds varies
-    /// from the next by a small share of its time. `None`: every job runs its `runs`.
-    pub long_run: Option<Duration>,
     /// One entry per row of the report, run in this order.
     pub entries: Vec<Entry>,
     /// The entries that run together in rounds rather than each in a block of its own.
@@ -52,6 +49,9 @@ pub struct Job {
     pub expect: Expect,
     /// How many times it runs; the report keeps the median run.
     pub runs: u32,
+    /// A first run at least this long is its only one: a run of seconds varies from the next
+    /// by a small share of its time. `None`: it runs its `runs` whatever they take.
+    pub long_run: Option<Duration>,
     /// What the progress bar calls a job beside the entry's own program ("Python").
     pub beside: Option<&'static str>,
 }

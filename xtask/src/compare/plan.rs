@@ -30,7 +30,6 @@ pub fn plan(settings: &Settings, selected: &[&'static Program], python: Option<&
         build: binaries(selected),
         stand_in: (!settings.real).then(|| settings.stand_in.config()),
         run_limit: settings.run_limit,
-        long_run: settings.long_run,
         entries,
         rounds: Some(Rounds {
             entries: cpu,
@@ -49,11 +48,13 @@ fn rust_job(settings: &Settings, program: &Program) -> Job {
         args.extend(Arg::flag("--limit", settings.async_cap().0));
     }
     let (name, package) = (program.binary, program.package);
+    let (runs, long_run) = settings.runs_of(program);
     Job {
         binary: Binary::Built { name, package },
         args,
         expect,
-        runs: settings.runs_of(program),
+        runs,
+        long_run,
         beside: None,
     }
 }
@@ -83,6 +84,7 @@ fn python_job(
         args: [Arg::Text(path)].into_iter().chain(args).collect(),
         expect,
         runs: settings.python_runs_of(program),
+        long_run: None,
         beside: Some("Python"),
     }))
 }
@@ -193,11 +195,17 @@ mod tests {
 
     #[test]
     fn a_long_first_run_is_the_only_one_unless_the_runs_are_asked_for() {
-        let long_run = |args: &[&str]| plan(&settings(args), &[], None).long_run;
-        assert_eq!(long_run(&[]), Some(LONG_RUN));
+        let long_run = |args: &[&str], name: &str| {
+            rust_job(&settings(args), Program::find(name).unwrap()).long_run
+        };
+        assert_eq!(long_run(&[], "io_sequential"), Some(LONG_RUN));
         assert_eq!(settings(&[]).runs, 3);
-        assert_eq!(long_run(&["--runs", "3"]), None);
-        assert_eq!(long_run(&["--quick"]), None);
+        assert_eq!(long_run(&["--runs", "3"], "io_sequential"), None);
+        assert_eq!(long_run(&["--quick"], "io_sequential"), None);
+        // Not counted by --runs: the spinners keep their --spinner-runs, however long each is.
+        let spinners = ["--spinner-runs", "3", "--spinner-seconds", "6"];
+        assert_eq!(long_run(&spinners, "spinner_thread"), None);
+        assert_eq!(long_run(&[], "cpu_sequential"), None);
         let text = |args: &[&str]| settings(args).runs_text();
         assert_eq!(text(&[]), "3 runs (one where the first took 5 s or more)");
         assert_eq!(text(&["--runs", "2"]), "2 run(s)");

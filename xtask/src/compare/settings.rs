@@ -112,7 +112,8 @@ pub struct CompareArgs {
 #[derive(Clone, Debug, Serialize)]
 pub struct Settings {
     pub runs: u32,
-    /// A first run at least this long is its program's only one (without `--runs`).
+    /// A first run at least this long is its program's only one (without `--runs`), for the
+    /// programs that `--runs` counts ([`Settings::runs_of`]).
     #[serde(skip)]
     pub long_run: Option<Duration>,
     pub spinner_runs: u32,
@@ -195,12 +196,13 @@ impl Settings {
         }
     }
 
-    /// How many times `program` runs.
-    pub fn runs_of(&self, program: &Program) -> u32 {
+    /// How many times `program` runs, and the first run's length that makes it the only one:
+    /// [`LONG_RUN`] for the programs that `--runs` counts, when it is not given.
+    pub fn runs_of(&self, program: &Program) -> (u32, Option<Duration>) {
         match program.family {
-            Family::Spinner => self.spinner_runs,
-            Family::Cpu => self.cpu_runs,
-            _ => self.runs,
+            Family::Spinner => (self.spinner_runs, None),
+            Family::Cpu => (self.cpu_runs, None),
+            _ => (self.runs, self.long_run),
         }
     }
 

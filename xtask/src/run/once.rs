@@ -20,6 +20,7 @@ pub struct Ready {
     pub arguments: Vec<String>,
     pub expect: Expect,
     pub runs: u32,
+    pub long_run: Option<Duration>,
     pub beside: Option<&'static str>,
 }
 
@@ -58,6 +59,7 @@ impl Ready {
             arguments,
             expect: job.expect,
             runs: job.runs,
+            long_run: job.long_run,
             beside: job.beside,
         })
     }

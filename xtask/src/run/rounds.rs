@@ -66,7 +66,7 @@ impl Schedule<'_> {
     }
 
     /// Entry `i`'s jobs, each one's runs back to back; a job's first run, if it lasted the
-    /// plan's `long_run`, is its only one.
+    /// job's `long_run`, is its only one.
     fn block(&self, i: usize, progress: &Progress, runs: &mut Runs) {
         for (k, job) in self.ready[i].iter().enumerate() {
             let Ok(job) = job else { continue };
@@ -77,7 +77,7 @@ impl Schedule<'_> {
                 let wall = run
                     .as_ref()
                     .map_or(Duration::ZERO, |run| run.measurement.wall);
-                let enough = n == 1 && self.plan.long_run.is_some_and(|long| wall >= long);
+                let enough = n == 1 && job.long_run.is_some_and(|long| wall >= long);
                 runs.runs[i][k].push(run);
                 progress.done();
                 if enough {

@@ -44,7 +44,6 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<(Plan, Vec<SweepRow>)> {
         },
         stand_in: Some(args.stand_in.config()),
         run_limit: Duration::from_secs(args.run_limit),
-        long_run: None,
         entries,
         rounds: None,
     };
@@ -82,6 +81,7 @@ fn job(args: &SweepArgs, binary: &Binary, script: Option<&str>, row: &SweepRow) 
         args: arguments,
         expect,
         runs: args.runs,
+        long_run: None,
         beside: None,
     }
 }
