@@ -256,6 +256,7 @@ mod signalled_workers {
     use std::process::ExitStatus;
     use std::sync::mpsc;
     use std::thread;
+    use std::time::Duration;
 
     use contract::Line;
     use stand_in::server::StandIn;
@@ -304,8 +305,8 @@ mod signalled_workers {
         stand_in: StandIn,
     }
 
-    /// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and once the first site is in
-    /// sends `signal` to `how_many` of the workers, found by their hidden argument in /proc.
+    /// Runs 20 sites on 2 workers at 300 ms a request (about 3 s), and 100 ms after the first site
+    /// is in sends `signal` to `how_many` of the workers, found by their hidden argument in /proc.
     fn signal_workers_mid_run(signal: libc::c_int, how_many: usize, extra: &[&str]) -> Signalled {
         let stand_in = stand_in(300);
         let mut list = url_args(&stand_in);
@@ -327,6 +328,10 @@ mod signalled_workers {
             .expect("a first line from io_multiprocess");
         assert!(matches!(Line::parse(&first), Line::Read { .. }), "{first}");
 
+        // The parent prints a worker's line before it hands that worker its next site, so a
+        // signal sent at once can land between two sites. A third of a request later, both
+        // workers are most likely in the middle of one; the checks below allow for either.
+        thread::sleep(Duration::from_millis(100));
         let workers = workers_of(child.id());
         assert_eq!(workers.len(), 2, "worker processes: {workers:?}");
         let victims = workers[..how_many].to_vec();
@@ -353,6 +358,8 @@ mod signalled_workers {
     /// holds `how`, and that the other 19 were downloaded.
     fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
         let Signalled { stdout, stderr, .. } = run;
+        let (victim, victim_name) = &run.victims[0];
+        let died = format!("worker {victim_name} (pid {victim}) died");
         assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
         let (mut reads, mut failures) = (0, Vec::new());
         for line in stdout.lines() {
@@ -367,8 +374,6 @@ mod signalled_workers {
         assert_eq!(failures.len(), 1, "{stdout}");
         let (url, reason) = &failures[0];
         assert!(run.stand_in.urls().contains(url), "{url}");
-        let (victim, victim_name) = &run.victims[0];
-        let died = format!("worker {victim_name} (pid {victim}) died");
         assert!(reason.contains(&died) && reason.contains(how), "{reason}");
         assert_eq!(reads + 1, 20, "{stdout}");
         assert_eq!(summary(stdout), (19, 20, 1));
@@ -377,7 +382,20 @@ mod signalled_workers {
     #[test]
     fn a_killed_worker_is_reported_and_the_run_still_ends() {
         let run = signal_workers_mid_run(libc::SIGKILL, 1, &[]);
-        assert_one_site_lost_with_the_victim(&run, "SIGKILL");
+        let (victim, victim_name) = &run.victims[0];
+        let died = format!("worker {victim_name} (pid {victim}) died");
+        let Signalled { stdout, stderr, .. } = &run;
+        match stderr.lines().find(|line| line.starts_with(&died)) {
+            // Killed between two sites, it had none to lose: the next site, which the parent
+            // could not write into its pipe, went to the other worker, which did all 20. The
+            // death is said on stderr, and the run succeeds.
+            Some(line) => {
+                assert!(line.contains("SIGKILL"), "{line}");
+                assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+                assert_eq!(summary(stdout), (20, 20, 0));
+            }
+            None => assert_one_site_lost_with_the_victim(&run, "SIGKILL"),
+        }
     }
 
     #[test]
