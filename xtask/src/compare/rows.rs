@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::programs::{Family, Program};
-use crate::run::{Done, Figures, Measured, Ran, Run, ceiling, median_index};
+use crate::run::{Done, Figures, Measured, Ran, Run};
 use crate::verify::Faults;
 
 use super::settings::Settings;
@@ -86,15 +86,7 @@ pub fn rows(
         })
         .collect();
     add_speedups(&mut rows, settings.quick);
-    let baseline = rows
-        .iter()
-        .find(|r| Family::Cpu.baseline() == Some(r.program));
-    let alone = baseline.and_then(|row| row.figures.as_ref()?.own_seconds);
-    let together = median_index(&ran.together, |&t| t).map(|i| ran.together[i]);
-    let cores_worth = alone
-        .zip(together)
-        .map(|(a, t)| ceiling::cores_worth(a, t, settings.cpus));
-    (rows, cores_worth)
+    (rows, ran.ceiling.cores_worth(settings.cpus))
 }
 
 fn row(program: &Program, settings: &Settings, measured: Measured) -> Row {

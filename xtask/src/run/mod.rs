@@ -35,8 +35,9 @@ pub enum Done {
 pub struct Ran {
     /// For each entry of the plan, for each of its jobs: what its runs came to.
     pub entries: Vec<Vec<Done>>,
-    /// The machine's ceiling in each round: the slowest of the copies (`ceiling.rs`).
-    pub together: Vec<f64>,
+    /// The machine's ceiling in each round: one copy alone, and the slowest of the copies
+    /// (`ceiling.rs`).
+    pub ceiling: ceiling::Times,
     /// From the first run's start to the last one's end.
     pub elapsed: Duration,
 }
@@ -62,7 +63,7 @@ pub fn run(plan: &Plan) -> anyhow::Result<Ran> {
         ready: &ready,
         stand_in: stand_in.as_ref(),
     };
-    let Runs { runs, together } = schedule.run_all();
+    let Runs { runs, ceiling } = schedule.run_all();
     let entries = (plan.entries.iter().zip(ready).zip(runs))
         .map(|((entry, ready), runs)| {
             let jobs = entry.jobs.iter().zip(ready).zip(runs);
@@ -76,7 +77,7 @@ pub fn run(plan: &Plan) -> anyhow::Result<Ran> {
         .collect();
     Ok(Ran {
         entries,
-        together,
+        ceiling,
         elapsed: started.elapsed(),
     })
 }

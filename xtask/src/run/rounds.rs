@@ -22,9 +22,9 @@ pub struct Schedule<'a> {
 pub struct Runs {
     /// For each entry, for each job, its runs in order, or why a run could not be made.
     pub runs: Vec<Vec<Vec<Result<Run, String>>>>,
-    /// In each round, the slowest of as many copies of the ceiling's program at once as there
-    /// are cores (`ceiling.rs`).
-    pub together: Vec<f64>,
+    /// In each round, the ceiling's program alone and as many copies at once as there are
+    /// cores (`ceiling.rs`).
+    pub ceiling: ceiling::Times,
 }
 
 impl Schedule<'_> {
@@ -41,7 +41,7 @@ impl Schedule<'_> {
             runs: (self.ready.iter())
                 .map(|jobs| jobs.iter().map(|_| Vec::new()).collect())
                 .collect(),
-            together: Vec::new(),
+            ceiling: ceiling::Times::default(),
         };
         let entries = (0..count).filter(|&i| self.runs(i));
         let jobs = entries.flat_map(|i| self.ready[i].iter().flatten());
@@ -129,8 +129,7 @@ impl Schedule<'_> {
                 && let Some(Ok(job)) = self.ready[ceiling.entry].first()
             {
                 let (binary, arguments) = (&job.binary, &job.arguments);
-                let slowest = ceiling::slowest_of_copies(binary, arguments, ceiling.copies);
-                runs.together.extend(slowest.ok());
+                runs.ceiling.measure(binary, arguments, ceiling.copies);
             }
         }
     }
