@@ -2,9 +2,10 @@
 //! sleeps in sequence add up, gathered or spawned ones overlap, a timeout cuts a coroutine
 //! short, a full pool waits for its whole batch where a semaphore lets the next task in at once.
 //!
-//! A sleep never ends early, so every run's units are at least the article's seconds. Upper
-//! bounds are ratios far apart (the overlapping version under 3/4 of the other where the
-//! article's ratio is 5/9), so a busy machine's late timers do not turn them over.
+//! A sleep never ends early, so every run's units are at least the article's seconds, and the
+//! schedule it is set against would take at least its own: each upper bound is that other
+//! schedule's seconds (the gathered version under the 9 that sleeping in sequence takes), which
+//! leaves a busy machine's late timers (or Windows' coarser ones) the whole difference.
 
 use std::process::Command;
 
@@ -73,12 +74,7 @@ fn sleeps_in_sequence_add_up_and_gathered_ones_overlap() {
     let gathered = run(COROUTINES, &[]);
     assert!(sequential.units >= 9.0 - 0.01, "{}", sequential.units);
     assert!(gathered.units >= 5.0 - 0.01, "{}", gathered.units);
-    assert!(
-        gathered.units < 0.75 * sequential.units,
-        "{} vs {}",
-        gathered.units,
-        sequential.units
-    );
+    assert!(gathered.units < 9.0, "{}", gathered.units);
     // Sequential: the second starts after the first has ended.
     assert!(sequential.at("sub_routine 1 end") < sequential.at("sub_routine 2 start"));
     // Gathered: both start before either resumes, and the shorter wait resumes first.
@@ -91,7 +87,8 @@ fn sleeps_in_sequence_add_up_and_gathered_ones_overlap() {
 fn spawned_coroutines_take_the_longer_of_the_two() {
     let run = run(TORNADO, &[]);
     assert!(run.units >= 10.0 - 0.01, "{}", run.units);
-    assert!(run.units < 0.8 * (5.0 + 10.0), "{}", run.units);
+    // Not one coroutine after the other.
+    assert!(run.units < 5.0 + 10.0, "{}", run.units);
     assert!(run.at("coroutine2 waiting 10 s") < run.at("coroutine1 resumed and done"));
     // Unlike a tornado coroutine, a spawned task runs none of its body until its spawner waits.
     assert!(run.at("runner: both coroutines spawned") < run.at("coroutine1 start"));
@@ -101,7 +98,8 @@ fn spawned_coroutines_take_the_longer_of_the_two() {
 fn a_timeout_drops_the_coroutine_and_a_longer_one_lets_it_finish() {
     let cut = run(WAIT_FOR, &[]);
     assert!(cut.units >= 3.0 - 0.01, "{}", cut.units);
-    assert!(cut.units < 0.8 * 5.0, "{}", cut.units);
+    // Not the coroutine's own 5.
+    assert!(cut.units < 5.0, "{}", cut.units);
     cut.at("coroutine 1 timed out after 3 s, and was dropped");
     assert!(
         !cut.lines.iter().any(|l| l.contains("resumed")),
@@ -120,12 +118,8 @@ fn a_pool_of_30_runs_ten_tasks_at_once_and_a_pool_of_5_in_two_batches() {
     let narrow = run(POOL, &["--size", "5"]);
     assert!(wide.units >= 1.0 - 0.01, "{}", wide.units);
     assert!(narrow.units >= 2.0 - 0.01, "{}", narrow.units);
-    assert!(
-        wide.units < 0.75 * narrow.units,
-        "{} vs {}",
-        wide.units,
-        narrow.units
-    );
+    // Not in batches.
+    assert!(wide.units < 2.0, "{}", wide.units);
     // A batch: task 5 starts only once all of 0 to 4 have finished.
     let start_5 = narrow.at("Task 5 Start");
     for i in 0..5 {
@@ -148,12 +142,8 @@ fn with_uneven_tasks_the_pools_batches_are_slower_than_the_semaphores_window() {
     let window = run(SEMAPHORE, &["--size", "5", "--uneven"]);
     assert!(batches.units >= 6.0 - 0.01, "{}", batches.units);
     assert!(window.units >= 4.0 - 0.01, "{}", window.units);
-    assert!(
-        window.units < 0.85 * batches.units,
-        "{} vs {}",
-        window.units,
-        batches.units
-    );
+    // Not the batches' 6.
+    assert!(window.units < 6.0, "{}", window.units);
     // The window: task 5 takes task 1's place at 1, long before the slow task 0 ends at 3.
     assert!(
         window.at("Task 5 Start") < window.at("Task 0 Finish"),

@@ -94,8 +94,15 @@ async fn connect(driver: &Driver, chromium: &PathBuf) -> Client {
     }
 }
 
-/// Types `query`, presses Search, waits for the caption to say `caption`, and returns it with
-/// the table's rows, each as its cells' text.
+/// The caption and the table's rows, each as its cells' text, read in one script: the page can
+/// fill its table twice for one search (the input's `change` and the button's click both ask),
+/// and read cell by cell, a second filling could replace the cells between two reads.
+const READ_TABLE: &str = "return [document.querySelector('caption').textContent, \
+    Array.from(document.querySelectorAll('table tr'), \
+        (row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent))];";
+
+/// Types `query`, presses Search, waits for the caption to say `caption`, and returns the
+/// table's rows, each as its cells' text.
 async fn search_in_page(browser: &Client, query: &str, caption: &str) -> Vec<Vec<String>> {
     let input = browser.find(Locator::Id("query")).await.unwrap();
     input.clear().await.unwrap();
@@ -104,23 +111,14 @@ async fn search_in_page(browser: &Client, query: &str, caption: &str) -> Vec<Vec
     button.click().await.unwrap();
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let said = browser.find(Locator::Css("caption")).await.unwrap();
-        let said = said.text().await.unwrap();
+        let table = browser.execute(READ_TABLE, vec![]).await.unwrap();
+        let (said, rows): (String, Vec<Vec<String>>) = serde_json::from_value(table).unwrap();
         if said == caption {
-            break;
+            return rows;
         }
         assert!(Instant::now() < deadline, "the caption says {said:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let mut rows = Vec::new();
-    for row in browser.find_all(Locator::Css("table tr")).await.unwrap() {
-        let mut cells = Vec::new();
-        for cell in row.find_all(Locator::Css("td")).await.unwrap() {
-            cells.push(cell.text().await.unwrap());
-        }
-        rows.push(cells);
-    }
-    rows
 }
 
 /// `/search`'s answer for `q` (percent-encoded), as the table's rows should show it.

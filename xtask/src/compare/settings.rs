@@ -24,8 +24,8 @@ pub const LONG_RUN: Duration = Duration::from_secs(5);
 pub const WARM_UP: Duration = Duration::from_millis(500);
 
 /// The async basics' `--scale`: one of the article's seconds is 50 ms, long beside a busy
-/// machine's late timer wake-ups (milliseconds), which the check, rounding to whole units,
-/// must absorb.
+/// machine's late timer wake-ups (milliseconds), which the check, allowing under one unit
+/// more than the article's seconds, must absorb.
 pub const ASYNC_SCALE: f64 = 0.05;
 
 #[derive(Args, Debug)]
