@@ -39,9 +39,10 @@ fn a_closed_stdout_ends_the_run_quietly() {
     ignore = "limits the address space with bash's `ulimit -v` (Linux's RLIMIT_AS)"
 )]
 fn a_thread_the_os_refuses_is_an_error_not_a_panic() {
-    // A hundred numbers of half a millisecond each keep the first threads busy while the next
-    // ones start.
-    let args = ["--start", "1000000", "--count", "100", "--workers", "8"];
+    // A hundred numbers of about 5 ms each keep the first threads busy, and holding their
+    // stacks, while the next ones start, even when a busy machine holds the spawning thread
+    // back for a while.
+    let args = ["--start", "10000000", "--count", "100", "--workers", "8"];
     testkit::program::check_thread_refused(env!("CARGO_BIN_EXE_cpu_threads"), &args);
     testkit::program::check_thread_refused(env!("CARGO_BIN_EXE_cpu_rayon"), &args);
 }

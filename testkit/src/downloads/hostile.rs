@@ -76,14 +76,16 @@ pub const CASES: &[(&str, Expect)] = &[
     ("/status/600", Expect::Failed(&["600"])),
     // Not HTTP at all: an SSH server's greeting, then the connection closed.
     ("/garbage", Expect::Failed(BROKEN)),
-    // A whole answer, a byte every 50 ms: 4 s, past the 2 s `--timeout` the check passes.
+    // A whole answer (113 bytes), a byte every 50 ms: over 5 s, past the 3 s `--timeout` the
+    // check passes.
     ("/trickle", Expect::Failed(&["timeout", "timed out"])),
 ];
 
 /// The `--timeout` [`check_hostile_server`] passes: `/trickle` takes longer, and ten redirects
 /// (eleven connections, one after the other) fit in it even under Wine, on a busy machine, with
-/// the dependencies unoptimised, where one second was not enough.
-const TIMEOUT_SECONDS: &str = "2";
+/// the dependencies unoptimised, where one second was not enough; three leave room beyond
+/// that.
+const TIMEOUT_SECONDS: &str = "3";
 /// Far longer than a run against the hostile server should take.
 const RUN_LIMIT: Duration = Duration::from_secs(30);
 
