@@ -5,7 +5,7 @@
 //! A sleep never ends early, so every run's units are at least the article's seconds, and the
 //! schedule it is set against would take at least its own: each upper bound is that other
 //! schedule's seconds (the gathered version under the 9 that sleeping in sequence takes), which
-//! leaves a busy machine's late timers (or Windows' coarser ones) the whole difference.
+//! leaves a busy machine's late timers the whole difference.
 
 use std::process::Command;
 
