@@ -14,7 +14,7 @@ pub enum Family {
     /// `--seconds`; `Answer: 42`.
     Spinner,
     /// The asyncio basics, at `--scale`: `time taken: {secs} seconds ({units} units)`, the units
-    /// rounding to the article's seconds.
+    /// at least the article's seconds and under one more.
     Async,
     /// `--workers`; `Counter: 500000` and `Duration`.
     Race,

@@ -215,7 +215,7 @@ fn settings_paragraph(settings: &Settings) -> String {
          CPU programs: `--start {start} --count {count}`, {cpu_runs} round(s) in which each \
          runs once in turn, after half a second of untimed rounds. Spinners: `--seconds {spin}`, {spinner_runs} run(s) \
          each (a spinner's time is its sleep). The async basics: `--scale {scale}`, their times \
-         in units (the article's seconds) checked to round to the article's. Every other program: {runs}. The \
+         in units (the article's seconds) checked to be at least the article's and under one more. Every other program: {runs}. The \
          figures are the median run's. {cpus} CPUs.\n\n\
          *wall* and *CPU* (user + system, including every worker process) are measured from \
          outside; *own* is what the program printed, and *speedup* is the family's sequential \
