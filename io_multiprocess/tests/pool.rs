@@ -354,12 +354,16 @@ mod signalled_workers {
         }
     }
 
+    /// How the pool says a victim died: in the reason of the site it lost, or on stderr when it
+    /// held none.
+    fn death((pid, name): &(i32, String)) -> String {
+        format!("worker {name} (pid {pid}) died")
+    }
+
     /// Checks that exactly the victim's site failed, with a reason that names the victim and
     /// holds `how`, and that the other 19 were downloaded.
     fn assert_one_site_lost_with_the_victim(run: &Signalled, how: &str) {
         let Signalled { stdout, stderr, .. } = run;
-        let (victim, victim_name) = &run.victims[0];
-        let died = format!("worker {victim_name} (pid {victim}) died");
         assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
         let (mut reads, mut failures) = (0, Vec::new());
         for line in stdout.lines() {
@@ -374,6 +378,7 @@ mod signalled_workers {
         assert_eq!(failures.len(), 1, "{stdout}");
         let (url, reason) = &failures[0];
         assert!(run.stand_in.urls().contains(url), "{url}");
+        let died = death(&run.victims[0]);
         assert!(reason.contains(&died) && reason.contains(how), "{reason}");
         assert_eq!(reads + 1, 20, "{stdout}");
         assert_eq!(summary(stdout), (19, 20, 1));
@@ -382,8 +387,7 @@ mod signalled_workers {
     #[test]
     fn a_killed_worker_is_reported_and_the_run_still_ends() {
         let run = signal_workers_mid_run(libc::SIGKILL, 1, &[]);
-        let (victim, victim_name) = &run.victims[0];
-        let died = format!("worker {victim_name} (pid {victim}) died");
+        let died = death(&run.victims[0]);
         let Signalled { stdout, stderr, .. } = &run;
         match stderr.lines().find(|line| line.starts_with(&died)) {
             // Killed between two sites, it had none to lose: the next site, which the parent
@@ -432,8 +436,8 @@ mod signalled_workers {
         // Nobody is left for the sites not yet handed out.
         let names: BTreeSet<String> = run.victims.iter().map(|(_, n)| n.clone()).collect();
         assert!(died.is_subset(&names), "{stdout}");
-        for (pid, name) in &run.victims {
-            let said = format!("worker {name} (pid {pid}) died");
+        for victim in &run.victims {
+            let (said, name) = (death(victim), &victim.1);
             assert!(
                 died.contains(name) || stderr.lines().any(|l| l.starts_with(&said)),
                 "{name}'s death is said nowhere:\n{stdout}\n{stderr}"
